@@ -1,0 +1,36 @@
+# `make run` and `make test` set themselves up: a virtualenv in .venv, the package installed
+# in editable mode, the gettext catalogs compiled and the database migrated.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test setup catalogs migrate extract bench clean
+
+run: setup migrate
+	$(BIN)/lotse serve
+
+test: setup
+	$(BIN)/python -m pytest
+
+setup: $(STAMP) catalogs
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+catalogs: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d translations -D lotse --statistics 2>&1 | grep -v '^$$' || true
+
+migrate: $(STAMP)
+	$(BIN)/lotse db upgrade
+
+# For developers: collect the interface strings from the code and merge them into every catalog.
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k ngettext -o translations/lotse.pot bot
+	$(BIN)/pybabel update -i translations/lotse.pot -d translations -D lotse --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) data

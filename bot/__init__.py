@@ -1,0 +1,1 @@
+"""Lotse: a multilingual chat assistant for county integration-counselling hotlines."""

@@ -1,0 +1,104 @@
+"""Settings: read once from the environment and `.env`, validated at the edge (pydantic-settings)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class Settings(BaseSettings):
+    """Every setting Lotse reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    BOT_TOKEN: str | None = None
+    TELEGRAM_API_BASE: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
+    DATABASE_URL: str = f"sqlite+aiosqlite:///{REPO_ROOT / 'data' / 'lotse.sqlite3'}"
+    STAFF_CHAT_ID: int | None = None
+    ADMIN_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
+    CONTENT_ROOT: Path = REPO_ROOT
+    DEFAULT_LOCALE: str = "de"
+    REDIS_URL: str | None = None
+    WEBHOOK_URL: AnyHttpUrl | None = None
+    WEBHOOK_SECRET: str | None = None
+    LOG_LEVEL: str = "INFO"
+
+    @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
+                     mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("BOT_TOKEN")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is not None and (":" not in value or not value.split(":", 1)[0].isdigit()):
+            raise ValueError("expected the token BotFather gave you, like 123456:ABC-DEF…")
+        return value
+
+    @field_validator("ADMIN_IDS", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("expected Telegram user ids separated by commas") from None
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("sqlite:///"):
+            value = "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        elif value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("expected sqlite:///path or postgresql://user:pass@host/db")
+        return value
+
+    @field_validator("DEFAULT_LOCALE")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(value)
+        except (ValueError, UnknownLocaleError):
+            raise ValueError(f"{value!r} is not a language code like de or en") from None
+        return value
+
+    @field_validator("LOG_LEVEL")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @property
+    def content_root(self) -> Path:
+        return self.CONTENT_ROOT.resolve()
+
+    @property
+    def api_base(self) -> str:
+        return str(self.TELEGRAM_API_BASE).rstrip("/")
+
+
+class SettingsError(Exception):
+    """A setting has a wrong value; the message is one line that names it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"setting {name}: {message}") from None
