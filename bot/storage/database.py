@@ -1,0 +1,58 @@
+"""The async engine and session factory, with the per-connection settings SQLite needs."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
+    """An engine for `sqlite+aiosqlite://` or `postgresql+asyncpg://` urls.
+
+    For SQLite it creates the database file's folder and sets, on every connection, foreign-key
+    enforcement, the WAL journal (readers do not block the writer) and a busy timeout (concurrent
+    writers wait instead of failing). Migrations pass `enforce_foreign_keys=False`: SQLite rebuilds
+    a table to alter it, and dropping the old copy would otherwise cascade into the rows that point
+    at it.
+    """
+    parsed = make_url(url)
+    engine = create_async_engine(parsed)
+    if parsed.get_backend_name() == "sqlite":
+        _create_parent_folder(parsed.database)
+        _configure_sqlite_connections(engine, enforce_foreign_keys)
+    return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay readable after commit (no lazy reload in async code)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _create_parent_folder(database: str | None) -> None:
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite_connections(engine: AsyncEngine, enforce_foreign_keys: bool) -> None:
+    pragmas = (
+        f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}",
+        "PRAGMA journal_mode=WAL",
+        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _set_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(pragma)
+        cursor.close()
