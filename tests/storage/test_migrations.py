@@ -1,0 +1,90 @@
+"""The migrations build the schema the models describe, and applying them again changes nothing."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Connection, MetaData, String, inspect, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.database import make_engine
+from bot.storage.migrate import current_revision, head_revision, pending, upgrade
+from bot.storage.models import Base
+
+
+@asynccontextmanager
+async def connected(url: str) -> AsyncIterator[AsyncConnection]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            yield connection
+    finally:
+        await engine.dispose()
+
+
+async def differences(url: str, metadata: MetaData) -> list[Any]:
+    """What `alembic revision --autogenerate` would put into a new migration."""
+
+    def compare(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, metadata)
+
+    async with connected(url) as connection:
+        return await connection.run_sync(compare)
+
+
+async def schema(url: str) -> list[tuple[str, str]]:
+    async with connected(url) as connection:
+        rows = await connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_a_new_database_is_pending(database_url: str) -> None:
+    assert await current_revision(database_url) is None
+    assert await pending(database_url)
+
+
+async def test_upgrade_creates_every_table(migrated_url: str) -> None:
+    async with connected(migrated_url) as connection:
+        tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+
+
+async def test_upgrade_twice_changes_nothing(migrated_url: str) -> None:
+    before = await schema(migrated_url)
+    await upgrade(migrated_url)
+    assert await schema(migrated_url) == before
+    assert await current_revision(migrated_url) == head_revision()
+    assert not await pending(migrated_url)
+
+
+async def test_migrations_match_the_models(migrated_url: str) -> None:
+    assert await differences(migrated_url, Base.metadata) == []
+
+
+def changed_models(change: str) -> MetaData:
+    """A copy of the models' metadata with one change a developer might forget to migrate."""
+    metadata = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(metadata)
+    users = metadata.tables["users"]
+    if change == "new column":
+        users.append_column(Column("nickname", String(32), nullable=True))
+    elif change == "longer string":
+        users.c.locale.type = String(35)
+    elif change == "nullability":
+        users.c.locale.nullable = False
+    return metadata
+
+
+@pytest.mark.parametrize("change", ["new column", "longer string", "nullability"])
+async def test_the_comparison_notices_an_unmigrated_model_change(
+    migrated_url: str, change: str
+) -> None:
+    assert await differences(migrated_url, changed_models(change)) != []
