@@ -24,7 +24,7 @@ T = TypeVar("T")
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, pointed at the migrations inside this package."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))  # ini escaping
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.attributes["connection"] = connection
     return config

@@ -6,13 +6,20 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Connection, MetaData, String, inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.database import make_engine
-from bot.storage.migrate import current_revision, head_revision, pending, upgrade
+from bot.storage.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    pending,
+    upgrade,
+)
 from bot.storage.models import Base
 
 
@@ -88,3 +95,17 @@ async def test_the_comparison_notices_an_unmigrated_model_change(
     migrated_url: str, change: str
 ) -> None:
     assert await differences(migrated_url, changed_models(change)) != []
+
+
+async def test_downgrade_to_nothing_and_back(migrated_url: str) -> None:
+    def downgrade_to_base(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "base")
+
+    async with connected(migrated_url) as connection:
+        await connection.run_sync(downgrade_to_base)
+        await connection.commit()
+        tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    assert tables == {"alembic_version"}
+
+    await upgrade(migrated_url)
+    assert await differences(migrated_url, Base.metadata) == []
