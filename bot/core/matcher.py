@@ -39,6 +39,7 @@ QUERY_COVERAGE_WEIGHT = 0.6  # share of the score for "how much of the question 
 NEAR_DUPLICATE_MIN_RATIO = 80.0  # token_sort_ratio from here on counts as the score (typo'd variant)
 OTHER_LANGUAGE_FACTOR = 0.85  # docs outside the question's language and mixed_langs
 MIN_QUERY_CHARS = 3  # shorter questions (without spaces), and digits only, never match
+MAX_QUERY_CHARS = 1_000  # only the start of a longer text is matched (a question, not a letter)
 
 # Cost bounds: at most this many posting-list entries are counted to pick candidate docs (rarest
 # trigrams first), and at most this many candidate docs are scored.
@@ -117,6 +118,10 @@ class Matcher:
             self._doc_text.append(text)
             self._doc_grams.append(tuple(grams))
         self._postings = dict(postings)
+        exact: defaultdict[str, set[str]] = defaultdict(set)
+        for text, entry_id in zip(self._doc_text, self._doc_entry):
+            exact[text].add(entry_id)
+        self._exact = {text: tuple(sorted(ids)) for text, ids in exact.items()}
         doc_count = len(self._doc_text)
         self._idf = {gram: math.log(1 + doc_count / len(ids)) for gram, ids in postings.items()}
         self._unknown_idf = math.log(1 + max(doc_count, 1))
@@ -124,20 +129,20 @@ class Matcher:
 
     def rank(self, text: str, lang: str, limit: int = 5) -> list[Candidate]:
         """Return up to `limit` distinct entries for the question, best first (ties by id)."""
-        query = normalize(text)
-        if limit <= 0 or _is_too_thin(query):
-            return []
-        best: dict[str, float] = {}
-        for doc, score in self._score_docs(query, lang).items():
-            entry_id = self._doc_entry[doc]
-            if score > best.get(entry_id, 0.0):
-                best[entry_id] = score
-        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-        return [Candidate(entry_id, round(score, 2)) for entry_id, score in ranked[:limit]]
+        return self._rank(normalize(text), lang, limit)
 
     def match(self, text: str, lang: str) -> MatchResult:
-        """Decide whether to answer one entry, offer a few, or none (thresholds above)."""
-        ranked = self.rank(text, lang, limit=UNSURE_MAX_CANDIDATES)
+        """Decide whether to answer one entry, offer a few, or none (thresholds above).
+
+        A question that is, once normalised, exactly a variant of one single entry is answered
+        directly even when a longer variant of another entry contains it ("Integration course"
+        against "Integration course costs"): an admin wrote that exact question for that entry.
+        """
+        query = normalize(text)
+        exact = self._exact.get(query, ())
+        if len(exact) == 1:
+            return MatchResult(Confidence.CONFIDENT, (Candidate(exact[0], 100.0),))
+        ranked = self._rank(query, lang, UNSURE_MAX_CANDIDATES)
         if not ranked or ranked[0].score < UNSURE_MIN_SCORE:
             return MatchResult(Confidence.NONE, ())
         best = ranked[0].score
@@ -146,6 +151,18 @@ class Matcher:
             return MatchResult(Confidence.CONFIDENT, (ranked[0],))
         floor = max(UNSURE_MIN_SCORE, best - UNSURE_MAX_GAP)
         return MatchResult(Confidence.UNSURE, tuple(c for c in ranked if c.score >= floor))
+
+    def _rank(self, query: str, lang: str, limit: int) -> list[Candidate]:
+        """`rank` for an already normalised question."""
+        if limit <= 0 or _is_too_thin(query):
+            return []
+        best: dict[str, float] = {}
+        for doc, score in self._score_docs(query[:MAX_QUERY_CHARS], lang).items():
+            entry_id = self._doc_entry[doc]
+            if score > best.get(entry_id, 0.0):
+                best[entry_id] = score
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        return [Candidate(entry_id, round(score, 2)) for entry_id, score in ranked[:limit]]
 
     def _candidate_docs(self, grams: frozenset[str]) -> list[int]:
         """Docs sharing the most of the question's rarest trigrams, within `POSTING_BUDGET`."""
