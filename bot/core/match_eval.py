@@ -1,4 +1,4 @@
-"""Evaluation of the FAQ matcher on a list of questions with known answers (top-1/top-3 hit rates)."""
+"""Evaluation of the FAQ matcher on questions with known answers (top-1 and top-3 hit rates)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ class EvalReport:
 
 def evaluate(matcher: Matcher, cases: Iterable[EvalCase]) -> EvalReport:
     """Run every case through `matcher.match`, i.e. judge what the user would be shown: the one
-    confident answer or up to three choices. A case expecting None is a hit when nothing is shown."""
+    confident answer or up to three choices. A case expecting None is a hit when nothing is
+    shown."""
     n = top1 = top3 = 0
     misses: list[dict[str, Any]] = []
     for case in cases:

@@ -15,13 +15,16 @@ __all__ = ["normalize"]
 # Letters folded to one spelling. Keys are the forms left after NFKC + casefold.
 _LETTER_VARIANTS: dict[str, str] = {
     # Yeh: Arabic ي, alef maksura ى, Persian ی, Pashto ې ۍ, Arabic hamza-on-yeh ئ.
-    "\u064a": "\u06cc", "\u0649": "\u06cc", "\u06d0": "\u06cc", "\u06cd": "\u06cc", "\u0626": "\u06cc",
+    "\u064a": "\u06cc", "\u0649": "\u06cc", "\u0626": "\u06cc",
+    "\u06d0": "\u06cc", "\u06cd": "\u06cc",
     # Kaf: Arabic ك, swash kaf ڪ → Persian ک.
     "\u0643": "\u06a9", "\u06aa": "\u06a9",
     # Heh: teh marbuta ة, heh with yeh above ۀ, heh goal ہ, teh marbuta goal ۃ, doachashmee ھ → ه.
-    "\u0629": "\u0647", "\u06c0": "\u0647", "\u06c1": "\u0647", "\u06c3": "\u0647", "\u06be": "\u0647",
+    "\u0629": "\u0647", "\u06c0": "\u0647", "\u06c1": "\u0647",
+    "\u06c3": "\u0647", "\u06be": "\u0647",
     # Alef: أ إ آ ٱ → ا; waw with hamza ؤ → و.
-    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627", "\u0624": "\u0648",
+    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
+    "\u0624": "\u0648",
     # Russian writes ё as е more often than not.
     "\u0451": "\u0435",
     # Turkish dotless ı: phones without a Turkish layout type i.

@@ -48,7 +48,8 @@ CORPUS: dict[str, dict[str, list[str]]] = {
         "fa": ["ارزشیابی مدرک", "آیا مدرک من در آلمان قبول می‌شود؟"],
     },
     "vocational-training": {
-        "de": ["Ausbildung", "Wie finde ich einen Ausbildungsplatz?", "Kann ich eine Ausbildung machen?"],
+        "de": ["Ausbildung", "Wie finde ich einen Ausbildungsplatz?",
+               "Kann ich eine Ausbildung machen?"],
         "en": ["Vocational training", "How do I find an apprenticeship?"],
         "ar": ["التدريب المهني", "كيف أجد مكان تدريب مهني؟"],
         "fa": ["آموزش حرفه‌ای", "چطور جای آموزش حرفه‌ای پیدا کنم؟"],
@@ -61,7 +62,8 @@ CORPUS: dict[str, dict[str, list[str]]] = {
         "fa": ["اقامت در دوران آموزش", "آیا در دوران آموزش حرفه‌ای می‌توانم بمانم؟"],
     },
     "counselling-offer": {
-        "de": ["Beratungsangebot", "Wo bekomme ich Beratung?", "Ich möchte mit einem Berater sprechen"],
+        "de": ["Beratungsangebot", "Wo bekomme ich Beratung?",
+               "Ich möchte mit einem Berater sprechen"],
         "en": ["Counselling", "Where can I get advice?", "I want to talk to a counsellor"],
         "ar": ["الاستشارة", "أين أحصل على استشارة؟", "أريد التحدث مع مستشار"],
         "fa": ["مشاوره", "کجا مشاوره بگیرم؟", "می‌خواهم با مشاور صحبت کنم"],
@@ -189,7 +191,8 @@ def test_ambiguous_question_offers_a_few_distinct_entries(
     assert 2 <= len(ids) <= 3
     assert len(set(ids)) == len(ids)
     assert {"integration-course", "integration-course-costs"} <= set(ids)
-    assert [c.score for c in result.candidates] == sorted((c.score for c in result.candidates), reverse=True)
+    scores = [c.score for c in result.candidates]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_rank_is_deterministic_and_independent_of_doc_order(matcher: Matcher) -> None:
