@@ -132,7 +132,8 @@ class Matcher:
         doc_count = len(self._doc_text)
         self._idf = {gram: math.log(1 + doc_count / len(ids)) for gram, ids in postings.items()}
         self._unknown_idf = math.log(1 + max(doc_count, 1))
-        self._doc_weight = [sum(map(self._idf.__getitem__, grams)) for grams in self._doc_grams]
+        # math.fsum throughout: exact, hence independent of the (hash-seeded) order of set items.
+        self._doc_weight = [math.fsum(map(self._idf.__getitem__, g)) for g in self._doc_grams]
 
     def rank(self, text: str, lang: str, limit: int = 5) -> list[Candidate]:
         """Return up to `limit` distinct entries for the question, best first (ties by id)."""
@@ -173,7 +174,10 @@ class Matcher:
 
     def _candidate_docs(self, grams: frozenset[str]) -> list[int]:
         """Docs sharing the most of the question's rarest trigrams, within `POSTING_BUDGET`."""
-        lists = sorted((self._postings[g] for g in grams if g in self._postings), key=len)
+        # Sorted by length, then by gram: set order varies between processes (hash seeds), and the
+        # order decides which lists fit the budget and how ties among candidates fall.
+        known = sorted((len(self._postings[g]), g) for g in grams if g in self._postings)
+        lists = [self._postings[g] for _, g in known]
         shared: Counter[int] = Counter()
         budget = POSTING_BUDGET
         for ids in lists:
@@ -188,7 +192,7 @@ class Matcher:
         grams = _trigrams(query)
         candidates = self._candidate_docs(grams)
         idf = self._idf.get
-        query_weight = sum(idf(g, self._unknown_idf) for g in grams)
+        query_weight = math.fsum(idf(g, self._unknown_idf) for g in grams)
         near_duplicates = {
             doc: ratio
             for _, ratio, doc in process.extract(
@@ -202,7 +206,8 @@ class Matcher:
         full_weight_langs = self._mixed_langs | {lang}
         scores: dict[int, float] = {}
         for doc in candidates:
-            shared = sum(map(self._idf.__getitem__, grams.intersection(self._doc_grams[doc])))
+            common = grams.intersection(self._doc_grams[doc])
+            shared = math.fsum(map(self._idf.__getitem__, common))
             overlap = 100 * (
                 QUERY_COVERAGE_WEIGHT * shared / query_weight
                 + (1 - QUERY_COVERAGE_WEIGHT) * shared / self._doc_weight[doc]
