@@ -1,0 +1,219 @@
+"""FAQ matcher: finds the FAQ entries a free-text question is most likely about.
+
+Every searchable text (question variant or title) of every entry is normalised once and indexed by
+its character trigrams. A question is scored against the docs that share its rarest trigrams:
+IDF-weighted trigram overlap, which survives typos, missing accents, compounds, agglutination and
+mixed-in words of another language, topped up by rapidfuzz's `token_sort_ratio` for near-verbatim
+variants. Docs in the user's language and in `mixed_langs` count fully, docs of every other language
+with a penalty; an entry scores as its best doc.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.core.normalize import normalize
+
+__all__ = ["Candidate", "Confidence", "MatchDoc", "MatchResult", "Matcher"]
+
+# Thresholds on the 0..100 entry score, read off the scores on the corpus in
+# tests/core/test_matcher.py (and checked on the synthetic corpora of bench/bench_matcher.py):
+# exact or lightly typo'd variants score 95–100, with a sibling entry whose variant contains the
+# question ("Integrationskurs" in "Integrationskurs Kosten") at 80–90, so a lead is required as
+# well; a variant with two typos or an extra word scores 70–85; a German keyword inside an Arabic,
+# Farsi, Russian or Turkish sentence 55–70; a shared single word ("kurs") 40–50; greetings and
+# gibberish stay under 30.
+CONFIDENT_MIN_SCORE = 75.0  # the best entry must score at least this to be answered directly …
+CONFIDENT_MIN_LEAD = 12.0  # … and lead the second distinct entry by this much.
+UNSURE_MIN_SCORE = 35.0  # below this nothing is offered (NONE)
+UNSURE_MAX_GAP = 25.0  # UNSURE offers entries scoring within this distance of the best one
+UNSURE_MAX_CANDIDATES = 3
+
+# Scoring.
+QUERY_COVERAGE_WEIGHT = 0.6  # share of the score for "how much of the question the doc explains";
+# the rest is "how much of the doc the question covers", so a short question does not tie every
+# long variant that happens to contain it.
+NEAR_DUPLICATE_MIN_RATIO = 80.0  # from here token_sort_ratio counts as the score (typo'd variant)
+OTHER_LANGUAGE_FACTOR = 0.85  # docs outside the question's language and mixed_langs
+MIN_QUERY_CHARS = 3  # shorter questions (without spaces), and digits only, never match
+MAX_QUERY_CHARS = 1_000  # only the start of a longer text is matched (a question, not a letter)
+
+# Cost bounds: at most this many posting-list entries are counted to pick candidate docs (rarest
+# trigrams first), and at most this many candidate docs are scored.
+POSTING_BUDGET = 6_000
+CANDIDATE_DOCS = 120
+
+_GRAM = 3
+
+
+@dataclass(frozen=True, slots=True)
+class MatchDoc:
+    """One searchable text of an FAQ entry: a question variant or the entry title."""
+
+    entry_id: str
+    lang: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An FAQ entry with its score (0..100) for one question."""
+
+    entry_id: str
+    score: float
+
+
+class Confidence(enum.Enum):
+    """How sure the matcher is: answer directly, offer a choice, or admit it found nothing."""
+
+    CONFIDENT = "confident"
+    UNSURE = "unsure"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The outcome of `Matcher.match`: one candidate if CONFIDENT, up to three if UNSURE, none
+    if NONE; best first, distinct entries."""
+
+    confidence: Confidence
+    candidates: tuple[Candidate, ...]
+
+
+def _trigrams(normalized: str) -> frozenset[str]:
+    """Character trigrams of a normalised text, padded so word starts and ends form grams."""
+    padded = f" {normalized} "
+    return frozenset(padded[i : i + _GRAM] for i in range(len(padded) - _GRAM + 1))
+
+
+def _is_too_thin(normalized: str) -> bool:
+    """True for questions that carry nothing to match on: one or two characters, or just digits."""
+    compact = normalized.replace(" ", "")
+    return len(compact) < MIN_QUERY_CHARS or compact.isdigit()
+
+
+class Matcher:
+    """An immutable index of FAQ docs answering `rank` and `match` for free-text questions."""
+
+    def __init__(
+        self, docs: Iterable[MatchDoc], *, mixed_langs: Sequence[str] = ("de", "en")
+    ) -> None:
+        self._mixed_langs = frozenset(mixed_langs)
+        self._doc_entry: list[str] = []
+        self._doc_lang: list[str] = []
+        self._doc_text: list[str] = []
+        self._doc_grams: list[tuple[str, ...]] = []  # tuples: a third of a frozenset's memory
+        postings: defaultdict[str, list[int]] = defaultdict(list)
+        for doc in docs:
+            text = normalize(doc.text)
+            if not text:
+                continue
+            grams = _trigrams(text)
+            index = len(self._doc_text)
+            for gram in grams:
+                postings[gram].append(index)
+            self._doc_entry.append(doc.entry_id)
+            self._doc_lang.append(doc.lang)
+            self._doc_text.append(text)
+            self._doc_grams.append(tuple(grams))
+        # Doc ids as unsigned 32-bit arrays: a tenth of the memory of lists of int objects.
+        self._postings = {gram: array("I", ids) for gram, ids in postings.items()}
+        exact: defaultdict[str, set[str]] = defaultdict(set)
+        for text, entry_id in zip(self._doc_text, self._doc_entry):
+            exact[text].add(entry_id)
+        self._exact = {text: tuple(sorted(ids)) for text, ids in exact.items()}
+        doc_count = len(self._doc_text)
+        self._idf = {gram: math.log(1 + doc_count / len(ids)) for gram, ids in postings.items()}
+        self._unknown_idf = math.log(1 + max(doc_count, 1))
+        # math.fsum throughout: exact, hence independent of the (hash-seeded) order of set items.
+        self._doc_weight = [math.fsum(map(self._idf.__getitem__, g)) for g in self._doc_grams]
+
+    def rank(self, text: str, lang: str, limit: int = 5) -> list[Candidate]:
+        """Return up to `limit` distinct entries for the question, best first (ties by id)."""
+        return self._rank(normalize(text), lang, limit)
+
+    def match(self, text: str, lang: str) -> MatchResult:
+        """Decide whether to answer one entry, offer a few, or none (thresholds above).
+
+        A question that is, once normalised, exactly a variant of one single entry is answered
+        directly even when a longer variant of another entry contains it ("Integration course"
+        against "Integration course costs"): an admin wrote that exact question for that entry.
+        """
+        query = normalize(text)
+        exact = self._exact.get(query, ())
+        if len(exact) == 1:
+            return MatchResult(Confidence.CONFIDENT, (Candidate(exact[0], 100.0),))
+        ranked = self._rank(query, lang, UNSURE_MAX_CANDIDATES)
+        if not ranked or ranked[0].score < UNSURE_MIN_SCORE:
+            return MatchResult(Confidence.NONE, ())
+        best = ranked[0].score
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if best >= CONFIDENT_MIN_SCORE and best - runner_up >= CONFIDENT_MIN_LEAD:
+            return MatchResult(Confidence.CONFIDENT, (ranked[0],))
+        floor = max(UNSURE_MIN_SCORE, best - UNSURE_MAX_GAP)
+        return MatchResult(Confidence.UNSURE, tuple(c for c in ranked if c.score >= floor))
+
+    def _rank(self, query: str, lang: str, limit: int) -> list[Candidate]:
+        """`rank` for an already normalised question."""
+        if limit <= 0 or _is_too_thin(query):
+            return []
+        best: dict[str, float] = {}
+        for doc, score in self._score_docs(query[:MAX_QUERY_CHARS], lang).items():
+            entry_id = self._doc_entry[doc]
+            if score > best.get(entry_id, 0.0):
+                best[entry_id] = score
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        return [Candidate(entry_id, round(score, 2)) for entry_id, score in ranked[:limit]]
+
+    def _candidate_docs(self, grams: frozenset[str]) -> list[int]:
+        """Docs sharing the most of the question's rarest trigrams, within `POSTING_BUDGET`."""
+        # Sorted by length, then by gram: set order varies between processes (hash seeds), and the
+        # order decides which lists fit the budget and how ties among candidates fall.
+        known = sorted((len(self._postings[g]), g) for g in grams if g in self._postings)
+        lists = [self._postings[g] for _, g in known]
+        shared: Counter[int] = Counter()
+        budget = POSTING_BUDGET
+        for ids in lists:
+            if shared and len(ids) > budget:
+                break
+            shared.update(ids)
+            budget -= len(ids)
+        return [doc for doc, _ in shared.most_common(CANDIDATE_DOCS)]
+
+    def _score_docs(self, query: str, lang: str) -> dict[int, float]:
+        """Score (0..100) the candidate docs for a normalised question in language `lang`."""
+        grams = _trigrams(query)
+        candidates = self._candidate_docs(grams)
+        idf = self._idf.get
+        query_weight = math.fsum(idf(g, self._unknown_idf) for g in grams)
+        near_duplicates = {
+            doc: ratio
+            for _, ratio, doc in process.extract(
+                query,
+                {doc: self._doc_text[doc] for doc in candidates},
+                scorer=fuzz.token_sort_ratio,
+                score_cutoff=NEAR_DUPLICATE_MIN_RATIO,
+                limit=None,
+            )
+        }
+        full_weight_langs = self._mixed_langs | {lang}
+        scores: dict[int, float] = {}
+        for doc in candidates:
+            common = grams.intersection(self._doc_grams[doc])
+            shared = math.fsum(map(self._idf.__getitem__, common))
+            overlap = 100 * (
+                QUERY_COVERAGE_WEIGHT * shared / query_weight
+                + (1 - QUERY_COVERAGE_WEIGHT) * shared / self._doc_weight[doc]
+            )
+            score = max(overlap, near_duplicates.get(doc, 0.0))
+            if self._doc_lang[doc] not in full_weight_langs:
+                score *= OTHER_LANGUAGE_FACTOR
+            scores[doc] = score
+        return scores
