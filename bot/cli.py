@@ -1,17 +1,49 @@
-"""The `lotse` command: argument parsing only; each subcommand lives with what it operates on."""
+"""The `lotse` command: parses arguments and hands each subcommand to the code that owns it."""
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from bot.config import SettingsError, load_settings
+from bot.config import REPO_ROOT, Settings, SettingsError, load_settings
+from bot.core.content.loader import load
+from bot.core.content.model import Content
+from bot.core.content.problems import ContentError, Severity
+
+UI_DIR = REPO_ROOT / "translations"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lotse", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="Telegram when BOT_TOKEN is set, otherwise the console chat")
+    parser = argparse.ArgumentParser(prog="lotse", description="Lotse: the hotline's chat "
+                                     "assistant. Settings come from the environment and .env.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="serve on Telegram when BOT_TOKEN is set, else the console chat")
+    chat = sub.add_parser("chat", help="the conversation in this terminal (buttons as numbers)")
+    chat.add_argument("--lang", help="language code, e.g. en or ar")
+    chat.add_argument("--user", default="local", help="whose conversation (default: local)")
+
+    db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    upgrade = db.add_parser("upgrade", help="apply the migrations (safe to run again)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    db.add_parser("current", help="show the database's migration revision")
+
+    content = sub.add_parser("content", help="check and try out the content").add_subparsers(
+        dest="content_command", required=True)
+    check = content.add_parser("check", help="validate faq/ and flows/; one line per problem")
+    check.add_argument("--root", type=Path, help="content folder (default: CONTENT_ROOT)")
+    match = content.add_parser("match", help="rank the FAQ entries for a question")
+    match.add_argument("text")
+    match.add_argument("--lang", help="language of the question (default: DEFAULT_LOCALE)")
+    match.add_argument("--json", action="store_true")
+    match.add_argument("--root", type=Path)
+    evaluate = content.add_parser("eval", help="top-1/top-3 accuracy on a YAML list of questions")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--root", type=Path)
     return parser
 
 
@@ -22,5 +54,111 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"lotse: {exc}", file=sys.stderr)
         return 2
-    del settings, args
+    logging.basicConfig(level=settings.LOG_LEVEL, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    handler = {"run": run, "chat": chat, "db": db, "content": content}[args.command]
+    try:
+        return handler(settings, args)
+    except ContentError as exc:
+        print("lotse: the content has errors; fix them and start again:", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def live_content(settings: Settings, root: Path | None = None) -> Content:
+    from bot.core.content.loader import load_or_raise
+
+    return load_or_raise((root or settings.content_root).resolve(), UI_DIR)
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.BOT_TOKEN is None:
+        print("BOT_TOKEN is not set: opening the console chat instead of Telegram.",
+              file=sys.stderr)
+        return chat(settings, argparse.Namespace(lang=None, user="local"))
+    print("lotse: Telegram is not built yet; see issue 3.", file=sys.stderr)
+    return 2
+
+
+def chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.console import chat as console_chat
+    from bot.conversation import Conversations
+    from bot.storage.repository import Storage
+
+    content = live_content(settings)
+    if args.lang and args.lang not in content.languages.languages:
+        print(f"lotse: --lang {args.lang}: not one of "
+              f"{', '.join(content.languages.languages)}", file=sys.stderr)
+        return 2
+
+    async def session() -> int:
+        await _migrate(settings)
+        storage = Storage.open(settings.DATABASE_URL)
+        try:
+            return await console_chat(Conversations(storage, lambda: content),
+                                      lang=args.lang, user=args.user)
+        finally:
+            await storage.close()
+
+    return asyncio.run(session())
+
+
+async def _migrate(settings: Settings) -> None:
+    from bot.storage import migrate
+
+    await migrate.upgrade(settings.DATABASE_URL)
+
+
+def db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.storage import migrate
+
+    if args.db_command == "upgrade":
+        asyncio.run(migrate.upgrade(settings.DATABASE_URL, args.revision))
+        print(f"database is at revision {asyncio.run(migrate.current_revision(settings.DATABASE_URL))}")
+    else:
+        print(asyncio.run(migrate.current_revision(settings.DATABASE_URL)) or "empty")
     return 0
+
+
+def content(settings: Settings, args: argparse.Namespace) -> int:
+    if args.content_command == "check":
+        return check_content((args.root or settings.content_root).resolve())
+    loaded = live_content(settings, args.root)
+    if args.content_command == "match":
+        lang = args.lang or settings.DEFAULT_LOCALE
+        ranked = loaded.matcher.rank(args.text, lang)
+        if args.json:
+            print(json.dumps({"candidates": [{"id": c.entry_id, "score": round(c.score, 1)}
+                                             for c in ranked]}, ensure_ascii=False))
+        else:
+            result = loaded.matcher.match(args.text, lang)
+            print(f"{result.confidence.value}:")
+            for c in ranked:
+                print(f"  {c.score:5.1f}  {c.entry_id}")
+        return 0
+    from bot.core.match_eval import evaluate, load_eval_cases
+
+    report = evaluate(loaded.matcher, load_eval_cases(args.file))
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print(f"{report.n} questions: top-1 {report.top1:.1%}, top-3 {report.top3:.1%}")
+        for miss in report.misses:
+            print(f"  miss [{miss['lang']}] {miss['text']!r}: expected {miss['expect']}, "
+                  f"got {', '.join(miss['got']) or 'nothing'}")
+    return 0
+
+
+def check_content(root: Path) -> int:
+    loaded, problems = load(root, UI_DIR)
+    for problem in problems:
+        print(problem)
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    print(f"{errors} error(s), {warnings} warning(s) in {root}" if problems else
+          f"content OK: {len(loaded.entries) if loaded else 0} FAQ entries, "
+          f"{len(loaded.flows) if loaded else 0} flows", file=sys.stderr)
+    return 1 if errors else 0

@@ -1,4 +1,3 @@
-"""Channel-free core: content model, flow engine, FAQ matcher, case notes.
+"""The channel-free core: content model and loader, flow engine, FAQ matcher, i18n helpers.
 
-Imports neither aiogram nor SQLAlchemy.
-"""
+Nothing in here imports aiogram or SQLAlchemy."""

@@ -1,0 +1,1 @@
+"""Channel adapters: they turn a messenger's updates into engine events and replies into messages."""

@@ -1,0 +1,58 @@
+"""The conversation in a terminal: buttons shown as numbers, state kept in the same database.
+
+Works interactively and with piped input (one line per turn); ends with the input."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.conversation import Conversations, Person
+from bot.core import bidi, telegram_html
+from bot.core.events import Command, Event, Reply, Start, Text
+
+
+def render(reply: Reply) -> str:
+    """A reply as terminal text: markup removed, each button with the number that presses it."""
+    lines = [bidi.strip_marks(telegram_html.parse(reply.text))]
+    for row in reply.buttons:
+        for button in row:
+            label = bidi.strip_marks(button.label)
+            if button.url:
+                lines.append(f"   {label}: {button.url}")
+            elif button.data:
+                lines.append(f"  [{int(button.data.split(':')[1]) + 1}] {label}")
+    return "\n".join(lines)
+
+
+def parse_line(line: str) -> Event:
+    if line.startswith("/") and len(line) > 1:
+        name, _, arg = line[1:].partition(" ")
+        return Command(name.split("@")[0], arg.strip())
+    return Text(line)
+
+
+async def chat(conversations: Conversations, *, lang: str | None, user: str,
+               stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    person = Person("console", user)
+    interactive = stdin.isatty()
+
+    def show(replies: list[Reply]) -> None:
+        for reply in replies:
+            print(render(reply), end="\n\n", file=stdout)
+        stdout.flush()
+
+    first: Event = Command("language", lang) if lang else Start()
+    show(await conversations.handle(person, first))
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            return 0
+        line = line.strip()
+        if line in ("/quit", "/exit"):
+            return 0
+        if line:
+            show(await conversations.handle(person, parse_line(line)))

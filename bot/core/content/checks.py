@@ -1,0 +1,282 @@
+"""Checks across files: references, reachability, loops, missing texts, length, markup."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from bot.core import telegram_html
+from bot.core.content import schema
+from bot.core.content.loader import Parsed
+from bot.core.content.problems import Problem, Severity
+from bot.core.content.source import Key, SourceFile
+
+REQUIRED_VOCABULARIES = ("topic", "residence_status", "german_level", "contact_preference")
+PLACEHOLDERS = frozenset({"name", "phone", "email", "website", "address", "office_hours"})
+PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
+BUTTON_LABEL_LIMIT = 64
+
+
+class Checker:
+    def __init__(self, parsed: Parsed) -> None:
+        self.parsed = parsed
+        self.problems: list[Problem] = []
+        assert parsed.languages is not None
+        self.settings = parsed.languages[1]
+        self.default = self.settings.default_language
+        self.entry_ids = {e.id for _, e in parsed.entries}
+        self.flow_ids = {f.id for _, f in parsed.flows}
+        self.topics = set(parsed.vocabularies["topic"][1].values) if (
+            "topic" in parsed.vocabularies) else set()
+
+    def error(self, source: SourceFile, keys: Sequence[Key], message: str) -> None:
+        self.problems.append(Problem(source.path, source.line(keys), message))
+
+    def warn(self, source: SourceFile, keys: Sequence[Key], message: str) -> None:
+        self.problems.append(Problem(source.path, source.line(keys), message, Severity.WARNING))
+
+    # ----- shared pieces ----------------------------------------------------------------------
+
+    def localized(self, source: SourceFile, keys: tuple[Key, ...], texts: Mapping[str, str] | None,
+                  *, html: bool = False, label: bool = False) -> None:
+        if texts is None:
+            return
+        if self.default not in texts:
+            self.error(source, keys, f"no text in the default language ({self.default})")
+        for lang, text in texts.items():
+            where = (*keys, lang)
+            if lang not in self.settings.languages:
+                self.error(source, where, f"language '{lang}' is not listed in faq/languages.yaml")
+            if html:
+                self.markup(source, where, text)
+            if label and len(text) > BUTTON_LABEL_LIMIT:
+                self.warn(source, where, f"button label is {len(text)} characters; "
+                          f"keep it under {BUTTON_LABEL_LIMIT} so it fits on a phone")
+
+    def markup(self, source: SourceFile, keys: tuple[Key, ...], text: str,
+               *, splittable: bool = False) -> None:
+        bad = telegram_html.problem(text)
+        if bad:
+            self.error(source, keys, f"Telegram would reject this markup: {bad}")
+            return
+        for name in PLACEHOLDER.findall(text):
+            if name not in PLACEHOLDERS:
+                self.error(source, keys, f"unknown placeholder {{{name}}}; "
+                           f"known: {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}")
+        pieces = text.split("\n\n") if splittable else [text]
+        for piece in pieces:
+            size = telegram_html.length(piece)
+            if size > telegram_html.MESSAGE_LIMIT:
+                what = "a paragraph" if splittable else "this text"
+                self.error(source, keys, f"{what} is {size} characters; Telegram allows "
+                           f"{telegram_html.MESSAGE_LIMIT} in one message")
+
+    def reference(self, source: SourceFile, keys: tuple[Key, ...], kind: str, ref: str | None,
+                  known: set[str] | Mapping[str, Any]) -> None:
+        if ref is not None and ref not in known:
+            self.error(source, keys, f"{kind} '{ref}' does not exist")
+
+    def reviewed(self, source: SourceFile, date: dt.date) -> None:
+        if date > dt.date.today():
+            self.error(source, ("reviewed",), f"reviewed date {date} is in the future")
+
+    # ----- per kind ---------------------------------------------------------------------------
+
+    def check_languages(self) -> None:
+        source, settings = self.parsed.languages  # type: ignore[misc]
+        if settings.default_language not in settings.languages:
+            self.error(source, ("default_language",), "the default language must be listed in "
+                       "'languages'")
+        for lang, chain in settings.fallback.items():
+            if lang != "default" and lang not in settings.languages:
+                self.error(source, ("fallback", lang),
+                           f"'{lang}' is neither 'default' nor a language listed in 'languages'")
+            for i, code in enumerate(chain):
+                if code not in settings.languages:
+                    self.error(source, ("fallback", lang, i),
+                               f"language '{code}' is not listed in 'languages'")
+
+    def check_organisation(self) -> None:
+        source, org = self.parsed.organisation  # type: ignore[misc]
+        self.localized(source, ("name",), org.name)
+        self.localized(source, ("response_time",), org.response_time)
+        try:
+            zoneinfo.ZoneInfo(org.office_hours.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.error(source, ("office_hours", "timezone"),
+                       f"unknown time zone '{org.office_hours.timezone}'; use e.g. Europe/Berlin")
+        for day, ranges in org.office_hours.days.items():
+            for i, span in enumerate(ranges):
+                start, end = span.split("-")
+                if start >= end:
+                    self.error(source, ("office_hours", "days", day, i),
+                               f"office hours {span} end before they start")
+        for i, link in enumerate(org.links):
+            self.localized(source, ("links", i, "label"), link.label, label=True)
+        self.reviewed(source, org.reviewed)
+
+    def check_vocabularies(self) -> None:
+        for name in REQUIRED_VOCABULARIES:
+            if name not in self.parsed.vocabularies:
+                self.problems.append(Problem("faq/vocabularies.yaml", 1,
+                                             f"vocabulary '{name}' is missing (intake needs it)"))
+        for source, vocab in self.parsed.vocabularies.values():
+            self.localized(source, ("label",), vocab.label)
+            for value, labels in vocab.values.items():
+                self.localized(source, ("values", value), labels, label=True)
+
+    def check_entries(self) -> None:
+        seen = Counter(e.id for _, e in self.parsed.entries)
+        for source, entry in self.parsed.entries:
+            if seen[entry.id] > 1:
+                self.error(source, ("id",), f"id '{entry.id}' is used by {seen[entry.id]} entries")
+            self.reference(source, ("topic",), "topic", entry.topic, self.topics)
+            self.reviewed(source, entry.reviewed)
+            if self.default not in entry.text:
+                self.error(source, ("text",), f"no text in the default language ({self.default})")
+            for lang, text in entry.text.items():
+                if lang not in self.settings.languages:
+                    self.error(source, ("text", lang),
+                               f"language '{lang}' is not listed in faq/languages.yaml")
+                self.markup(source, ("text", lang, "answer"), text.answer, splittable=True)
+            for i, link in enumerate(entry.links):
+                self.localized(source, ("links", i, "label"), link.label, label=True)
+
+    def check_flows(self) -> None:
+        seen = Counter(f.id for _, f in self.parsed.flows)
+        asked = self.asked_fields()
+        for source, flow in self.parsed.flows:
+            if seen[flow.id] > 1:
+                self.error(source, ("id",), f"id '{flow.id}' is used by {seen[flow.id]} flows")
+            self.reference(source, ("topic",), "topic", flow.topic, self.topics)
+            self.localized(source, ("title",), flow.title, label=True)
+            self.reference(source, ("start",), "node", flow.start, flow.nodes)
+            for node_id, node in flow.nodes.items():
+                self.check_node(source, flow, ("nodes", node_id), node, asked)
+            self.check_graph(source, flow)
+
+    def asked_fields(self) -> dict[str, set[str] | None]:
+        """Each field any ask node stores, with its possible values (None: free input)."""
+        fields: dict[str, set[str] | None] = {}
+        vocabularies = self.parsed.vocabularies
+        for _, flow in self.parsed.flows:
+            for node in flow.nodes.values():
+                if not isinstance(node, schema.AskNode):
+                    continue
+                if node.input is not None:
+                    values: set[str] | None = None
+                elif node.options is not None:
+                    values = {o.value for o in node.options}
+                else:
+                    vocab = vocabularies.get(node.vocabulary or "")
+                    values = set(vocab[1].values) if vocab else set()
+                known = fields.get(node.field, set())
+                fields[node.field] = None if values is None or known is None else known | values
+        return fields
+
+    def check_node(self, source: SourceFile, flow: schema.Flow, keys: tuple[Key, ...],
+                   node: Any, asked: dict[str, set[str] | None]) -> None:
+        text = getattr(node, "text", None)
+        self.localized(source, (*keys, "text"), text, html=True)
+        for i, button in enumerate(getattr(node, "buttons", [])):
+            where = (*keys, "buttons", i)
+            self.localized(source, (*where, "label"), button.label, label=True)
+            self.reference(source, (*where, "goto"), "node", button.goto, flow.nodes)
+            self.reference(source, (*where, "faq"), "FAQ entry", button.faq, self.entry_ids)
+            self.reference(source, (*where, "flow"), "flow", button.flow, self.flow_ids)
+        next_node = getattr(node, "next", None)
+        self.reference(source, (*keys, "next"), "node", next_node, flow.nodes)
+        if isinstance(node, schema.AnswerNode):
+            self.reference(source, (*keys, "faq"), "FAQ entry", node.faq, self.entry_ids)
+        elif isinstance(node, schema.AskNode):
+            self.reference(source, (*keys, "vocabulary"), "vocabulary", node.vocabulary,
+                           self.parsed.vocabularies)
+            for i, option in enumerate(node.options or []):
+                self.localized(source, (*keys, "options", i, "label"), option.label, label=True)
+            if node.input is not None:
+                self.localized(source, (*keys, "input", "error"), node.input.error, html=True)
+        elif isinstance(node, schema.BranchNode):
+            if node.field not in asked:
+                self.error(source, (*keys, "field"), f"field '{node.field}' is never asked for "
+                           f"(no ask node stores it)")
+            values = asked.get(node.field)
+            for value, target in node.cases.items():
+                if values is not None and node.field in asked and value not in values:
+                    self.error(source, (*keys, "cases", value), f"'{value}' is not a value that "
+                               f"field '{node.field}' can have")
+                self.reference(source, (*keys, "cases", value), "node", target, flow.nodes)
+            self.reference(source, (*keys, "default"), "node", node.default, flow.nodes)
+
+    def check_graph(self, source: SourceFile, flow: schema.Flow) -> None:
+        reachable = _reachable(flow, flow.start)
+        for node_id in flow.nodes:
+            if node_id not in reachable:
+                self.warn(source, ("nodes", node_id), f"node '{node_id}' can never be reached "
+                          f"from the start node '{flow.start}'")
+        for cycle in _cycles(flow):
+            self.error(source, ("nodes", cycle[0]), "loop with no way out: "
+                       f"{' → '.join([*cycle, cycle[0]])} never waits for the user")
+
+
+def _edges(node: Any) -> Iterator[str]:
+    """Every node that `node` can lead to."""
+    yield from (b.goto for b in getattr(node, "buttons", []) if b.goto)
+    if isinstance(node, schema.AskNode):
+        yield node.next
+    yield from _automatic(node)
+
+
+def _automatic(node: Any) -> Iterator[str]:
+    """Nodes the engine moves to without waiting for the user."""
+    if isinstance(node, schema.BranchNode):
+        yield from node.cases.values()
+        yield node.default
+    elif isinstance(node, schema.AnswerNode) and node.next:
+        yield node.next
+
+
+def _reachable(flow: schema.Flow, start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen or node_id not in flow.nodes:
+            continue
+        seen.add(node_id)
+        node = flow.nodes[node_id]
+        todo.extend(_edges(node))
+    return seen
+
+
+def _cycles(flow: schema.Flow) -> list[list[str]]:
+    """Cycles of nodes that move on by themselves, each reported once."""
+    found: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(node_id: str, path: list[str]) -> None:
+        if node_id in path:
+            cycle = path[path.index(node_id):]
+            if not set(cycle) & done:
+                found.append(cycle)
+            return
+        if node_id in done or node_id not in flow.nodes:
+            return
+        for target in _automatic(flow.nodes[node_id]):
+            visit(target, [*path, node_id])
+
+    for node_id in flow.nodes:
+        visit(node_id, [])
+        done.add(node_id)
+    return found
+
+
+def check(parsed: Parsed) -> list[Problem]:
+    checker = Checker(parsed)
+    checker.check_languages()
+    checker.check_organisation()
+    checker.check_vocabularies()
+    checker.check_entries()
+    checker.check_flows()
+    return checker.problems

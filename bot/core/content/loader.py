@@ -1,0 +1,174 @@
+"""Loading the content folder: every file parsed, validated and cross-checked, or nothing goes live.
+
+Layout under the content root:
+  faq/languages.yaml       languages and fallback chains
+  faq/organisation.yaml    the office: name, phone, office hours
+  faq/vocabularies.yaml    intake vocabularies (topic, residence status, German level ...)
+  faq/entries/**/*.yaml    one FAQ entry per file
+  flows/*.yaml             one flow per file
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.core.content import schema
+from bot.core.content.model import Content
+from bot.core.content.problems import ContentError, Problem, Severity
+from bot.core.content.source import SourceFile, ambiguous_words, plain_text, read_yaml
+from bot.core.content.validation import validate
+from bot.core.i18n import Catalogs
+from bot.core.matcher import Matcher, MatchDoc
+
+SINGLE_FILES: dict[str, type[BaseModel] | None] = {
+    "languages": schema.LanguageSettings,
+    "organisation": schema.Organisation,
+    "vocabularies": None,  # a mapping of vocabularies, validated one by one
+}
+
+
+@dataclass
+class Parsed:
+    """What was read, each model with the file it came from (for line numbers in later checks)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    languages: tuple[SourceFile, schema.LanguageSettings] | None = None
+    organisation: tuple[SourceFile, schema.Organisation] | None = None
+    vocabularies: dict[str, tuple[SourceFile, schema.Vocabulary]] = field(default_factory=dict)
+    entries: list[tuple[SourceFile, schema.FaqEntry]] = field(default_factory=list)
+    flows: list[tuple[SourceFile, schema.Flow]] = field(default_factory=list)
+    digest: Any = field(default_factory=hashlib.sha256)
+
+
+def shown_path(path: Path) -> str:
+    """How a file is named in messages: relative to the working folder when inside it."""
+    try:
+        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, parsed: Parsed) -> SourceFile | None:
+    parsed.digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    source, problems = read_yaml(path, shown_path(path))
+    parsed.problems += problems
+    return source
+
+
+def _validated(model: type[BaseModel], source: SourceFile, data: Any, parsed: Parsed) -> Any:
+    value, problems = validate(model, source, data)
+    parsed.problems += problems
+    if value is not None:
+        parsed.problems += [
+            Problem(source.path, source.line(keys), f"'{word}' is read as a yes/no value by many "
+                    f"YAML tools; if you mean the text, put it in quotes: \"{word}\"")
+            for keys, word in ambiguous_words(source) if _under(keys, data)]
+    return value
+
+
+def _under(keys: Sequence[Any], data: Any) -> bool:
+    node = data
+    for key in keys:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return True
+
+
+def parse_folder(root: Path) -> Parsed:
+    """Read and validate every content file under `root` (no cross-file checks yet)."""
+    parsed = Parsed()
+    faq, flows = root / "faq", root / "flows"
+    for folder in (faq, flows):
+        if not folder.is_dir():
+            parsed.problems.append(Problem(shown_path(folder), 1, "folder is missing"))
+    for name, model in SINGLE_FILES.items():
+        path = faq / f"{name}.yaml"
+        if not path.is_file():
+            if faq.is_dir():
+                parsed.problems.append(Problem(shown_path(path), 1, "file is missing"))
+            continue
+        source = _read(path, parsed)
+        if source is None:
+            continue
+        data = plain_text(source.data)
+        if model is not None:
+            value = _validated(model, source, data, parsed)
+            if value is not None:
+                setattr(parsed, name, (source, value))
+        elif not isinstance(data, dict):
+            parsed.problems.append(Problem(source.path, 1, "expected vocabularies by name"))
+        else:
+            for vocab_name, vocab in data.items():
+                value = _validated(schema.Vocabulary, _scoped(source, vocab_name), vocab, parsed)
+                if value is not None:
+                    parsed.vocabularies[vocab_name] = (_scoped(source, vocab_name), value)
+    for path in sorted((faq / "entries").rglob("*.yaml")) if faq.is_dir() else []:
+        _parse_document(path, schema.FaqEntry, parsed.entries, parsed)
+    for path in sorted(flows.rglob("*.yaml")) if flows.is_dir() else []:
+        _parse_document(path, schema.Flow, parsed.flows, parsed)
+    return parsed
+
+
+def _parse_document(path: Path, model: type[BaseModel], into: list[Any], parsed: Parsed) -> None:
+    source = _read(path, parsed)
+    if source is None:
+        return
+    value = _validated(model, source, plain_text(source.data), parsed)
+    if value is not None:
+        into.append((source, value))
+
+
+def _scoped(source: SourceFile, key: str) -> SourceFile:
+    """A view of one top-level key of `source`, so that its lines can be found."""
+    return SourceFile(source.path, source.data[key], source.lines)
+
+
+def load(root: Path, ui_dir: Path) -> tuple[Content | None, list[Problem]]:
+    """The content under `root` and every problem found; no Content when there is an error."""
+    from bot.core.content.checks import check
+
+    parsed = parse_folder(root)
+    if parsed.languages and parsed.organisation and not any(
+            p.severity is Severity.ERROR for p in parsed.problems):
+        parsed.problems += check(parsed)
+    problems = sorted(set(parsed.problems), key=lambda p: (p.path, p.line, p.message))
+    if any(p.severity is Severity.ERROR for p in problems) or not (
+            parsed.languages and parsed.organisation):
+        return None, problems
+    entries = {e.id: e for _, e in parsed.entries}
+    content = Content(
+        root=root,
+        version=parsed.digest.hexdigest()[:12],
+        languages=parsed.languages[1],
+        organisation=parsed.organisation[1],
+        vocabularies={name: v for name, (_, v) in parsed.vocabularies.items()},
+        entries=entries,
+        flows={f.id: f for _, f in parsed.flows},
+        matcher=Matcher(match_docs(entries.values()),
+                        mixed_langs=(parsed.languages[1].default_language, "en")),
+        ui=Catalogs(ui_dir),
+    )
+    return content, problems
+
+
+def load_or_raise(root: Path, ui_dir: Path) -> Content:
+    content, problems = load(root, ui_dir)
+    if content is None:
+        raise ContentError([p for p in problems if p.severity is Severity.ERROR])
+    return content
+
+
+def match_docs(entries: Any) -> list[MatchDoc]:
+    """What the matcher searches: each entry's title and question variants, per language."""
+    return [MatchDoc(entry.id, lang, text)
+            for entry in entries
+            for lang, texts in entry.text.items()
+            for text in (texts.title, *texts.questions)]

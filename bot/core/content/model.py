@@ -1,0 +1,58 @@
+"""The loaded content: one immutable object holding every FAQ entry, flow and vocabulary."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.content.schema import FaqEntry, Flow, LanguageSettings, Organisation, Vocabulary
+from bot.core.i18n import Catalogs
+from bot.core.matcher import Matcher
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A text chosen for a user: in `lang`, which is not `wanted` when it had to fall back."""
+
+    text: str
+    lang: str
+    wanted: str
+
+    @property
+    def fell_back(self) -> bool:
+        return self.lang != self.wanted
+
+
+@dataclass(frozen=True)
+class Content:
+    root: Path
+    version: str
+    languages: LanguageSettings
+    organisation: Organisation
+    vocabularies: Mapping[str, Vocabulary]
+    entries: Mapping[str, FaqEntry]
+    flows: Mapping[str, Flow]
+    matcher: Matcher
+    ui: Catalogs
+
+    def pick(self, texts: Mapping[str, str], lang: str) -> Localized:
+        """`texts` in `lang`, or in the first language of its fallback chain that has it."""
+        for code in self.languages.chain(lang):
+            if code in texts:
+                return Localized(texts[code], code, lang)
+        code, text = next(iter(texts.items()))
+        return Localized(text, code, lang)
+
+    def entry_lang(self, entry: FaqEntry, lang: str) -> str:
+        """The language in which `entry` is shown to a user of `lang`."""
+        return next((c for c in self.languages.chain(lang) if c in entry.text),
+                    next(iter(entry.text)))
+
+    def menu_flows(self) -> list[Flow]:
+        return sorted((f for f in self.flows.values() if f.menu), key=lambda f: (f.order, f.id))
+
+    def vocabulary_label(self, vocabulary: str, value: str, lang: str) -> str:
+        vocab = self.vocabularies.get(vocabulary)
+        if vocab is None or value not in vocab.values:
+            return value
+        return self.pick(vocab.values[value], lang).text

@@ -1,0 +1,187 @@
+"""The YAML content format, as pydantic models: what an admin may write in `faq/` and `flows/`.
+
+Models are frozen and strict (a number is not text, `yes` is not true) and forbid unknown keys, so
+every mistake becomes a problem with a file and line (see `loader`)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+
+Slug = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
+LangCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}$")]
+Text = Annotated[StrictStr, Field(min_length=1)]
+Localized = dict[LangCode, Text]
+"""One text in several languages: `{de: ..., en: ...}`."""
+TranslationStatus = Literal["reviewed", "machine"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+TimeRange = Annotated[StrictStr, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Link(Model):
+    url: Annotated[StrictStr, Field(pattern=r"^https?://\S+$")]
+    label: Localized
+
+
+# ----- faq/languages.yaml ---------------------------------------------------------------------
+
+
+class LanguageSettings(Model):
+    default_language: LangCode
+    languages: list[LangCode] = Field(min_length=1)
+    fallback: dict[StrictStr, list[LangCode]] = {}
+    """Where to look when a text is missing; `default` applies to every language not listed."""
+
+    def chain(self, lang: str) -> list[str]:
+        """The languages to try for `lang`, in order, starting with `lang` itself."""
+        tail = self.fallback.get(lang, self.fallback.get("default", [self.default_language, "en"]))
+        seen: list[str] = []
+        for code in [lang, *tail, self.default_language]:
+            if code not in seen:
+                seen.append(code)
+        return seen
+
+
+# ----- faq/organisation.yaml ------------------------------------------------------------------
+
+
+class OfficeHours(Model):
+    timezone: StrictStr
+    days: dict[Weekday, list[TimeRange]]
+
+
+class Organisation(Model):
+    name: Localized
+    phone: StrictStr | None = None
+    email: StrictStr | None = None
+    website: Annotated[StrictStr, Field(pattern=r"^https?://\S+$")] | None = None
+    address: StrictStr | None = None
+    office_hours: OfficeHours
+    response_time: Localized | None = None
+    """What the office promises, e.g. "within two working days"."""
+    links: list[Link] = []
+    source: Text
+    reviewed: dt.date
+
+
+# ----- faq/vocabularies.yaml ------------------------------------------------------------------
+
+
+class Vocabulary(Model):
+    label: Localized
+    values: dict[Slug, Localized] = Field(min_length=1)
+
+
+# ----- faq/entries/**/*.yaml ------------------------------------------------------------------
+
+
+class EntryText(Model):
+    status: TranslationStatus = "reviewed"
+    title: Text
+    answer: Text
+    questions: list[Text] = []
+
+
+class FaqEntry(Model):
+    id: Slug
+    topic: Slug
+    source: Text
+    reviewed: dt.date
+    offer_counsellor: StrictBool = True
+    links: list[Link] = []
+    text: dict[LangCode, EntryText] = Field(min_length=1)
+
+
+# ----- flows/*.yaml ---------------------------------------------------------------------------
+
+
+class Button(Model):
+    """A button in a flow: goes to a node of the same flow, shows an FAQ entry, or opens a flow."""
+
+    label: Localized
+    goto: Slug | None = None
+    faq: Slug | None = None
+    flow: Slug | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Button:
+        if sum(t is not None for t in (self.goto, self.faq, self.flow)) != 1:
+            raise ValueError("a button needs exactly one of goto, faq or flow")
+        return self
+
+
+class Option(Model):
+    value: Slug
+    label: Localized
+
+
+InputFormat = Literal["text", "number", "postcode", "year"]
+
+
+class Input(Model):
+    format: InputFormat
+    error: Localized | None = None
+    """What to say when the typed value does not fit; a general sentence is used otherwise."""
+
+
+class MenuNode(Model):
+    type: Literal["menu"]
+    text: Localized
+    buttons: list[Button] = Field(min_length=1)
+
+
+class AskNode(Model):
+    type: Literal["ask"]
+    text: Localized
+    field: Slug
+    vocabulary: Slug | None = None
+    options: list[Option] | None = None
+    input: Input | None = None
+    next: Slug
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AskNode:
+        if sum(s is not None for s in (self.vocabulary, self.options, self.input)) != 1:
+            raise ValueError("an ask node needs exactly one of vocabulary, options or input")
+        return self
+
+
+class AnswerNode(Model):
+    type: Literal["answer"]
+    faq: Slug
+    buttons: list[Button] = []
+    next: Slug | None = None
+
+
+class BranchNode(Model):
+    type: Literal["branch"]
+    field: Slug
+    cases: dict[StrictStr, Slug] = Field(min_length=1)
+    default: Slug
+
+
+class HandoffNode(Model):
+    type: Literal["handoff"]
+    text: Localized | None = None
+
+
+Node = Annotated[MenuNode | AskNode | AnswerNode | BranchNode | HandoffNode,
+                 Field(discriminator="type")]
+NODE_TYPES = ("menu", "ask", "answer", "branch", "handoff")
+
+
+class Flow(Model):
+    id: Slug
+    topic: Slug
+    title: Localized
+    menu: StrictBool = True
+    """Whether the flow has a button in the main menu (otherwise only deep links and buttons open it)."""
+    order: StrictInt = 100
+    start: Slug
+    status: dict[LangCode, TranslationStatus] = {}
+    nodes: dict[Slug, Node] = Field(min_length=1)

@@ -1,0 +1,496 @@
+"""The conversation engine: `step(content, state, event) -> (state, replies, effects)`.
+
+Pure: no I/O, no clock, no channel. Adapters turn updates into events and replies into messages;
+services carry out the effects."""
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from babel.support import NullTranslations
+
+from bot.core import bidi, inputs, texts
+from bot.core.content import schema
+from bot.core.content.model import Content
+from bot.core.events import (Button, Choice, Command, Effect, Event, Handoff, Media, MediaKind,
+                             Reply, ReplyKind, SetLocale, Start, Text)
+from bot.core.i18n import is_rtl, native_name
+from bot.core.matcher import Confidence
+from bot.core.normalize import normalize
+from bot.core.state import Action, Option, State
+from bot.core.telegram_html import escape
+
+MAX_AUTOMATIC_STEPS = 32
+"""Branch and answer nodes move on by themselves; the content check forbids loops of them, this
+is the engine's own guard."""
+MISSES_BEFORE_COUNSELLOR_FIRST = 2
+
+
+@dataclass(frozen=True)
+class Step:
+    state: State
+    replies: list[Reply]
+    effects: list[Effect]
+
+
+def step(content: Content, state: State, event: Event) -> Step:
+    turn = _Turn(content, copy.deepcopy(state))
+    turn.handle(event)
+    return turn.result()
+
+
+@dataclass
+class _Turn:
+    """One event being handled: collects replies, effects and the buttons that become live."""
+
+    content: Content
+    state: State
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    new_options: list[Option] = field(default_factory=list)
+
+    # ----- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def locale(self) -> str:
+        return self.state.locale or self.content.languages.default_language
+
+    @property
+    def t(self) -> NullTranslations:
+        return self.content.ui.get(self.locale)
+
+    def _(self, message: str, **values: str) -> str:
+        """An interface string in the person's language, HTML-escaped, with values filled in."""
+        return escape(self.t.gettext(message).format(**values))
+
+    def say(self, text: str, rows: Sequence[Sequence[tuple[str, Action] | Button]] = (),
+            kind: ReplyKind = ReplyKind.ANSWER) -> None:
+        """Queue a reply; buttons given as (label, action) become live options."""
+        rtl = is_rtl(self.locale)
+        built: list[tuple[Button, ...]] = []
+        for row in rows:
+            buttons = []
+            for item in row:
+                if isinstance(item, Button):
+                    buttons.append(Button(bidi.RLM + item.label if rtl else item.label,
+                                          url=item.url))
+                    continue
+                label, action = item
+                data = f"{self.state.screen + 1}:{len(self.new_options)}"
+                self.new_options.append(Option(action, label))
+                buttons.append(Button(bidi.RLM + label if rtl else label, data=data))
+            built.append(tuple(buttons))
+        self.replies.append(Reply(bidi.for_rtl(text) if rtl else text, tuple(built), kind))
+
+    def result(self) -> Step:
+        if self.new_options:
+            self.state.screen += 1
+            self.state.options = self.new_options
+        return Step(self.state, self.replies, self.effects)
+
+    def label(self, texts: dict[str, str]) -> str:
+        return self.content.pick(texts, self.locale).text
+
+    def nav_row(self, *, back: bool = True, counsellor: bool = True) -> list[tuple[str, Action]]:
+        """Back, menu and counsellor: the way out of every screen."""
+        arrow = "▶" if is_rtl(self.locale) else "◀"
+        row: list[tuple[str, Action]] = []
+        if back:
+            row.append((f"{arrow} {self.t.gettext('Back')}", ("back", "")))
+        row.append((f"☰ {self.t.gettext('Menu')}", ("menu", "")))
+        if counsellor:
+            row.append((f"👤 {self.t.gettext('Counsellor')}", ("counsellor", "")))
+        return row
+
+    # ----- events -----------------------------------------------------------------------------
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, Start):
+            self.on_start(event)
+        elif isinstance(event, Command):
+            self.on_command(event)
+        elif isinstance(event, Choice):
+            self.on_choice(event.data)
+        elif isinstance(event, Text):
+            self.on_text(event.text)
+        elif isinstance(event, Media):
+            self.on_media(event.kind)
+
+    def on_start(self, event: Start) -> None:
+        payload = (event.payload or "").strip() or None
+        if self.state.locale is None:
+            client = (event.client_locale or "").split("-")[0].lower()
+            if client in self.content.languages.languages:
+                self.set_locale(client)
+            else:
+                self.state.pending_start = payload
+                self.language_picker()
+                return
+        self.greet(payload)
+
+    def greet(self, payload: str | None) -> None:
+        self.state.pending_start = None
+        name = self.label(self.content.organisation.name)
+        self.say(self._("Hello! I am Lotse, the digital assistant of {name}.", name=name) + "\n\n" +
+                 self._("I answer questions about German courses, work and vocational training, "
+                        "in your language. I only keep what you tell me; /privacy explains more."))
+        if payload in self.content.flows:
+            self.open_flow(payload)
+        elif payload in self.content.entries:
+            self.show_entry(payload)
+        else:
+            self.main_menu()
+
+    def on_command(self, event: Command) -> None:
+        name = event.name.lower()
+        if name == "start":
+            self.on_start(Start(event.arg or None))
+        elif name == "menu":
+            self.main_menu()
+        elif name == "language" and event.arg in self.content.languages.languages:
+            self.act(("locale", event.arg))
+        elif name == "language":
+            self.language_picker()
+        elif name == "counsellor":
+            self.counsellor()
+        elif name == "privacy":
+            self.privacy()
+        else:
+            self.help()
+
+    def on_choice(self, data: str) -> None:
+        screen, _, index = data.partition(":")
+        if not (screen.isdigit() and index.isdigit()) or int(screen) != self.state.screen or \
+                int(index) >= len(self.state.options):
+            self.stale()
+            return
+        self.act(self.state.options[int(index)].action)
+
+    def on_text(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            return
+        if self.state.locale is None:
+            self.language_picker()
+            return
+        typed = self.typed_option(text)
+        if typed is not None:
+            self.act(typed)
+            return
+        node = self.current_node()
+        if isinstance(node, schema.AskNode) and node.input is not None:
+            self.answer_input(node, text)
+            return
+        self.ask_matcher(text)
+
+    def on_media(self, kind: MediaKind) -> None:
+        if self.state.locale is None:
+            self.language_picker()
+            return
+        messages = {
+            MediaKind.VOICE: "I cannot listen to voice messages yet. Please write your question "
+                             "in a few words, in your own language.",
+            MediaKind.VIDEO: "I cannot watch videos. Please write your question in a few words.",
+            MediaKind.PHOTO: "I cannot look at pictures. Please write your question in a few "
+                             "words. Please do not send photos of passports or other documents "
+                             "here.",
+            MediaKind.DOCUMENT: "I cannot read documents. Please write your question in a few "
+                                "words. A counsellor can tell you which papers they need.",
+            MediaKind.LOCATION: "Thank you, but I do not need your location, and I did not save "
+                                "it.",
+            MediaKind.CONTACT: "Please do not share contacts here. I did not save this contact.",
+            MediaKind.STICKER: "Thank you! Choose a topic or write your question.",
+            MediaKind.OTHER: "I cannot read this kind of message. Please write your question in "
+                             "a few words.",
+        }
+        rows: list[list[tuple[str, Action]]] = []
+        if kind not in (MediaKind.STICKER, MediaKind.LOCATION, MediaKind.CONTACT):
+            rows.append([(f"👤 {self.t.gettext('Talk to a counsellor')}", ("counsellor", ""))])
+        rows.append([(f"☰ {self.t.gettext('Menu')}", ("menu", ""))])
+        self.say(self._(messages[kind]), rows)
+
+    # ----- actions ----------------------------------------------------------------------------
+
+    def act(self, action: Action) -> None:
+        kind, arg = action
+        if kind == "menu":
+            self.main_menu()
+        elif kind == "back":
+            self.back()
+        elif kind == "counsellor":
+            self.counsellor()
+        elif kind == "language":
+            self.language_picker()
+        elif kind == "locale":
+            self.set_locale(arg)
+            pending = self.state.pending_start
+            if pending is not None or not self.state.trail and self.state.node is None:
+                self.greet(pending)
+            else:
+                self.main_menu()
+        elif kind == "flow":
+            self.open_flow(arg)
+        elif kind == "faq":
+            self.remember_position()
+            self.show_entry(arg)
+        elif kind == "node":
+            self.remember_position()
+            flow, _, node = arg.partition("/")
+            self.enter(flow, node)
+        elif kind == "value":
+            self.choose_value(arg)
+        elif kind == "no-match":
+            self.no_match()
+
+    def set_locale(self, locale: str) -> None:
+        self.state.locale = locale
+        self.effects.append(SetLocale(locale))
+
+    def remember_position(self) -> None:
+        if self.state.at:
+            self.state.trail.append(self.state.at)
+            del self.state.trail[:-20]
+
+    def back(self) -> None:
+        if not self.state.trail:
+            self.main_menu()
+            return
+        flow, _, node = self.state.trail.pop().partition("/")
+        self.enter(flow, node, record=False)
+
+    def stale(self) -> None:
+        self.say(self._("This button belongs to an older message. Here is where you are now."))
+        node = self.current_node()
+        if node is not None and self.state.flow and self.state.node:
+            self.enter(self.state.flow, self.state.node, record=False)
+        else:
+            self.main_menu()
+
+    # ----- screens ----------------------------------------------------------------------------
+
+    def main_menu(self) -> None:
+        self.state.flow = self.state.node = None
+        self.state.trail.clear()
+        rows: list[list[tuple[str, Action]]] = [[(self.label(f.title), ("flow", f.id))]
+                                                for f in self.content.menu_flows()]
+        rows.append([(f"👤 {self.t.gettext('Talk to a counsellor')}", ("counsellor", ""))])
+        rows.append([(f"🌐 {self.t.gettext('Language')}", ("language", ""))])
+        self.say(self._("What would you like to know? Choose a topic, or write your question in "
+                        "your own words."), rows, ReplyKind.MENU)
+
+    def language_picker(self) -> None:
+        codes = self.content.languages.languages
+        lines = [escape(self.content.ui.get(code).gettext("Please choose your language."))
+                 for code in codes]
+        unique = list(dict.fromkeys(lines))
+        rows = [[(native_name(a), ("locale", a)), (native_name(b), ("locale", b))]
+                for a, b in zip(codes[::2], codes[1::2])]
+        if len(codes) % 2:
+            rows.append([(native_name(codes[-1]), ("locale", codes[-1]))])
+        self.say("🌐 " + "\n".join(unique), rows, ReplyKind.MENU)
+
+    def help(self) -> None:
+        self.say(self._("How to use Lotse:") + "\n" +
+                 self._("• Press a button, or type its number.") + "\n" +
+                 self._("• Or write your question in your own words.") + "\n" +
+                 "• /menu " + self._("main menu") + "\n" +
+                 "• /language " + self._("change the language") + "\n" +
+                 "• /counsellor " + self._("talk to a person") + "\n" +
+                 "• /privacy " + self._("what happens with your data"),
+                 [[(f"☰ {self.t.gettext('Menu')}", ("menu", ""))]])
+
+    def privacy(self) -> None:
+        self.say(self._("Your privacy") + "\n\n" +
+                 self._("Lotse keeps your language and where you are in the menu, so that it can "
+                        "answer you. It does not keep your name or phone number unless you agree "
+                        "to talk to a counsellor.") + "\n\n" +
+                 self._("If you agree, a counsellor of {name} sees what you tell them. Nobody "
+                        "else does.", name=self.label(self.content.organisation.name)),
+                 [[(f"☰ {self.t.gettext('Menu')}", ("menu", ""))]])
+
+    def counsellor(self) -> None:
+        flow = self.content.flows.get(self.state.flow or "")
+        self.effects.append(Handoff(
+            topic=flow.topic if flow else None,
+            fields=dict(self.state.fields),
+            shown=tuple(self.state.shown),
+            path=tuple(self.state.path)))
+        self.say(self._("A counsellor can help you personally.") + "\n\n" +
+                 texts.hotline(self.content, self.t, self.locale),
+                 [self.nav_row(back=bool(self.state.at))])
+
+    # ----- flows ------------------------------------------------------------------------------
+
+    def open_flow(self, flow_id: str) -> None:
+        flow = self.content.flows.get(flow_id)
+        if flow is None:
+            self.main_menu()
+            return
+        self.remember_position()
+        self.enter(flow.id, flow.start)
+
+    def current_node(self) -> schema.Node | None:
+        flow = self.content.flows.get(self.state.flow or "")
+        return flow.nodes.get(self.state.node or "") if flow else None
+
+    def enter(self, flow_id: str, node_id: str, *, record: bool = True) -> None:
+        for _ in range(MAX_AUTOMATIC_STEPS):
+            flow = self.content.flows.get(flow_id)
+            node = flow.nodes.get(node_id) if flow else None
+            if flow is None or node is None:
+                self.say(self._("This part of the menu has changed. Here is the main menu."))
+                self.main_menu()
+                return
+            self.state.flow, self.state.node = flow_id, node_id
+            if record:
+                self.state.path.append(f"{flow_id}/{node_id}")
+                del self.state.path[:-50]
+            following = self.show_node(flow, node)
+            if following is None:
+                return
+            node_id = following
+        self.main_menu()
+
+    def show_node(self, flow: schema.Flow, node: schema.Node) -> str | None:
+        """Show `node`; return the node to move on to by itself, if any."""
+        if isinstance(node, schema.BranchNode):
+            return node.cases.get(self.state.fields.get(node.field, ""), node.default)
+        if isinstance(node, schema.MenuNode | schema.AskNode):
+            rows = [[option] for option in self.node_options(flow, node)]
+            self.say(self.node_text(node.text), [*rows, self.nav_row()], ReplyKind.MENU)
+        elif isinstance(node, schema.AnswerNode):
+            buttons = [[self.button(flow, b)] for b in node.buttons]
+            self.show_entry(node.faq, extra=buttons, final=node.next is None)
+            return node.next
+        elif isinstance(node, schema.HandoffNode):
+            if node.text:
+                self.say(self.node_text(node.text))
+            self.counsellor()
+        return None
+
+    def node_text(self, text: dict[str, str]) -> str:
+        return texts.fill(self.content, self.label(text), self.locale)
+
+    def button(self, flow: schema.Flow, button: schema.Button) -> tuple[str, Action]:
+        label = self.label(button.label)
+        if button.goto:
+            return label, ("node", f"{flow.id}/{button.goto}")
+        if button.faq:
+            return label, ("faq", button.faq)
+        return label, ("flow", button.flow or "")
+
+    def node_options(self, flow: schema.Flow, node: schema.Node) -> list[tuple[str, Action]]:
+        """The buttons a waiting node offers (without the navigation row)."""
+        if isinstance(node, schema.MenuNode):
+            return [self.button(flow, b) for b in node.buttons]
+        if not isinstance(node, schema.AskNode) or node.input is not None:
+            return []
+        if node.options is not None:
+            values = [(o.value, o.label) for o in node.options]
+        else:
+            values = list(self.content.vocabularies[node.vocabulary or ""].values.items())
+        return [(self.label(label), ("value", value)) for value, label in values]
+
+    def choose_value(self, value: str) -> None:
+        node = self.current_node()
+        if not isinstance(node, schema.AskNode) or self.state.flow is None:
+            self.stale()
+            return
+        self.state.fields[node.field] = value
+        self.remember_position()
+        self.enter(self.state.flow, node.next)
+
+    def answer_input(self, node: schema.AskNode, text: str) -> None:
+        assert node.input is not None and self.state.flow is not None
+        value = inputs.parse(node.input.format, text)
+        if value is None:
+            error = (texts.fill(self.content, self.label(node.input.error), self.locale)
+                     if node.input.error else self._(inputs.HINTS[node.input.format]))
+            self.say(error, [self.nav_row()])
+            return
+        self.state.fields[node.field] = value
+        self.remember_position()
+        self.enter(self.state.flow, node.next)
+
+    # ----- answers ----------------------------------------------------------------------------
+
+    def show_entry(self, entry_id: str, *, extra: Sequence[Sequence[tuple[str, Action]]] = (),
+                   final: bool = True) -> None:
+        entry = self.content.entries.get(entry_id)
+        if entry is None:
+            self.main_menu()
+            return
+        if entry_id not in self.state.shown:
+            self.state.shown.append(entry_id)
+        self.state.misses = 0
+        rows: list[Sequence[tuple[str, Action] | Button]] = [
+            [Button(f"🔗 {self.label(link.label)}", url=link.url)] for link in entry.links]
+        rows.extend(extra)
+        if final:
+            if entry.offer_counsellor:
+                rows.append([(f"👤 {self.t.gettext('Talk to a counsellor')}", ("counsellor", ""))])
+            rows.append(self.nav_row(back=bool(self.state.at or self.state.trail),
+                                     counsellor=False))
+        self.say(texts.entry_answer(self.content, entry, self.t, self.locale), rows)
+
+    def ask_matcher(self, text: str) -> None:
+        result = self.content.matcher.match(text, self.locale)
+        if result.confidence is Confidence.CONFIDENT:
+            self.show_entry(result.candidates[0].entry_id)
+            return
+        if result.confidence is Confidence.UNSURE:
+            rows: list[list[tuple[str, Action]]] = []
+            for candidate in result.candidates[:3]:
+                entry = self.content.entries[candidate.entry_id]
+                title = entry.text[self.content.entry_lang(entry, self.locale)].title
+                rows.append([(title, ("faq", entry.id))])
+            rows.append([(self.t.gettext("None of these"), ("no-match", ""))])
+            self.say(escape(self.t.ngettext("Did you mean this?", "Did you mean one of these?",
+                                            len(result.candidates[:3]))), rows)
+            return
+        self.no_match()
+
+    def no_match(self) -> None:
+        self.state.misses += 1
+        counsellor = [(f"👤 {self.t.gettext('Talk to a counsellor')}", ("counsellor", ""))]
+        menu = [(f"☰ {self.t.gettext('Menu')}", ("menu", ""))]
+        if self.state.misses >= MISSES_BEFORE_COUNSELLOR_FIRST:
+            self.say(self._("I still have no answer to that. A counsellor can help you "
+                            "personally."), [counsellor, menu])
+        else:
+            self.say(self._("Sorry, I found no answer to that. Try other words, choose a topic, "
+                            "or talk to a counsellor."), [menu, counsellor])
+
+    def typed_option(self, text: str) -> Action | None:
+        """A typed button number or label works like pressing that button. The buttons of the
+        screen shown last come first, then those of the node the person is at."""
+        live = [(o.label, o.action) for o in self.state.options]
+        node = self.current_node()
+        waiting_for_input = isinstance(node, schema.AskNode) and node.input is not None
+        digits = inputs.ascii_digits(text)
+        if digits.isdigit() and not waiting_for_input:
+            return live[int(digits) - 1][1] if 1 <= int(digits) <= len(live) else None
+        flow = self.content.flows.get(self.state.flow or "")
+        here = self.node_options(flow, node) if flow and node else []
+        return _by_label(text, live) or _by_label(text, here)
+
+
+def _by_label(text: str, options: Sequence[tuple[str, Action]]) -> Action | None:
+    """The option whose label is `text`, or the only one whose label contains it as words."""
+    wanted = _label_key(text)
+    if not wanted:
+        return None
+    keys = [(_label_key(label), action) for label, action in options]
+    exact = [action for key, action in keys if key == wanted]
+    if exact:
+        return exact[0]
+    if len(wanted) < 4:
+        return None
+    partial = [action for key, action in keys if f" {wanted} " in f" {key} "]
+    return partial[0] if len(partial) == 1 else None
+
+
+def _label_key(label: str) -> str:
+    return re.sub(r"\W+", " ", normalize(bidi.strip_marks(label))).strip()

@@ -1,0 +1,66 @@
+"""Texts built from content for one person: FAQ answers with their notes, the hotline, hours."""
+from __future__ import annotations
+
+import re
+
+from babel.dates import get_day_names
+from babel.support import NullTranslations
+
+from bot.core.content.model import Content
+from bot.core.content.schema import FaqEntry
+from bot.core.i18n import native_name
+from bot.core.telegram_html import escape
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_PLACEHOLDER = re.compile(r"\{(name|phone|email|website|address|office_hours)\}")
+
+
+def office_hours(content: Content, locale: str) -> str:
+    """The office hours, one line per open day, with day names in the person's language."""
+    try:
+        names = get_day_names("wide", locale=locale)
+    except (ValueError, LookupError):
+        names = get_day_names("wide", locale="en")
+    days = content.organisation.office_hours.days
+    return "\n".join(f"{names[WEEKDAYS.index(day)]}: {', '.join(r.replace('-', '–') for r in spans)}"
+                     for day, spans in sorted(days.items(), key=lambda d: WEEKDAYS.index(d[0])))
+
+
+def fill(content: Content, text: str, locale: str) -> str:
+    """Organisation placeholders ({phone}, {office_hours} ...) filled in; content HTML stays."""
+    org = content.organisation
+    values = {"name": escape(content.pick(org.name, locale).text), "phone": escape(org.phone or ""),
+              "email": escape(org.email or ""), "website": escape(org.website or ""),
+              "address": escape(org.address or ""),
+              "office_hours": escape(office_hours(content, locale))}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+def hotline(content: Content, t: NullTranslations, locale: str) -> str:
+    """How to reach a person at the office without the bot."""
+    org = content.organisation
+    lines = [f"<b>{escape(content.pick(org.name, locale).text)}</b>"]
+    if org.phone:
+        lines.append(t.gettext("Phone: {phone}").format(phone=escape(org.phone)))
+    if org.email:
+        lines.append(t.gettext("Email: {email}").format(email=escape(org.email)))
+    lines.append(t.gettext("Office hours:"))
+    lines.append(escape(office_hours(content, locale)))
+    return "\n".join(lines)
+
+
+def entry_answer(content: Content, entry: FaqEntry, t: NullTranslations, locale: str) -> str:
+    """An FAQ answer as the person sees it, with a note when it is not (yet) in their language or
+    was translated by a machine."""
+    lang = content.entry_lang(entry, locale)
+    text = entry.text[lang]
+    parts = [f"<b>{escape(text.title)}</b>", fill(content, text.answer.strip(), locale)]
+    if lang != locale:
+        parts.append("<i>" + escape(t.gettext(
+            "This text is not yet translated into {language}.").format(
+                language=native_name(locale))) + "</i>")
+    elif text.status == "machine" and lang != content.languages.default_language:
+        parts.append("<i>" + escape(t.gettext(
+            "This text was translated by a machine and may contain mistakes.")) + "</i>")
+    return "\n\n".join(parts)
+
