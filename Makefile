@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test setup catalogs migrate extract bench clean
 
 run: setup migrate
-	$(BIN)/lotse serve
+	$(BIN)/lotse run
 
 test: setup
 	$(BIN)/python -m pytest
@@ -29,7 +29,7 @@ migrate: $(STAMP)
 
 # For developers: collect the interface strings from the code and merge them into every catalog.
 extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k ngettext -o translations/lotse.pot bot
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o translations/lotse.pot bot
 	$(BIN)/pybabel update -i translations/lotse.pot -d translations -D lotse --no-fuzzy-matching
 
 clean:

@@ -16,7 +16,7 @@ from bot.core.content import schema
 from bot.core.content.model import Content
 from bot.core.events import (Button, Choice, Command, Effect, Event, Handoff, Media, MediaKind,
                              Reply, ReplyKind, SetLocale, Start, Text)
-from bot.core.i18n import is_rtl, native_name
+from bot.core.i18n import N_, is_rtl, native_name
 from bot.core.matcher import Confidence
 from bot.core.normalize import normalize
 from bot.core.state import Action, Option, State
@@ -26,6 +26,22 @@ MAX_AUTOMATIC_STEPS = 32
 """Branch and answer nodes move on by themselves; the content check forbids loops of them, this
 is the engine's own guard."""
 MISSES_BEFORE_COUNSELLOR_FIRST = 2
+MEDIA_REPLIES: dict[MediaKind, str] = {
+    MediaKind.VOICE: N_("I cannot listen to voice messages yet. Please write your question "
+                     "in a few words, in your own language."),
+    MediaKind.VIDEO: N_("I cannot watch videos. Please write your question in a few words."),
+    MediaKind.PHOTO: N_("I cannot look at pictures. Please write your question in a few "
+                     "words. Please do not send photos of passports or other documents "
+                     "here."),
+    MediaKind.DOCUMENT: N_("I cannot read documents. Please write your question in a few "
+                        "words. A counsellor can tell you which papers they need."),
+    MediaKind.LOCATION: N_("Thank you, but I do not need your location, and I did not save "
+                        "it."),
+    MediaKind.CONTACT: N_("Please do not share contacts here. I did not save this contact."),
+    MediaKind.STICKER: N_("Thank you! Choose a topic or write your question."),
+    MediaKind.OTHER: N_("I cannot read this kind of message. Please write your question in "
+                     "a few words."),
+}
 
 
 @dataclass(frozen=True)
@@ -98,10 +114,10 @@ class _Turn:
         arrow = "▶" if is_rtl(self.locale) else "◀"
         row: list[tuple[str, Action]] = []
         if back:
-            row.append((f"{arrow} {self.t.gettext('Back')}", ("back", "")))
-        row.append((f"☰ {self.t.gettext('Menu')}", ("menu", "")))
+            row.append((arrow + " " + self.t.gettext("Back"), ("back", "")))
+        row.append(("☰ " + self.t.gettext("Menu"), ("menu", "")))
         if counsellor:
-            row.append((f"👤 {self.t.gettext('Counsellor')}", ("counsellor", "")))
+            row.append(("👤 " + self.t.gettext("Counsellor"), ("counsellor", "")))
         return row
 
     # ----- events -----------------------------------------------------------------------------
@@ -189,27 +205,11 @@ class _Turn:
         if self.state.locale is None:
             self.language_picker()
             return
-        messages = {
-            MediaKind.VOICE: "I cannot listen to voice messages yet. Please write your question "
-                             "in a few words, in your own language.",
-            MediaKind.VIDEO: "I cannot watch videos. Please write your question in a few words.",
-            MediaKind.PHOTO: "I cannot look at pictures. Please write your question in a few "
-                             "words. Please do not send photos of passports or other documents "
-                             "here.",
-            MediaKind.DOCUMENT: "I cannot read documents. Please write your question in a few "
-                                "words. A counsellor can tell you which papers they need.",
-            MediaKind.LOCATION: "Thank you, but I do not need your location, and I did not save "
-                                "it.",
-            MediaKind.CONTACT: "Please do not share contacts here. I did not save this contact.",
-            MediaKind.STICKER: "Thank you! Choose a topic or write your question.",
-            MediaKind.OTHER: "I cannot read this kind of message. Please write your question in "
-                             "a few words.",
-        }
         rows: list[list[tuple[str, Action]]] = []
         if kind not in (MediaKind.STICKER, MediaKind.LOCATION, MediaKind.CONTACT):
-            rows.append([(f"👤 {self.t.gettext('Talk to a counsellor')}", ("counsellor", ""))])
-        rows.append([(f"☰ {self.t.gettext('Menu')}", ("menu", ""))])
-        self.say(self._(messages[kind]), rows)
+            rows.append([("👤 " + self.t.gettext("Talk to a counsellor"), ("counsellor", ""))])
+        rows.append([("☰ " + self.t.gettext("Menu"), ("menu", ""))])
+        self.say(self._(MEDIA_REPLIES[kind]), rows)
 
     # ----- actions ----------------------------------------------------------------------------
 
@@ -275,8 +275,8 @@ class _Turn:
         self.state.trail.clear()
         rows: list[list[tuple[str, Action]]] = [[(self.label(f.title), ("flow", f.id))]
                                                 for f in self.content.menu_flows()]
-        rows.append([(f"👤 {self.t.gettext('Talk to a counsellor')}", ("counsellor", ""))])
-        rows.append([(f"🌐 {self.t.gettext('Language')}", ("language", ""))])
+        rows.append([("👤 " + self.t.gettext("Talk to a counsellor"), ("counsellor", ""))])
+        rows.append([("🌐 " + self.t.gettext("Language"), ("language", ""))])
         self.say(self._("What would you like to know? Choose a topic, or write your question in "
                         "your own words."), rows, ReplyKind.MENU)
 
@@ -299,7 +299,7 @@ class _Turn:
                  "• /language " + self._("change the language") + "\n" +
                  "• /counsellor " + self._("talk to a person") + "\n" +
                  "• /privacy " + self._("what happens with your data"),
-                 [[(f"☰ {self.t.gettext('Menu')}", ("menu", ""))]])
+                 [[("☰ " + self.t.gettext("Menu"), ("menu", ""))]])
 
     def privacy(self) -> None:
         self.say(self._("Your privacy") + "\n\n" +
@@ -308,7 +308,7 @@ class _Turn:
                         "to talk to a counsellor.") + "\n\n" +
                  self._("If you agree, a counsellor of {name} sees what you tell them. Nobody "
                         "else does.", name=self.label(self.content.organisation.name)),
-                 [[(f"☰ {self.t.gettext('Menu')}", ("menu", ""))]])
+                 [[("☰ " + self.t.gettext("Menu"), ("menu", ""))]])
 
     def counsellor(self) -> None:
         flow = self.content.flows.get(self.state.flow or "")
@@ -430,7 +430,7 @@ class _Turn:
         rows.extend(extra)
         if final:
             if entry.offer_counsellor:
-                rows.append([(f"👤 {self.t.gettext('Talk to a counsellor')}", ("counsellor", ""))])
+                rows.append([("👤 " + self.t.gettext("Talk to a counsellor"), ("counsellor", ""))])
             rows.append(self.nav_row(back=bool(self.state.at or self.state.trail),
                                      counsellor=False))
         self.say(texts.entry_answer(self.content, entry, self.t, self.locale), rows)
@@ -454,8 +454,8 @@ class _Turn:
 
     def no_match(self) -> None:
         self.state.misses += 1
-        counsellor = [(f"👤 {self.t.gettext('Talk to a counsellor')}", ("counsellor", ""))]
-        menu = [(f"☰ {self.t.gettext('Menu')}", ("menu", ""))]
+        counsellor = [("👤 " + self.t.gettext("Talk to a counsellor"), ("counsellor", ""))]
+        menu = [("☰ " + self.t.gettext("Menu"), ("menu", ""))]
         if self.state.misses >= MISSES_BEFORE_COUNSELLOR_FIRST:
             self.say(self._("I still have no answer to that. A counsellor can help you "
                             "personally."), [counsellor, menu])

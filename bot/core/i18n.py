@@ -51,3 +51,8 @@ def german_name(code: str) -> str:
 def is_rtl(code: str) -> bool:
     locale = _locale(code)
     return bool(locale and locale.character_order == "right-to-left")
+
+
+def N_(message: str) -> str:
+    """Marks an interface string for extraction where it is translated later (`pybabel -k N_`)."""
+    return message

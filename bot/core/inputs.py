@@ -5,15 +5,16 @@ import datetime as dt
 import re
 
 from bot.core.content.schema import InputFormat
+from bot.core.i18n import N_
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 MAX_TEXT = 500
 
 HINTS: dict[InputFormat, str] = {
-    "text": "Please write a short answer.",
-    "number": "Please write a number, for example 3.",
-    "postcode": "Please write the five digits of your postcode, for example 85521.",
-    "year": "Please write a year with four digits, for example 2023.",
+    "text": N_("Please write a short answer."),
+    "number": N_("Please write a number, for example 3."),
+    "postcode": N_("Please write the five digits of your postcode, for example 85521."),
+    "year": N_("Please write a year with four digits, for example 2023."),
 }
 
 

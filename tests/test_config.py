@@ -1,0 +1,59 @@
+"""Settings: defaults, normalisation, and one clear line naming a wrong setting."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+
+
+def test_defaults_need_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    settings = load_settings(_env_file=None)
+    assert settings.BOT_TOKEN is None
+    assert settings.DATABASE_URL.startswith("sqlite+aiosqlite:///")
+    assert settings.DEFAULT_LOCALE == "de"
+    assert settings.api_base == "https://api.telegram.org"
+
+
+def test_values_are_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_IDS", "11, 22;33")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@localhost/lotse")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    monkeypatch.setenv("STAFF_CHAT_ID", "")
+    settings = load_settings(_env_file=None)
+    assert settings.ADMIN_IDS == frozenset({11, 22, 33})
+    assert settings.DATABASE_URL == "postgresql+asyncpg://u:p@localhost/lotse"
+    assert settings.LOG_LEVEL == "DEBUG"
+    assert settings.STAFF_CHAT_ID is None
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("BOT_TOKEN", "not-a-token", "BotFather"),
+    ("ADMIN_IDS", "12,abc", "Telegram user ids"),
+    ("DATABASE_URL", "mysql://x", "sqlite:///"),
+    ("DEFAULT_LOCALE", "xx-nowhere-1", "language code"),
+    ("LOG_LEVEL", "LOUD", "DEBUG"),
+    ("STAFF_CHAT_ID", "staff", "integer"),
+    ("TELEGRAM_API_BASE", "not a url", "URL"),
+])
+def test_wrong_value_names_the_setting(monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+                                       words: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None)
+    message = str(caught.value)
+    assert message.startswith(f"setting {name}: ")
+    assert words in message
+    assert "\n" not in message
+
+
+def test_cli_stops_with_one_line(tmp_path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot", "content", "check"], cwd=tmp_path,
+                            env={"LOG_LEVEL": "LOUD", "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "lotse: setting LOG_LEVEL: expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL"]
