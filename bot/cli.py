@@ -79,8 +79,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print("BOT_TOKEN is not set: opening the console chat instead of Telegram.",
               file=sys.stderr)
         return chat(settings, argparse.Namespace(lang=None, user="local"))
-    print("lotse: Telegram is not built yet; see issue 3.", file=sys.stderr)
-    return 2
+    from bot.channels.telegram.app import serve
+
+    content = live_content(settings)
+
+    async def serving() -> int:
+        await _migrate(settings)
+        return await serve(settings, lambda: content)
+
+    return asyncio.run(serving())
 
 
 def chat(settings: Settings, args: argparse.Namespace) -> int:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     REDIS_URL: str | None = None
     WEBHOOK_URL: AnyHttpUrl | None = None
     WEBHOOK_SECRET: str | None = None
+    WEBHOOK_LISTEN: str = "127.0.0.1:8080"
+    """Where the webhook server listens (host:port), usually behind a TLS reverse proxy."""
     LOG_LEVEL: str = "INFO"
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
@@ -72,6 +74,14 @@ class Settings(BaseSettings):
             Locale.parse(value)
         except (ValueError, UnknownLocaleError):
             raise ValueError(f"{value!r} is not a language code like de or en") from None
+        return value
+
+    @field_validator("WEBHOOK_LISTEN")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("expected host:port, e.g. 127.0.0.1:8080")
         return value
 
     @field_validator("LOG_LEVEL")

@@ -46,3 +46,8 @@ class Conversations:
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id,
                   len(result.replies))
         return result.replies
+
+    async def blocked(self, person: Person) -> None:
+        """The person blocked the bot: stop sending to them until they write again."""
+        user = await self.storage.user(person.channel, person.external_id)
+        await self.storage.mark_blocked(user.id)

@@ -9,7 +9,7 @@ from typing import TextIO
 
 from bot.conversation import Conversations, Person
 from bot.core import bidi, telegram_html
-from bot.core.events import Command, Event, Reply, Start, Text
+from bot.core.events import Command, Event, Reply, Start, typed
 
 
 def render(reply: Reply) -> str:
@@ -23,13 +23,6 @@ def render(reply: Reply) -> str:
             elif button.data:
                 lines.append(f"  [{int(button.data.split(':')[1]) + 1}] {label}")
     return "\n".join(lines)
-
-
-def parse_line(line: str) -> Event:
-    if line.startswith("/") and len(line) > 1:
-        name, _, arg = line[1:].partition(" ")
-        return Command(name.split("@")[0], arg.strip())
-    return Text(line)
 
 
 async def chat(conversations: Conversations, *, lang: str | None, user: str,
@@ -55,4 +48,4 @@ async def chat(conversations: Conversations, *, lang: str | None, user: str,
         if line in ("/quit", "/exit"):
             return 0
         if line:
-            show(await conversations.handle(person, parse_line(line)))
+            show(await conversations.handle(person, typed(line)))

@@ -55,6 +55,14 @@ Event = Start | Text | Choice | Media | Command
 COMMANDS = ("start", "menu", "language", "counsellor", "privacy", "help")
 
 
+def typed(line: str) -> Text | Command:
+    """What a person typed: a `/command arg` (also `/command@botname`) or text."""
+    if line.startswith("/") and len(line) > 1 and not line[1].isspace():
+        name, _, arg = line[1:].partition(" ")
+        return Command(name.split("@")[0].lower(), arg.strip())
+    return Text(line)
+
+
 # ----- replies --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -1,0 +1,162 @@
+"""Serving Lotse on Telegram: long polling, or a webhook server when WEBHOOK_URL is set.
+
+Updates are de-duplicated by update_id, one person's updates are handled in order (aiogram's event
+isolation), and SIGTERM stops intake, lets the updates in hand finish, and exits cleanly."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlparse
+
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramObject, Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.channels.telegram import users
+from bot.channels.telegram.sender import Sender
+from bot.config import Settings
+from bot.conversation import Conversations
+from bot.core.content.model import Content
+from bot.core.i18n import N_
+from bot.storage.repository import Storage
+
+log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 20.0
+COMMAND_DESCRIPTIONS = {
+    "start": N_("Start again"),
+    "menu": N_("Main menu"),
+    "language": N_("Change the language"),
+    "counsellor": N_("Talk to a counsellor"),
+    "privacy": N_("Your data and privacy"),
+    "help": N_("How Lotse works"),
+}
+
+
+class Dedupe(BaseMiddleware):
+    """Handles each update_id once, however often Telegram (or a restart) delivers it."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        if not await self.storage.mark_update_processed(event.update_id):
+            log.info("duplicate update=%s ignored", event.update_id)
+            return None
+        return await handler(event, data)
+
+
+class InFlight(BaseMiddleware):
+    """Keeps track of the updates being handled, so that shutdown can let them finish."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            self.tasks.discard(task)
+
+    async def finish(self) -> None:
+        others = self.tasks - {asyncio.current_task()}
+        if others:
+            log.info("waiting for %d update(s) in hand", len(others))
+            await asyncio.wait(others, timeout=SHUTDOWN_GRACE_SECONDS)
+
+
+def make_bot(settings: Settings) -> Bot:
+    assert settings.BOT_TOKEN is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
+    return Bot(settings.BOT_TOKEN, session=session, default=DefaultBotProperties(
+        parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
+
+
+def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot) -> Dispatcher:
+    dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
+    in_flight = InFlight()
+    dispatcher.update.outer_middleware(in_flight)
+    dispatcher.update.outer_middleware(Dedupe(storage))
+    dispatcher.include_router(users.router)
+    dispatcher["conversations"] = Conversations(storage, content)
+    dispatcher["sender"] = Sender(bot)
+    dispatcher["in_flight"] = in_flight
+
+    @dispatcher.startup()
+    async def register_commands(bot: Bot) -> None:
+        await set_commands(bot, content())
+
+    @dispatcher.shutdown()
+    async def finish_updates(in_flight: InFlight) -> None:
+        await in_flight.finish()
+
+    return dispatcher
+
+
+async def set_commands(bot: Bot, content: Content) -> None:
+    """The command menu in every language (Telegram picks it by the person's app language)."""
+    for code in [None, *content.languages.languages]:
+        t = content.ui.get(code or content.languages.default_language)
+        commands = [BotCommand(command=name, description=t.gettext(text))
+                    for name, text in COMMAND_DESCRIPTIONS.items()]
+        await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
+                                  language_code=code)
+
+
+async def serve(settings: Settings, content: Callable[[], Content]) -> int:
+    storage = Storage.open(settings.DATABASE_URL)
+    bot = make_bot(settings)
+    dispatcher = make_dispatcher(storage, content, bot)
+    try:
+        if settings.WEBHOOK_URL is None:
+            await bot.delete_webhook()
+            log.info("serving by long polling")
+            await dispatcher.start_polling(
+                bot, allowed_updates=dispatcher.resolve_used_update_types())
+        else:
+            await serve_webhook(settings, bot, dispatcher)
+    finally:
+        await storage.close()
+    log.info("stopped")
+    return 0
+
+
+async def serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
+    url = str(settings.WEBHOOK_URL)
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dispatcher, bot=bot,
+                         secret_token=settings.WEBHOOK_SECRET).register(
+        app, path=urlparse(url).path or "/")
+    app.router.add_get("/healthz", lambda _: web.Response(text="ok"))
+    host, _, port = settings.WEBHOOK_LISTEN.rpartition(":")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await dispatcher.emit_startup(bot=bot, **dispatcher.workflow_data)
+    await bot.set_webhook(url, secret_token=settings.WEBHOOK_SECRET,
+                          allowed_updates=dispatcher.resolve_used_update_types())
+    await web.TCPSite(runner, host, int(port)).start()
+    log.info("serving webhook on %s", settings.WEBHOOK_LISTEN)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await dispatcher.emit_shutdown(bot=bot, **dispatcher.workflow_data)
+        await bot.session.close()

@@ -1,0 +1,76 @@
+"""The migrant's side: private chats with the bot, turned into engine events and back."""
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message, User
+
+from bot.channels.telegram.render import messages
+from bot.channels.telegram.sender import Blocked, Sender
+from bot.conversation import Conversations, Person
+from bot.core.events import Choice, Event, Media, MediaKind, ReplyKind, Start, typed
+
+log = logging.getLogger(__name__)
+router = Router(name="users")
+router.message.filter(F.chat.type == ChatType.PRIVATE)
+router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+
+MEDIA = (("voice", MediaKind.VOICE), ("audio", MediaKind.VOICE), ("video_note", MediaKind.VOICE),
+         ("photo", MediaKind.PHOTO), ("video", MediaKind.VIDEO), ("animation", MediaKind.VIDEO),
+         ("document", MediaKind.DOCUMENT), ("sticker", MediaKind.STICKER),
+         ("location", MediaKind.LOCATION), ("venue", MediaKind.LOCATION),
+         ("contact", MediaKind.CONTACT))
+
+
+def person(user: User) -> Person:
+    return Person("telegram", str(user.id))
+
+
+async def deliver(conversations: Conversations, sender: Sender, user: User, event: Event,
+                  pressed: int | None = None) -> None:
+    """Run `event` and send the replies; a menu answering a pressed button replaces that menu."""
+    replies = await conversations.handle(person(user), event)
+    replace = pressed
+    try:
+        for reply in replies:
+            parts = messages(reply)
+            if replace is not None and reply.kind is ReplyKind.MENU and len(parts) == 1:
+                target, replace = replace, None
+                if await sender.edit(user.id, target, parts[0]):
+                    continue
+            for part in parts:
+                await sender.send(user.id, part)
+    except Blocked:
+        log.info("blocked by user=%s", user.id)
+        await conversations.blocked(person(user))
+
+
+@router.message(CommandStart())
+async def on_start(message: Message, command: CommandObject, conversations: Conversations,
+                   sender: Sender) -> None:
+    assert message.from_user is not None
+    event = Start(command.args, message.from_user.language_code)
+    await deliver(conversations, sender, message.from_user, event)
+
+
+@router.message(F.text)
+async def on_text(message: Message, conversations: Conversations, sender: Sender) -> None:
+    assert message.from_user is not None and message.text is not None
+    await deliver(conversations, sender, message.from_user, typed(message.text))
+
+
+@router.message()
+async def on_other(message: Message, conversations: Conversations, sender: Sender) -> None:
+    assert message.from_user is not None
+    kind = next((k for attr, k in MEDIA if getattr(message, attr, None)), MediaKind.OTHER)
+    await deliver(conversations, sender, message.from_user, Media(kind))
+
+
+@router.callback_query()
+async def on_button(query: CallbackQuery, conversations: Conversations, sender: Sender) -> None:
+    await query.answer()
+    pressed = query.message.message_id if query.message else None
+    await deliver(conversations, sender, query.from_user, Choice(query.data or ""), pressed)
