@@ -14,18 +14,21 @@ from babel.support import NullTranslations
 from bot.core import bidi, inputs, texts
 from bot.core.content import schema
 from bot.core.content.model import Content
-from bot.core.events import (Button, Choice, Command, Effect, Event, Handoff, Media, MediaKind,
-                             Reply, ReplyKind, SetLocale, Start, Text)
+from bot.core.events import (Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command, Event,
+                             Media, MediaKind, ReplyKind, Start, Text)
 from bot.core.i18n import N_, is_rtl, native_name
+from bot.core.intake import RELAYED_KINDS, IntakeTurn
 from bot.core.matcher import Confidence
 from bot.core.normalize import normalize
-from bot.core.state import Action, Option, State
+from bot.core.state import Action, State
 from bot.core.telegram_html import escape
+from bot.core.turn import Step
 
 MAX_AUTOMATIC_STEPS = 32
 """Branch and answer nodes move on by themselves; the content check forbids loops of them, this
 is the engine's own guard."""
 MISSES_BEFORE_COUNSELLOR_FIRST = 2
+INTAKE_ACTIONS = ("consent", "intake", "skip", "cancel", "send")
 MEDIA_REPLIES: dict[MediaKind, str] = {
     MediaKind.VOICE: N_("I cannot listen to voice messages yet. Please write your question "
                      "in a few words, in your own language."),
@@ -44,81 +47,14 @@ MEDIA_REPLIES: dict[MediaKind, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Step:
-    state: State
-    replies: list[Reply]
-    effects: list[Effect]
-
-
 def step(content: Content, state: State, event: Event) -> Step:
     turn = _Turn(content, copy.deepcopy(state))
     turn.handle(event)
     return turn.result()
 
 
-@dataclass
-class _Turn:
-    """One event being handled: collects replies, effects and the buttons that become live."""
-
-    content: Content
-    state: State
-    replies: list[Reply] = field(default_factory=list)
-    effects: list[Effect] = field(default_factory=list)
-    new_options: list[Option] = field(default_factory=list)
-
-    # ----- plumbing ---------------------------------------------------------------------------
-
-    @property
-    def locale(self) -> str:
-        return self.state.locale or self.content.languages.default_language
-
-    @property
-    def t(self) -> NullTranslations:
-        return self.content.ui.get(self.locale)
-
-    def _(self, message: str, **values: str) -> str:
-        """An interface string in the person's language, HTML-escaped, with values filled in."""
-        return escape(self.t.gettext(message).format(**values))
-
-    def say(self, text: str, rows: Sequence[Sequence[tuple[str, Action] | Button]] = (),
-            kind: ReplyKind = ReplyKind.ANSWER) -> None:
-        """Queue a reply; buttons given as (label, action) become live options."""
-        rtl = is_rtl(self.locale)
-        built: list[tuple[Button, ...]] = []
-        for row in rows:
-            buttons = []
-            for item in row:
-                if isinstance(item, Button):
-                    buttons.append(Button(bidi.RLM + item.label if rtl else item.label,
-                                          url=item.url))
-                    continue
-                label, action = item
-                data = f"{self.state.screen + 1}:{len(self.new_options)}"
-                self.new_options.append(Option(action, label))
-                buttons.append(Button(bidi.RLM + label if rtl else label, data=data))
-            built.append(tuple(buttons))
-        self.replies.append(Reply(bidi.for_rtl(text) if rtl else text, tuple(built), kind))
-
-    def result(self) -> Step:
-        if self.new_options:
-            self.state.screen += 1
-            self.state.options = self.new_options
-        return Step(self.state, self.replies, self.effects)
-
-    def label(self, texts: dict[str, str]) -> str:
-        return self.content.pick(texts, self.locale).text
-
-    def nav_row(self, *, back: bool = True, counsellor: bool = True) -> list[tuple[str, Action]]:
-        """Back, menu and counsellor: the way out of every screen."""
-        arrow = "▶" if is_rtl(self.locale) else "◀"
-        row: list[tuple[str, Action]] = []
-        if back:
-            row.append((arrow + " " + self.t.gettext("Back"), ("back", "")))
-        row.append(("☰ " + self.t.gettext("Menu"), ("menu", "")))
-        if counsellor:
-            row.append(("👤 " + self.t.gettext("Counsellor"), ("counsellor", "")))
-        return row
+class _Turn(IntakeTurn):
+    """The engine's screens: menus, flows, answers; consent and intake come from `IntakeTurn`."""
 
     # ----- events -----------------------------------------------------------------------------
 
@@ -132,7 +68,13 @@ class _Turn:
         elif isinstance(event, Text):
             self.on_text(event.text)
         elif isinstance(event, Media):
-            self.on_media(event.kind)
+            self.on_media(event)
+        elif isinstance(event, CaseOpened):
+            self.case_opened(event)
+        elif isinstance(event, CaseClaimed):
+            self.case_claimed(event)
+        elif isinstance(event, CaseClosed):
+            self.case_closed(event)
 
     def on_start(self, event: Start) -> None:
         payload = (event.payload or "").strip() or None
@@ -191,9 +133,15 @@ class _Turn:
         if self.state.locale is None:
             self.language_picker()
             return
+        if self.state.case is not None and self.state.intake_step is None:
+            self.relay(text=text)  # a counsellor may ask "1 or 2?": typed text is for them
+            return
         typed = self.typed_option(text)
         if typed is not None:
             self.act(typed)
+            return
+        if self.state.intake_step is not None:
+            self.intake_text(text)
             return
         node = self.current_node()
         if isinstance(node, schema.AskNode) and node.input is not None:
@@ -201,20 +149,28 @@ class _Turn:
             return
         self.ask_matcher(text)
 
-    def on_media(self, kind: MediaKind) -> None:
+    def on_media(self, event: Media) -> None:
+        kind = event.kind
         if self.state.locale is None:
             self.language_picker()
             return
+        if self.state.case is not None and kind in RELAYED_KINDS:
+            self.relay(kind=kind, ref=event.ref)
+            return
         rows: list[list[tuple[str, Action]]] = []
         if kind not in (MediaKind.STICKER, MediaKind.LOCATION, MediaKind.CONTACT):
-            rows.append([("👤 " + self.t.gettext("Talk to a counsellor"), ("counsellor", ""))])
-        rows.append([("☰ " + self.t.gettext("Menu"), ("menu", ""))])
+            rows.append([self.counsellor_button()])
+        rows.append([self.menu_button()])
         self.say(self._(MEDIA_REPLIES[kind]), rows)
 
     # ----- actions ----------------------------------------------------------------------------
 
     def act(self, action: Action) -> None:
         kind, arg = action
+        if kind in INTAKE_ACTIONS:
+            self.act_in_intake(kind, arg)
+            return
+        self.end_intake()
         if kind == "menu":
             self.main_menu()
         elif kind == "back":
@@ -243,10 +199,20 @@ class _Turn:
             self.choose_value(arg)
         elif kind == "no-match":
             self.no_match()
+        elif kind == "rate":
+            self.rate(arg)
 
-    def set_locale(self, locale: str) -> None:
-        self.state.locale = locale
-        self.effects.append(SetLocale(locale))
+    def act_in_intake(self, kind: str, arg: str) -> None:
+        if kind == "consent":
+            self.consent(arg)
+        elif kind == "intake":
+            self.answer_step(arg)
+        elif kind == "skip":
+            self.skip(arg)
+        elif kind == "cancel":
+            self.cancel()
+        elif kind == "send":
+            self.send()
 
     def remember_position(self) -> None:
         if self.state.at:
@@ -275,7 +241,7 @@ class _Turn:
         self.state.trail.clear()
         rows: list[list[tuple[str, Action]]] = [[(self.label(f.title), ("flow", f.id))]
                                                 for f in self.content.menu_flows()]
-        rows.append([("👤 " + self.t.gettext("Talk to a counsellor"), ("counsellor", ""))])
+        rows.append([self.counsellor_button()])
         rows.append([("🌐 " + self.t.gettext("Language"), ("language", ""))])
         self.say(self._("What would you like to know? Choose a topic, or write your question in "
                         "your own words."), rows, ReplyKind.MENU)
@@ -299,7 +265,7 @@ class _Turn:
                  "• /language " + self._("change the language") + "\n" +
                  "• /counsellor " + self._("talk to a person") + "\n" +
                  "• /privacy " + self._("what happens with your data"),
-                 [[("☰ " + self.t.gettext("Menu"), ("menu", ""))]])
+                 [[self.menu_button()]])
 
     def privacy(self) -> None:
         self.say(self._("Your privacy") + "\n\n" +
@@ -308,18 +274,7 @@ class _Turn:
                         "to talk to a counsellor.") + "\n\n" +
                  self._("If you agree, a counsellor of {name} sees what you tell them. Nobody "
                         "else does.", name=self.label(self.content.organisation.name)),
-                 [[("☰ " + self.t.gettext("Menu"), ("menu", ""))]])
-
-    def counsellor(self) -> None:
-        flow = self.content.flows.get(self.state.flow or "")
-        self.effects.append(Handoff(
-            topic=flow.topic if flow else None,
-            fields=dict(self.state.fields),
-            shown=tuple(self.state.shown),
-            path=tuple(self.state.path)))
-        self.say(self._("A counsellor can help you personally.") + "\n\n" +
-                 texts.hotline(self.content, self.t, self.locale),
-                 [self.nav_row(back=bool(self.state.at))])
+                 [[self.menu_button()]])
 
     # ----- flows ------------------------------------------------------------------------------
 
@@ -430,7 +385,7 @@ class _Turn:
         rows.extend(extra)
         if final:
             if entry.offer_counsellor:
-                rows.append([("👤 " + self.t.gettext("Talk to a counsellor"), ("counsellor", ""))])
+                rows.append([self.counsellor_button()])
             rows.append(self.nav_row(back=bool(self.state.at or self.state.trail),
                                      counsellor=False))
         self.say(texts.entry_answer(self.content, entry, self.t, self.locale), rows)
@@ -454,8 +409,8 @@ class _Turn:
 
     def no_match(self) -> None:
         self.state.misses += 1
-        counsellor = [("👤 " + self.t.gettext("Talk to a counsellor"), ("counsellor", ""))]
-        menu = [("☰ " + self.t.gettext("Menu"), ("menu", ""))]
+        counsellor = [self.counsellor_button()]
+        menu = [self.menu_button()]
         if self.state.misses >= MISSES_BEFORE_COUNSELLOR_FIRST:
             self.say(self._("I still have no answer to that. A counsellor can help you "
                             "personally."), [counsellor, menu])

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 
@@ -43,6 +44,8 @@ class MediaKind(Enum):
 @dataclass(frozen=True)
 class Media:
     kind: MediaKind
+    ref: str | None = None
+    """The channel's reference to the file (relayed to a counsellor, never read by the engine)."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,26 @@ class Command:
     arg: str = ""
 
 
-Event = Start | Text | Choice | Media | Command
+# ----- events from the counsellors' side, about the person's case ------------------------------
+
+@dataclass(frozen=True)
+class CaseOpened:
+    case_id: int
+    now: datetime
+    by_phone: bool = False
+
+
+@dataclass(frozen=True)
+class CaseClaimed:
+    case_id: int
+
+
+@dataclass(frozen=True)
+class CaseClosed:
+    case_id: int
+
+
+Event = Start | Text | Choice | Media | Command | CaseOpened | CaseClaimed | CaseClosed
 COMMANDS = ("start", "menu", "language", "counsellor", "privacy", "help")
 
 
@@ -95,13 +117,35 @@ class SetLocale:
 
 
 @dataclass(frozen=True)
-class Handoff:
-    """The person asked for a counsellor; carries what the conversation already knows."""
+class GiveConsent:
+    """The person agreed that a counsellor may see what they tell (the service notes the time)."""
 
-    topic: str | None
-    fields: Mapping[str, str] = field(default_factory=dict)
+
+@dataclass(frozen=True)
+class OpenCase:
+    """Intake is complete: create the case and its note; answer with a `CaseOpened` event."""
+
+    intake: Mapping[str, str]
+    locale: str
     shown: tuple[str, ...] = ()
     path: tuple[str, ...] = ()
 
 
-Effect = SetLocale | Handoff
+@dataclass(frozen=True)
+class RelayToCase:
+    """Something the person wrote or sent while their case is open: it goes to the counsellor."""
+
+    case_id: int
+    text: str | None = None
+    kind: MediaKind | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class RateCase:
+    case_id: int
+    rating: int
+    """3 helped, 2 partly, 1 did not help."""
+
+
+Effect = SetLocale | GiveConsent | OpenCase | RelayToCase | RateCase

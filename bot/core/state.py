@@ -41,6 +41,15 @@ class State:
     """Flows and nodes this person went through, as "flow-id/node-id"."""
     pending_start: str | None = None
     """A deep-link payload waiting until the person has chosen a language."""
+    intake_step: str | None = None
+    """Where the person is in consent and intake ("consent", "topic" ... "review"), if at all."""
+    intake: dict[str, str] = field(default_factory=dict)
+    """Intake answers so far (only after consent); "" marks a skipped step."""
+    case: int | None = None
+    """The person's open case."""
+    case_claimed: bool = False
+    case_acknowledged: bool = False
+    """Whether the person was told that their messages now go to the case."""
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

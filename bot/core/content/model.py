@@ -34,6 +34,8 @@ class Content:
     flows: Mapping[str, Flow]
     matcher: Matcher
     ui: Catalogs
+    retention_days: int = 90
+    """How long a closed case's personal data is kept (the RETENTION_DAYS setting)."""
 
     def pick(self, texts: Mapping[str, str], lang: str) -> Localized:
         """`texts` in `lang`, or in the first language of its fallback chain that has it."""

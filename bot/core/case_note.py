@@ -1,0 +1,122 @@
+"""The case note: what a counsellor reads in the staff group, in German, whatever language the
+person wrote in. Every value the person typed is escaped."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+from bot.core.content.model import Content
+from bot.core.i18n import german_name
+from bot.core.telegram_html import escape
+
+TOPIC_NAME_LIMIT = 128
+STATUS = {"new": "neu", "claimed": "in Bearbeitung", "closed": "geschlossen"}
+OUTCOMES = {"answered": "beantwortet", "referred": "weitervermittelt",
+            "callback": "Rückruf erledigt", "no_reply": "keine Rückmeldung"}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """Everything the note shows; built from the case row."""
+
+    number: int
+    created_at: dt.datetime
+    locale: str
+    intake: Mapping[str, str]
+    shown: Sequence[str] = ()
+    path: Sequence[str] = ()
+    consent_at: dt.datetime | None = None
+    status: str = "new"
+    urgent: bool = False
+    claimed_by: str | None = None
+    outcome: str | None = None
+
+
+def topic_name(content: Content, facts: CaseFacts) -> str:
+    """The forum topic's name, e.g. "#42 · Sprachkurs · Arabisch · neu"."""
+    topic = content.vocabulary_label("topic", facts.intake.get("topic", "other"), "de")
+    status = STATUS.get(facts.status, facts.status)
+    if facts.status == "claimed" and facts.claimed_by:
+        status = f"bei {facts.claimed_by}"
+    parts = [f"#{facts.number}", topic, german_name(facts.locale), status]
+    if facts.urgent:
+        parts.insert(1, "🚨 DRINGEND")
+    return " · ".join(parts)[:TOPIC_NAME_LIMIT]
+
+
+def _time(content: Content, when: dt.datetime) -> str:
+    local = when.astimezone(ZoneInfo(content.organisation.office_hours.timezone))
+    return local.strftime("%d.%m.%Y, %H:%M Uhr")
+
+
+def _phone(number: str) -> str:
+    try:
+        parsed = phonenumbers.parse(number, "DE")
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def note(content: Content, facts: CaseFacts) -> str:
+    """The case note as Telegram HTML."""
+    intake = facts.intake
+
+    def label(vocabulary: str) -> str:
+        value = intake.get(vocabulary)
+        return escape(content.vocabulary_label(vocabulary, value, "de")) if value else "–"
+
+    lines = [f"<b>{'🚨 DRINGEND · ' if facts.urgent else ''}Fall #{facts.number}</b> · "
+             f"{escape(STATUS.get(facts.status, facts.status))}"]
+    if facts.claimed_by:
+        lines.append(f"Übernommen von: {escape(facts.claimed_by)}")
+    if facts.outcome:
+        lines.append(f"Ergebnis: {escape(OUTCOMES.get(facts.outcome, facts.outcome))}")
+    lines += [
+        f"Eingang: {_time(content, facts.created_at)}",
+        f"Sprache: {escape(german_name(facts.locale))} ({escape(facts.locale)})",
+        f"Thema: {label('topic')}",
+    ]
+    flows = _flows_visited(content, facts.path)
+    if flows:
+        lines.append(f"Weg im Chat: {escape(' › '.join(flows))}")
+    lines += [f"Aufenthaltsstatus: {label('residence_status')}",
+              f"Deutschkenntnisse: {label('german_level')}", ""]
+    question = intake.get("question")
+    if question:
+        lines.append(f"<b>Anliegen</b> (Originaltext, {escape(german_name(facts.locale))}):")
+        lines.append(f"<blockquote>{escape(question)}</blockquote>")
+    else:
+        lines.append("<b>Anliegen:</b> nicht angegeben")
+    shown = [content.entries[e].text[content.languages.default_language].title
+             for e in facts.shown if e in content.entries]
+    lines.append("<b>Bereits gezeigte Antworten:</b> " +
+                 (escape("; ".join(shown)) if shown else "keine"))
+    lines.append("")
+    contact = intake.get("contact_preference")
+    if contact == "phone" and intake.get("phone"):
+        when = f" ({label('preferred_time')})" if intake.get("preferred_time") else ""
+        lines.append(f"<b>Kontakt:</b> Rückruf unter {escape(_phone(intake['phone']))}{when}")
+    else:
+        lines.append("<b>Kontakt:</b> Antwort hier im Chat (Nachrichten in diesem Thema gehen "
+                     "an die Person)")
+    if intake.get("first_name"):
+        lines.append(f"Vorname: {escape(intake['first_name'])}")
+    if facts.consent_at:
+        lines.append(f"Einwilligung: {_time(content, facts.consent_at)}")
+    return "\n".join(lines)
+
+
+def _flows_visited(content: Content, path: Sequence[str]) -> list[str]:
+    titles: list[str] = []
+    for step in path:
+        flow = content.flows.get(step.split("/")[0])
+        if flow is None:
+            continue
+        title = content.pick(flow.title, "de").text
+        if not titles or titles[-1] != title:
+            titles.append(title)
+    return titles
