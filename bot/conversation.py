@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 from bot.core.content.model import Content
 from bot.core.engine import step
-from bot.core.events import Event, Handoff, Reply, SetLocale
+from bot.core.events import (CaseOpened, Effect, Event, GiveConsent, OpenCase, RateCase,
+                             RelayToCase, Reply, SetLocale)
 from bot.core.state import State
-from bot.storage.repository import Storage
+from bot.handoff.cases import Cases
+from bot.storage.models import utcnow
+from bot.storage.repository import Storage, UserRecord
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +28,14 @@ class Person:
 
 
 class Conversations:
-    def __init__(self, storage: Storage, content: Callable[[], Content]) -> None:
+    def __init__(self, storage: Storage, content: Callable[[], Content],
+                 on_case_change: Callable[[], None] = lambda: None) -> None:
         self.storage = storage
         self.content = content
         """The content now live (a reload swaps what this returns)."""
+        self.cases = Cases(storage, content)
+        self.on_case_change = on_case_change
+        """Called when something waits in the outbox (wakes the delivery worker)."""
 
     async def handle(self, person: Person, event: Event) -> list[Reply]:
         content = self.content()
@@ -37,15 +44,34 @@ class Conversations:
         if state.locale is None and user.locale:
             state.locale = user.locale
         result = step(content, state, event)
+        replies = list(result.replies)
         for effect in result.effects:
-            if isinstance(effect, SetLocale):
-                await self.storage.set_locale(user.id, effect.locale)
-            elif isinstance(effect, Handoff):
-                log.info("handoff requested user=%s topic=%s", user.id, effect.topic)
+            follow_up = await self.carry_out(user, effect)
+            if follow_up is not None:
+                result = step(content, result.state, follow_up)
+                replies += result.replies
         await self.storage.save_state(user.id, result.state.to_json(), content.version)
-        log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id,
-                  len(result.replies))
-        return result.replies
+        log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
+        return replies
+
+    async def carry_out(self, user: UserRecord, effect: Effect) -> Event | None:
+        """Do what the engine asked; some effects answer with an event for the engine."""
+        if isinstance(effect, SetLocale):
+            await self.storage.set_locale(user.id, effect.locale)
+        elif isinstance(effect, GiveConsent):
+            await self.storage.set_consent(user.id, utcnow())
+            log.info("consent user=%s", user.id)
+        elif isinstance(effect, OpenCase):
+            case_id = await self.cases.open(user.id, effect)
+            log.info("case opened case=%s user=%s", case_id, user.id)
+            self.on_case_change()
+            return CaseOpened(case_id, utcnow(), by_phone=bool(effect.intake.get("phone")))
+        elif isinstance(effect, RelayToCase):
+            await self.cases.relay(effect)
+            self.on_case_change()
+        elif isinstance(effect, RateCase):
+            await self.cases.rate(user.id, effect.case_id, effect.rating)
+        return None
 
     async def blocked(self, person: Person) -> None:
         """The person blocked the bot: stop sending to them until they write again."""

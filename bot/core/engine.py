@@ -59,6 +59,8 @@ class _Turn(IntakeTurn):
     # ----- events -----------------------------------------------------------------------------
 
     def handle(self, event: Event) -> None:
+        if isinstance(event, Start | Command):
+            self.end_intake()  # a command leaves consent and intake; nothing was sent
         if isinstance(event, Start):
             self.on_start(event)
         elif isinstance(event, Command):
@@ -120,7 +122,8 @@ class _Turn(IntakeTurn):
 
     def on_choice(self, data: str) -> None:
         screen, _, index = data.partition(":")
-        if not (screen.isdigit() and index.isdigit()) or int(screen) != self.state.screen or \
+        if not (screen.isascii() and screen.isdigit() and index.isascii() and index.isdigit()) \
+                or int(screen) != self.state.screen or \
                 int(index) >= len(self.state.options):
             self.stale()
             return
@@ -328,25 +331,28 @@ class _Turn(IntakeTurn):
     def node_text(self, text: dict[str, str]) -> str:
         return texts.fill(self.content, self.label(text), self.locale)
 
-    def button(self, flow: schema.Flow, button: schema.Button) -> tuple[str, Action]:
-        label = self.label(button.label)
+    def button(self, flow: schema.Flow, button: schema.Button,
+               lang: str | None = None) -> tuple[str, Action]:
+        label = self.label(button.label, lang)
         if button.goto:
             return label, ("node", f"{flow.id}/{button.goto}")
         if button.faq:
             return label, ("faq", button.faq)
         return label, ("flow", button.flow or "")
 
-    def node_options(self, flow: schema.Flow, node: schema.Node) -> list[tuple[str, Action]]:
-        """The buttons a waiting node offers (without the navigation row)."""
+    def node_options(self, flow: schema.Flow, node: schema.Node,
+                     lang: str | None = None) -> list[tuple[str, Action]]:
+        """The buttons a waiting node offers (without the navigation row), labelled in `lang`
+        (default: the person's language)."""
         if isinstance(node, schema.MenuNode):
-            return [self.button(flow, b) for b in node.buttons]
+            return [self.button(flow, b, lang) for b in node.buttons]
         if not isinstance(node, schema.AskNode) or node.input is not None:
             return []
         if node.options is not None:
             values = [(o.value, o.label) for o in node.options]
         else:
             values = list(self.content.vocabularies[node.vocabulary or ""].values.items())
-        return [(self.label(label), ("value", value)) for value, label in values]
+        return [(self.label(label, lang), ("value", value)) for value, label in values]
 
     def choose_value(self, value: str) -> None:
         node = self.current_node()
@@ -429,7 +435,11 @@ class _Turn(IntakeTurn):
             return live[int(digits) - 1][1] if 1 <= int(digits) <= len(live) else None
         flow = self.content.flows.get(self.state.flow or "")
         here = self.node_options(flow, node) if flow and node else []
-        return _by_label(text, live) or _by_label(text, here)
+        # A label in the default language works too (the person read it on a poster or a
+        # German letter, or a helper typed it).
+        default = self.node_options(flow, node, self.content.languages.default_language) if (
+            flow and node) else []
+        return _by_label(text, live) or _by_label(text, here) or _by_label(text, default)
 
 
 def _by_label(text: str, options: Sequence[tuple[str, Action]]) -> Action | None:

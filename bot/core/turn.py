@@ -72,8 +72,8 @@ class Turn:
             self.state.options = self.new_options
         return Step(self.state, self.replies, self.effects)
 
-    def label(self, texts: dict[str, str]) -> str:
-        return self.content.pick(texts, self.locale).text
+    def label(self, texts: dict[str, str], lang: str | None = None) -> str:
+        return self.content.pick(texts, lang or self.locale).text
 
     def nav_row(self, *, back: bool = True, counsellor: bool = True) -> list[tuple[str, Action]]:
         """Back, menu and counsellor: the way out of every screen."""

@@ -153,7 +153,7 @@ class Checker:
                 self.error(source, ("id",), f"id '{flow.id}' is used by {seen[flow.id]} flows")
             self.reference(source, ("topic",), "topic", flow.topic, self.topics)
             self.localized(source, ("title",), flow.title, label=True)
-            self.reference(source, ("start",), "node", flow.start, flow.nodes)
+            self.reference(source, ("start",), "start node", flow.start, flow.nodes)
             for node_id, node in flow.nodes.items():
                 self.check_node(source, flow, ("nodes", node_id), node, asked)
             self.check_graph(source, flow)
@@ -172,7 +172,9 @@ class Checker:
                     values = {o.value for o in node.options}
                 else:
                     vocab = vocabularies.get(node.vocabulary or "")
-                    values = set(vocab[1].values) if vocab else set()
+                    # An unknown vocabulary is reported at the ask node; its values are unknown,
+                    # so branch cases on the field are not reported once more.
+                    values = set(vocab[1].values) if vocab else None
                 known = fields.get(node.field, set())
                 fields[node.field] = None if values is None or known is None else known | values
         return fields
@@ -213,7 +215,7 @@ class Checker:
     def check_graph(self, source: SourceFile, flow: schema.Flow) -> None:
         reachable = _reachable(flow, flow.start)
         for node_id in flow.nodes:
-            if node_id not in reachable:
+            if node_id not in reachable and flow.start in flow.nodes:  # else: reported once
                 self.warn(source, ("nodes", node_id), f"node '{node_id}' can never be reached "
                           f"from the start node '{flow.start}'")
         for cycle in _cycles(flow):
@@ -275,6 +277,8 @@ def _cycles(flow: schema.Flow) -> list[list[str]]:
 def check(parsed: Parsed) -> list[Problem]:
     checker = Checker(parsed)
     checker.check_languages()
+    if checker.default not in checker.settings.languages:
+        return checker.problems  # otherwise every text would report the default language missing
     checker.check_organisation()
     checker.check_vocabularies()
     checker.check_entries()

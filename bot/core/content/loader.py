@@ -104,7 +104,8 @@ def parse_folder(root: Path) -> Parsed:
             if value is not None:
                 setattr(parsed, name, (source, value))
         elif not isinstance(data, dict):
-            parsed.problems.append(Problem(source.path, 1, "expected vocabularies by name"))
+            parsed.problems.append(Problem(source.path, 1, "expected vocabularies by name, each "
+                                           "like 'topic:' with 'label' and 'values' under it"))
         else:
             for vocab_name, vocab in data.items():
                 value = _validated(schema.Vocabulary, _scoped(source, vocab_name), vocab, parsed)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 from bot.core.content.problems import Problem
@@ -68,15 +69,32 @@ class SourceFile:
         else:
             return str(self.get(keys))
         text = self.lines[line][col:] if line < len(self.lines) else ""
-        return text.split(" #", 1)[0].strip().rstrip(",]}") or str(self.get(keys))
+        # A plain number or yes/no word ends at a comment, or in {de: 1.10, en: ...} at , ] or }.
+        text = re.split(r"[,\]}]", text.split(" #", 1)[0], maxsplit=1)[0]
+        return text.strip() or str(self.get(keys))
 
 
 def _is_scalar(value: Any) -> bool:
     return not isinstance(value, (CommentedMap, CommentedSeq))
 
 
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, except that a date-shaped value which is no real date
+    (2025-13-01) stays text, so that validation reports it at its line instead of crashing."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return str(self.construct_scalar(node))
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.preserve_quotes = True
     yaml.allow_duplicate_keys = False
     return yaml

@@ -27,7 +27,8 @@ def validate(model: type[BaseModel], source: SourceFile, data: Any) -> tuple[Any
 def _problem(model: type[BaseModel], source: SourceFile, err: Any) -> Problem:
     keys = _document_keys(source, err["loc"])
     kind, value = err["type"], err.get("input")
-    field = str(keys[-1]) if keys else "the file"
+    # The name an admin wrote: for an item of a list ("mon": ["9-12"]) the list's key, not "0".
+    field = next((str(k) for k in reversed(keys) if isinstance(k, str)), "the file")
     line = source.line(keys)
     if kind == "missing":
         return Problem(source.path, source.line(keys[:-1]) if keys else 1,
@@ -66,7 +67,8 @@ def _problem(model: type[BaseModel], source: SourceFile, err: Any) -> Problem:
         return Problem(source.path, line, f"'{field}' needs at least one item")
     if kind == "literal_error":
         expected = err["ctx"]["expected"].replace("'", "")
-        return Problem(source.path, line, f"'{field}': {value!r} is not one of {expected}")
+        prefix = "" if value == field else f"'{field}': "  # a key itself (a weekday) is wrong
+        return Problem(source.path, line, f"{prefix}{value!r} is not one of {expected}")
     if kind == "union_tag_invalid":
         return Problem(source.path, source.line((*keys, "type")),
                        f"unknown node type {err['ctx']['tag']!r}; "
