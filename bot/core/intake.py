@@ -209,7 +209,7 @@ class IntakeTurn(Turn):
         reach = (self._("A counsellor will call you.") if event.by_phone else
                  self._("A counsellor will answer you here in this chat."))
         if office_hours.is_open(org.office_hours, event.now):
-            when = self._("We usually answer {time}.", time=self.label(org.response_time)) \
+            when = self._("We answer {time}.", time=self.label(org.response_time)) \
                 if org.response_time else ""
         else:
             opening = office_hours.next_opening(org.office_hours, event.now)
