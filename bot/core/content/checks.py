@@ -128,6 +128,10 @@ class Checker:
             for value, labels in vocab.values.items():
                 self.localized(source, ("values", value), labels, label=True)
 
+    def check_canned_replies(self) -> None:
+        for source, reply in self.parsed.canned_replies.values():
+            self.localized(source, ("text",), reply.text, html=True)
+
     def check_entries(self) -> None:
         seen = Counter(e.id for _, e in self.parsed.entries)
         for source, entry in self.parsed.entries:
@@ -281,6 +285,7 @@ def check(parsed: Parsed) -> list[Problem]:
         return checker.problems  # otherwise every text would report the default language missing
     checker.check_organisation()
     checker.check_vocabularies()
+    checker.check_canned_replies()
     checker.check_entries()
     checker.check_flows()
     return checker.problems

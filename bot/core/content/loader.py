@@ -4,6 +4,7 @@ Layout under the content root:
   faq/languages.yaml       languages and fallback chains
   faq/organisation.yaml    the office: name, phone, office hours
   faq/vocabularies.yaml    intake vocabularies (topic, residence status, German level ...)
+  faq/canned-replies.yaml  ready answers counsellors send with one tap (optional)
   faq/entries/**/*.yaml    one FAQ entry per file
   flows/*.yaml             one flow per file
 """
@@ -31,6 +32,8 @@ SINGLE_FILES: dict[str, type[BaseModel] | None] = {
     "organisation": schema.Organisation,
     "vocabularies": None,  # a mapping of vocabularies, validated one by one
 }
+CANNED_REPLIES = "canned-replies.yaml"
+"""Optional: ready answers for counsellors, by name."""
 
 
 @dataclass
@@ -41,6 +44,8 @@ class Parsed:
     languages: tuple[SourceFile, schema.LanguageSettings] | None = None
     organisation: tuple[SourceFile, schema.Organisation] | None = None
     vocabularies: dict[str, tuple[SourceFile, schema.Vocabulary]] = field(default_factory=dict)
+    canned_replies: dict[str, tuple[SourceFile, schema.CannedReply]] = field(
+        default_factory=dict)
     entries: list[tuple[SourceFile, schema.FaqEntry]] = field(default_factory=list)
     flows: list[tuple[SourceFile, schema.Flow]] = field(default_factory=list)
     digest: Any = field(default_factory=hashlib.sha256)
@@ -103,14 +108,15 @@ def parse_folder(root: Path) -> Parsed:
             value = _validated(model, source, data, parsed)
             if value is not None:
                 setattr(parsed, name, (source, value))
-        elif not isinstance(data, dict):
-            parsed.problems.append(Problem(source.path, 1, "expected vocabularies by name, each "
-                                           "like 'topic:' with 'label' and 'values' under it"))
         else:
-            for vocab_name, vocab in data.items():
-                value = _validated(schema.Vocabulary, _scoped(source, vocab_name), vocab, parsed)
-                if value is not None:
-                    parsed.vocabularies[vocab_name] = (_scoped(source, vocab_name), value)
+            _parse_named(source, schema.Vocabulary, parsed.vocabularies, parsed,
+                         "expected vocabularies by name, each like 'topic:' with 'label' and "
+                         "'values' under it")
+    canned = faq / CANNED_REPLIES
+    source = _read(canned, parsed) if canned.is_file() else None
+    if source is not None:
+        _parse_named(source, schema.CannedReply, parsed.canned_replies, parsed,
+                     "expected canned replies by name, each with 'title' and 'text' under it")
     for path in sorted((faq / "entries").rglob("*.yaml")) if faq.is_dir() else []:
         _parse_document(path, schema.FaqEntry, parsed.entries, parsed)
     for path in sorted(flows.rglob("*.yaml")) if flows.is_dir() else []:
@@ -125,6 +131,20 @@ def _parse_document(path: Path, model: type[BaseModel], into: list[Any], parsed:
     value = _validated(model, source, plain_text(source.data), parsed)
     if value is not None:
         into.append((source, value))
+
+
+def _parse_named(source: SourceFile, model: type[BaseModel], into: dict[str, Any],
+                 parsed: Parsed, shape: str) -> None:
+    """A file that maps names to items of one kind (vocabularies, canned replies)."""
+    data = plain_text(source.data)
+    if not isinstance(data, dict):
+        parsed.problems.append(Problem(source.path, 1, shape))
+        return
+    for name, item in data.items():
+        scoped = _scoped(source, name)
+        value = _validated(model, scoped, item, parsed)
+        if value is not None:
+            into[name] = (scoped, value)
 
 
 def _scoped(source: SourceFile, key: str) -> SourceFile:
@@ -151,6 +171,7 @@ def load(root: Path, ui_dir: Path) -> tuple[Content | None, list[Problem]]:
         languages=parsed.languages[1],
         organisation=parsed.organisation[1],
         vocabularies={name: v for name, (_, v) in parsed.vocabularies.items()},
+        canned_replies={name: r for name, (_, r) in parsed.canned_replies.items()},
         entries=entries,
         flows={f.id: f for _, f in parsed.flows},
         matcher=Matcher(match_docs(entries.values()),

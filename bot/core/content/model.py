@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.content.schema import FaqEntry, Flow, LanguageSettings, Organisation, Vocabulary
+from bot.core.content.schema import (CannedReply, FaqEntry, Flow, LanguageSettings, Organisation,
+                                     Vocabulary)
 from bot.core.i18n import Catalogs
 from bot.core.matcher import Matcher
 
@@ -32,6 +33,7 @@ class Content:
     vocabularies: Mapping[str, Vocabulary]
     entries: Mapping[str, FaqEntry]
     flows: Mapping[str, Flow]
+    canned_replies: Mapping[str, CannedReply]
     matcher: Matcher
     ui: Catalogs
     retention_days: int = 90

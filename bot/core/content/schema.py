@@ -77,6 +77,17 @@ class Vocabulary(Model):
     values: dict[Slug, Localized] = Field(min_length=1)
 
 
+# ----- faq/canned-replies.yaml ---------------------------------------------------------------
+
+
+class CannedReply(Model):
+    """A ready answer a counsellor sends with one tap; the person gets it in their language."""
+
+    title: Text
+    """What the counsellor sees on the button (in the default language)."""
+    text: Localized
+
+
 # ----- faq/entries/**/*.yaml ------------------------------------------------------------------
 
 
