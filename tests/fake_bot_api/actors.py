@@ -94,7 +94,7 @@ class FakeUser:
 
     async def send(self, text: str, *, chat: FakeGroup | None = None, thread_id: int | None = None,
                    reply_to: SentMessage | None = None) -> SentMessage:
-        """Write `text` (a leading "/command" gets its bot_command entity, payload after a space)."""
+        """Write `text`; a leading "/command" (payload after a space) gets a bot_command entity."""
         entities: tuple[dict[str, Any], ...] = ()
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
@@ -197,10 +197,9 @@ class FakeUser:
             return
         self.blocked = blocked
         bot = self._world.bot_json()
-        old, new = ("member", "kicked") if blocked else ("kicked", "member")
+        member, kicked = {"status": "member", "user": bot}, {"status": "kicked", "user": bot,
+                                                              "until_date": 0}
+        old, new = (member, kicked) if blocked else (kicked, member)
         self._world.push_update("my_chat_member", {
             "chat": self._world.chats[self.id].to_json(), "from": self.to_json(),
-            "date": int(time.time()),
-            "old_chat_member": {"status": old, "user": bot} | ({"until_date": 0} if old == "kicked" else {}),
-            "new_chat_member": {"status": new, "user": bot} | ({"until_date": 0} if new == "kicked" else {}),
-        })
+            "date": int(time.time()), "old_chat_member": old, "new_chat_member": new})

@@ -14,7 +14,8 @@ class ApiError(Exception):
         self.parameters = parameters
 
     def payload(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
+        body: dict[str, Any] = {"ok": False, "error_code": self.code,
+                                "description": self.description}
         if self.parameters:
             body["parameters"] = self.parameters
         return body

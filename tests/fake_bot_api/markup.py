@@ -25,6 +25,7 @@ _SIMPLE_ENTITY_TYPES = {
 }
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPACES = b" \t\r\n\x0b\x0c"
+_NAME_TOKEN = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
 # tdlib trims these from both ends of a message text or caption.
 TRIMMED = " \t\r\n\x0b\x0c"
 
@@ -47,12 +48,13 @@ def utf16_len(text: str) -> int:
 
 
 def _decode_entity(data: bytes, pos: int) -> tuple[str, int] | None:
-    """Decode the HTML entity starting at `data[pos] == "&"`; None if it is not one Telegram knows."""
+    """Decode the HTML entity at `data[pos] == "&"`; None if it is not one Telegram knows."""
     end = pos + 1
     if data[end:end + 1] == b"#":
         end += 1
-        base, digits = (16, b"0123456789abcdefABCDEF") if data[end:end + 1] == b"x" else (10, b"0123456789")
-        end += base == 16
+        base, digits = (10, b"0123456789")
+        if data[end:end + 1] == b"x":
+            base, digits, end = 16, b"0123456789abcdefABCDEF", end + 1
         start = end
         while end < len(data) and data[end] in digits:
             end += 1
@@ -123,8 +125,9 @@ class _HtmlParser:
         if self.open:
             raise HtmlParseError(
                 f'Can\'t find end tag corresponding to start tag "{self.open[-1].name}"')
-        return ParsedText("".join(self.result), tuple(sorted(
-            self.entities, key=lambda e: (e["offset"], -int(e["length"])))))  # type: ignore[call-overload]
+        ordered = sorted(self.entities, key=lambda e: (int(str(e["offset"])),
+                                                       -int(str(e["length"]))))
+        return ParsedText("".join(self.result), tuple(ordered))
 
     def start_tag(self, begin: int) -> int:
         i = begin + 1
@@ -146,15 +149,16 @@ class _HtmlParser:
                 i += 1
             attribute = self.data[name_start:i].decode("utf-8", "replace")
             if not attribute:
-                raise HtmlParseError(f'Empty attribute name in the tag "{tag}" at byte offset {begin}')
+                raise HtmlParseError(
+                    f'Empty attribute name in the tag "{tag}" at byte offset {begin}')
             while self.at(i) and self.at(i) in _SPACES:
                 i += 1
             if self.at(i) != ord("="):
                 if tag == "blockquote" and attribute == "expandable":
                     argument = "expandable"
                     continue
-                raise HtmlParseError('Expected equal sign in declaration of an attribute of the tag '
-                                     f'"{tag}" at byte offset {begin}')
+                raise HtmlParseError('Expected equal sign in declaration of an attribute of the '
+                                     f'tag "{tag}" at byte offset {begin}')
             i += 1
             while self.at(i) and self.at(i) in _SPACES:
                 i += 1
@@ -180,7 +184,7 @@ class _HtmlParser:
         quote = self.at(i)
         if quote not in b"'\"":
             start = i
-            while self.at(i) and (chr(self.at(i)).isalnum() and self.at(i) < 128 or self.at(i) in b".-"):
+            while self.at(i) and self.at(i) in _NAME_TOKEN:
                 i += 1
             if self.at(i) not in _SPACES and self.at(i) != ord(">"):
                 raise HtmlParseError(f"Unexpected end of name token at byte offset {start}")
@@ -211,8 +215,8 @@ class _HtmlParser:
             raise HtmlParseError(f"Unclosed end tag at byte offset {begin}")
         tag = self.open.pop()
         if end_name and end_name != tag.name:
-            raise HtmlParseError(f'Unmatched end tag at byte offset {begin}, expected "</{tag.name}>", '
-                                 f'found "</{end_name}>"')
+            raise HtmlParseError(f'Unmatched end tag at byte offset {begin}, '
+                                 f'expected "</{tag.name}>", found "</{end_name}>"')
         if self.utf16_offset > tag.offset:
             self.add_entity(tag)
         return i + 1
@@ -235,14 +239,14 @@ class _HtmlParser:
         elif tag.name == "code":
             self.entities.append({"type": "code", **span})
         elif tag.name == "pre":
-            inner = [e for e in self.entities if e["type"] == "code" and e["offset"] == tag.offset
-                     and e["length"] == span["length"]]
-            entity = {"type": "pre", **span} | ({"language": tag.argument} if tag.argument else {})
-            self.entities = [e for e in self.entities if not any(e is x for x in inner)] + [entity]
+            # A <code> spanning the whole <pre> is absorbed into it, as Telegram does.
+            self.entities = [e for e in self.entities if e != {"type": "code", **span}]
+            language = {"language": tag.argument} if tag.argument else {}
+            self.entities.append({"type": "pre", **span, **language})
 
 
 def parse_html(html: str, *, strict_ampersand: bool = False) -> ParsedText:
-    """Parse `html` like Telegram's parse_mode=HTML; raises HtmlParseError with Telegram's reason."""
+    """Parse `html` like Telegram's parse_mode=HTML; HtmlParseError carries Telegram's reason."""
     return _HtmlParser(html, strict_ampersand).parse()
 
 
@@ -256,8 +260,8 @@ def trim(parsed: ParsedText) -> ParsedText:
     limit = utf16_len(stripped)
     entities = []
     for entity in parsed.entities:
-        start = max(int(entity["offset"]) - shift, 0)  # type: ignore[call-overload]
-        end = min(int(entity["offset"]) + int(entity["length"]) - shift, limit)  # type: ignore[call-overload]
+        offset, length = int(str(entity["offset"])), int(str(entity["length"]))
+        start, end = max(offset - shift, 0), min(offset + length - shift, limit)
         if end > start:
             entities.append({**entity, "offset": start, "length": end - start})
     return ParsedText(stripped, tuple(entities))

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .errors import (NOT_FOUND, NOT_MODIFIED, POLL_TERMINATED, QUERY_TOO_OLD, WEBHOOK_ACTIVE,
-                     ApiError, bad_request, forbidden)
+                     bad_request, forbidden)
 from .keyboards import inline_keyboard
 from .markup import HtmlParseError, ParsedText, parse_html, trim, utf16_len
 from .models import Chat, SentMessage, StoredFile, Topic
@@ -158,7 +158,8 @@ class BotApiMethods:
             html=raw, entities=parsed.entities, reply_markup=markup, thread_id=thread_id,
             reply_to=reply_to, content=content)
 
-    def input_file(self, params: Params, name: str, extension: str) -> tuple[StoredFile, Upload | None]:
+    def input_file(self, params: Params, name: str, extension: str
+                   ) -> tuple[StoredFile, Upload | None]:
         value = params.file(name)
         if value is None:
             raise bad_request(f"there is no {name} in the request")
@@ -498,7 +499,7 @@ async def edit_forum_topic(api: BotApiMethods, params: Params) -> Any:
     _, topic = api.topic(params)
     name = params.text("name")
     emoji = params.text("icon_custom_emoji_id")
-    if (name is None or name == topic.name) and (emoji is None or emoji == topic.icon_custom_emoji_id):
+    if name in (None, topic.name) and emoji in (None, topic.icon_custom_emoji_id):
         raise bad_request("TOPIC_NOT_MODIFIED")
     topic.name = name or topic.name
     topic.icon_custom_emoji_id = topic.icon_custom_emoji_id if emoji is None else emoji or None

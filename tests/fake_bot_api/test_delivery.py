@@ -15,7 +15,8 @@ from tests.fake_bot_api import FakeBotApi
 from tests.fake_bot_api.fixtures import fake_api, fake_bot  # noqa: F401
 
 
-async def test_long_poll_returns_when_a_user_writes(fake_api: FakeBotApi, fake_bot: Bot) -> None:  # noqa: F811
+async def test_long_poll_returns_when_a_user_writes(
+        fake_api: FakeBotApi, fake_bot: Bot) -> None:  # noqa: F811
     user = fake_api.user(42, "Amira", language_code="ar")
     poll = asyncio.create_task(fake_bot.get_updates(timeout=5))
     await asyncio.sleep(0.2)
@@ -29,7 +30,8 @@ async def test_long_poll_returns_when_a_user_writes(fake_api: FakeBotApi, fake_b
     assert await fake_bot.get_updates(offset=update.update_id + 1, timeout=0) == []
 
 
-async def test_redelivered_update_keeps_its_id(fake_api: FakeBotApi, fake_bot: Bot) -> None:  # noqa: F811
+async def test_redelivered_update_keeps_its_id(
+        fake_api: FakeBotApi, fake_bot: Bot) -> None:  # noqa: F811
     await fake_api.user(42).send("eins")
     [first] = await fake_bot.get_updates()
     fake_api.redeliver(first.update_id)
@@ -65,7 +67,8 @@ async def test_dispatcher_echo_bot(fake_api: FakeBotApi, fake_bot: Bot) -> None:
     await asyncio.wait_for(polling, 5)
 
 
-async def test_webhook_delivery_with_secret(fake_api: FakeBotApi, fake_bot: Bot) -> None:  # noqa: F811
+async def test_webhook_delivery_with_secret(
+        fake_api: FakeBotApi, fake_bot: Bot) -> None:  # noqa: F811
     received: list[tuple[str | None, dict[str, Any]]] = []
 
     async def hook(request: web.Request) -> web.Response:

@@ -29,7 +29,8 @@ def test_invalid_html_gives_telegrams_reason(source: str, reason: str) -> None:
 
 
 def test_entities_are_decoded_and_tags_become_utf16_entities() -> None:
-    parsed = parse_html('😀 <b>fett</b> &lt;&#65;&#x42;&gt; &quot;<a href="https://x.de/?a=1&amp;b">l</a>')
+    parsed = parse_html('😀 <b>fett</b> &lt;&#65;&#x42;&gt; &quot;'
+                        '<a href="https://x.de/?a=1&amp;b">l</a>')
     assert parsed.text == '😀 fett <AB> "l'
     assert parsed.entities == (
         {"type": "bold", "offset": 3, "length": 4},  # the emoji is two UTF-16 units

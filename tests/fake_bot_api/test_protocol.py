@@ -6,7 +6,8 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import (TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter,
                                 TelegramServerError)
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (BotCommand, BotCommandScopeAllPrivateChats, BufferedInputFile,
+                           InlineKeyboardButton, InlineKeyboardMarkup)
 
 from tests.fake_bot_api import FakeBotApi, Faults, RateLimits
 from tests.fake_bot_api.fixtures import bot_for, fake_api, fake_bot  # noqa: F401
@@ -23,7 +24,8 @@ async def amira(fake_api: FakeBotApi):  # noqa: F811
     return user
 
 
-async def test_send_message_returns_a_full_message(fake_api, fake_bot: Bot, amira) -> None:  # noqa: F811
+async def test_send_message_returns_a_full_message(
+        fake_api, fake_bot: Bot, amira) -> None:  # noqa: F811
     sent = await fake_bot.send_message(42, "<b>Hallo</b> Amira", parse_mode="HTML",
                                        reply_markup=keyboard(InlineKeyboardButton(
                                            text="Weiter", callback_data="next")))
@@ -99,7 +101,8 @@ async def test_chat_errors(fake_api, fake_bot: Bot, amira) -> None:  # noqa: F81
     assert fake_api.messages(42) == []
 
 
-async def test_callback_query_can_be_answered_once(fake_api, fake_bot: Bot, amira) -> None:  # noqa: F811
+async def test_callback_query_can_be_answered_once(
+        fake_api, fake_bot: Bot, amira) -> None:  # noqa: F811
     await fake_bot.send_message(42, "?", reply_markup=keyboard(
         InlineKeyboardButton(text="Ja", callback_data="yes")))
     press = await amira.press("Ja")
@@ -130,8 +133,10 @@ async def test_raw_protocol(fake_api: FakeBotApi, amira) -> None:  # noqa: F811
         async with http.post(f"{base}/sendMessage", json={
                 "chat_id": 42, "text": "json", "reply_markup": {"inline_keyboard": [[
                     {"text": "a", "callback_data": "b"}]]}}) as resp:
-            assert (await resp.json())["result"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "a"
-        async with http.get(f"{base}/sendmessage", params={"chat_id": "42", "text": "query"}) as resp:
+            markup = (await resp.json())["result"]["reply_markup"]
+            assert markup["inline_keyboard"][0][0]["text"] == "a"
+        query = {"chat_id": "42", "text": "query"}
+        async with http.get(f"{base}/sendmessage", params=query) as resp:
             assert (await resp.json())["ok"]
     assert [m.text for m in fake_api.messages(42)] == ["json", "query"]
 
@@ -159,3 +164,24 @@ async def test_injected_faults_happen_before_the_call_takes_effect() -> None:
         await bot.session.close()
     assert api.messages(42) == [] and api.injected_faults == [("sendMessage", 502)]
     assert [(c.method, c.ok, c.error_code) for c in api.calls] == [("sendMessage", False, 502)]
+
+
+async def test_commands_and_members(fake_api: FakeBotApi, fake_bot: Bot) -> None:  # noqa: F811
+    scope = BotCommandScopeAllPrivateChats()
+    await fake_bot.set_my_commands([BotCommand(command="start", description="Beginnen")],
+                                   scope=scope, language_code="de")
+    assert fake_api.commands({"type": "all_private_chats"}, "de") == [
+        {"command": "start", "description": "Beginnen"}]
+    assert [c.command for c in await fake_bot.get_my_commands(scope=scope, language_code="de")] \
+        == ["start"]
+    assert await fake_bot.get_my_commands() == []
+    with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
+        await fake_bot.set_my_commands([BotCommand(command="Start!", description="x")])
+    staff = fake_api.user(7)
+    group = fake_api.group(-1001, members=[staff], admins=[fake_api.user(8)])
+    assert (await fake_bot.get_chat_member(group.chat_id, 7)).status == "member"
+    fake_api.user(9)
+    assert (await fake_bot.get_chat_member(group.chat_id, 9)).status == "left"
+    admins = await fake_bot.get_chat_administrators(group.chat_id)
+    assert sorted(a.user.id for a in admins) == [8, 123456]
+    assert (await fake_bot.get_chat(group.chat_id)).is_forum

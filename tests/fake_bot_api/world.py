@@ -36,7 +36,7 @@ class Notifier:
         self._event = asyncio.Event()
 
     async def wait_for(self, check: Callable[[], T | None], timeout: float) -> T | None:
-        """Return the first non-None `check()` result, re-checked on every change; None on timeout."""
+        """The first non-None `check()` result, re-checked on every change; None on timeout."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -151,7 +151,7 @@ class World:
         self.changed.notify()
 
     def confirm(self, offset: int) -> None:
-        """getUpdates' offset: forget updates below it (a re-delivered one once it was handed out)."""
+        """getUpdates' offset: forget updates below it (re-delivered ones once handed out)."""
         if offset < 0:
             del self.pending[:offset]
             return
