@@ -1,0 +1,1 @@
+"""Lotse test suite (a package so that helpers import as `tests.<name>`)."""
