@@ -99,7 +99,7 @@ def test_end_of_input_right_away_and_quit(tmp_path: Path) -> None:
     assert "[1] دورات اللغة الألمانية" in result.stdout
     # the organisation's name and the work flow have no Arabic: the default chain (ar → de)
     assert "Beratungsstelle Teststadt" in result.stdout and "[2] Arbeit" in result.stdout
-    assert result.stdout.rstrip().endswith("[4] 🌐 Language")  # nothing after /quit
+    assert result.stdout.rstrip().endswith("[4] 🌐 اللغة")  # nothing after /quit
 
 
 def test_unknown_language_is_refused(tmp_path: Path) -> None:

@@ -368,11 +368,13 @@ def test_missing_translation_falls_back_along_the_chain_with_a_note(content: Con
     assert chat.labels[0] == "German courses"  # fa → en
     chat.type("how much does the integration course cost")
     assert chat.text.startswith("How much does the course cost?")
-    assert chat.text.endswith(NOT_TRANSLATED + " فارسی.")
+    note = content.ui.get("fa").gettext(NOT_TRANSLATED + " {language}.")
+    assert chat.text.endswith(note.format(language="فارسی"))  # said in the person's language
     chat = Chat(content).start(locale="ar")
     chat.type("was kostet der integrationskurs")
     assert chat.text.startswith("Was kostet der Kurs?")  # ar → de (the default chain)
-    assert chat.text.endswith(NOT_TRANSLATED + " العربية.")
+    note = content.ui.get("ar").gettext(NOT_TRANSLATED + " {language}.")
+    assert chat.text.endswith(note.format(language="العربية"))
 
 
 def test_machine_translation_gets_a_note(content: Content) -> None:
