@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from bot.core.content.model import Content
 from bot.core.engine import step
-from bot.core.events import (CaseOpened, Effect, Event, GiveConsent, OpenCase, RateCase,
-                             RelayToCase, Reply, SetLocale)
+from bot.core.events import (CaseOpened, Effect, Event, GiveConsent, MarkUrgent, OpenCase,
+                             RateCase, RelayToCase, Reply, SetLocale)
 from bot.core.state import State
 from bot.handoff.cases import Cases
 from bot.storage.models import utcnow
@@ -68,6 +68,10 @@ class Conversations:
             return CaseOpened(case_id, utcnow(), by_phone=bool(effect.intake.get("phone")))
         elif isinstance(effect, RelayToCase):
             await self.cases.relay(effect)
+            self.on_case_change()
+        elif isinstance(effect, MarkUrgent):
+            await self.cases.mark_urgent(effect.case_id)
+            log.warning("emergency message case=%s user=%s", effect.case_id, user.id)
             self.on_case_change()
         elif isinstance(effect, RateCase):
             await self.cases.rate(user.id, effect.case_id, effect.rating)

@@ -15,7 +15,7 @@ from bot.core import bidi, inputs, texts
 from bot.core.content import schema
 from bot.core.content.model import Content
 from bot.core.events import (Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command, Event,
-                             Media, MediaKind, ReplyKind, Start, Text)
+                             MarkUrgent, Media, MediaKind, ReplyKind, Start, Text)
 from bot.core.i18n import N_, is_rtl, native_name
 from bot.core.intake import RELAYED_KINDS, IntakeTurn
 from bot.core.matcher import Confidence
@@ -29,6 +29,8 @@ MAX_AUTOMATIC_STEPS = 32
 is the engine's own guard."""
 MISSES_BEFORE_COUNSELLOR_FIRST = 2
 INTAKE_ACTIONS = ("consent", "intake", "skip", "cancel", "send")
+EMERGENCY_MIN_SCORE = 40.0
+"""Emergencies in tests/data/match_eval.yaml score 43 and more; "I have a problem" in Arabic 37."""
 MEDIA_REPLIES: dict[MediaKind, str] = {
     MediaKind.VOICE: N_("I cannot listen to voice messages yet. Please write your question "
                      "in a few words, in your own language."),
@@ -132,6 +134,9 @@ class _Turn(IntakeTurn):
     def on_text(self, text: str) -> None:
         text = text.strip()
         if not text:
+            return
+        if self.is_emergency(text):
+            self.emergency(text)
             return
         if self.state.locale is None:
             self.language_picker()
@@ -412,6 +417,31 @@ class _Turn(IntakeTurn):
                                             len(result.candidates[:3]))), rows)
             return
         self.no_match()
+
+    def is_emergency(self, text: str) -> bool:
+        """Whether `text` is closest to the emergency entry: checked before anything else."""
+        entry = self.content.emergency_entry
+        if entry is None:
+            return False
+        result = self.content.matcher.match(text, self.locale)
+        return result.confidence is not Confidence.NONE and \
+            result.candidates[0].entry_id == entry.id and \
+            result.candidates[0].score >= EMERGENCY_MIN_SCORE
+
+    def emergency(self, text: str) -> None:
+        """The numbers that help at once come first, wherever the person is; an open case or the
+        case being prepared is marked urgent, and an open case gets the message too."""
+        assert self.content.emergency_entry is not None
+        self.state.urgent = True
+        step = self.state.intake_step
+        self.show_entry(self.content.emergency_entry.id)
+        if self.state.case is not None:
+            self.effects.append(MarkUrgent(self.state.case))
+            self.relay(text=text)
+        elif step is not None and step != "consent":
+            self.ask(step)
+        if self.state.locale is None:
+            self.language_picker()
 
     def no_match(self) -> None:
         self.state.misses += 1

@@ -129,6 +129,7 @@ class OpenCase:
     locale: str
     shown: tuple[str, ...] = ()
     path: tuple[str, ...] = ()
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,10 +143,17 @@ class RelayToCase:
 
 
 @dataclass(frozen=True)
+class MarkUrgent:
+    """The person wrote about an emergency while their case is open."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
 class RateCase:
     case_id: int
     rating: int
     """3 helped, 2 partly, 1 did not help."""
 
 
-Effect = SetLocale | GiveConsent | OpenCase | RelayToCase | RateCase
+Effect = SetLocale | GiveConsent | OpenCase | RelayToCase | MarkUrgent | RateCase
