@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from bot.core.content.model import Content
 from bot.core.engine import step
-from bot.core.events import (CaseOpened, Effect, Event, GiveConsent, MarkUrgent, OpenCase,
-                             RateCase, RelayToCase, Reply, SetLocale)
+from bot.core.events import (CaseOpened, Effect, EraseMe, Event, GiveConsent, MarkUrgent,
+                             OpenCase, RateCase, RelayToCase, Reply, SetLocale)
 from bot.core.state import State
 from bot.handoff.cases import Cases
+from bot.handoff.erasure import erase_person
 from bot.storage.models import utcnow
 from bot.storage.repository import Storage, UserRecord
 
@@ -45,6 +46,11 @@ class Conversations:
             state.locale = user.locale
         result = step(content, state, event)
         replies = list(result.replies)
+        if EraseMe() in result.effects:
+            numbers = await erase_person(self.storage, user.id, utcnow())
+            log.info("erased user=%s cases=%s", user.id, numbers)
+            self.on_case_change()
+            return replies  # nothing is saved again: the person starts afresh
         for effect in result.effects:
             follow_up = await self.carry_out(user, effect)
             if follow_up is not None:

@@ -14,8 +14,8 @@ from babel.support import NullTranslations
 from bot.core import bidi, inputs, texts
 from bot.core.content import schema
 from bot.core.content.model import Content
-from bot.core.events import (Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command, Event,
-                             MarkUrgent, Media, MediaKind, ReplyKind, Start, Text)
+from bot.core.events import (Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
+                             EraseMe, Event, MarkUrgent, Media, MediaKind, ReplyKind, Start, Text)
 from bot.core.i18n import N_, is_rtl, native_name
 from bot.core.intake import RELAYED_KINDS, IntakeTurn
 from bot.core.matcher import Confidence
@@ -119,6 +119,8 @@ class _Turn(IntakeTurn):
             self.counsellor()
         elif name == "privacy":
             self.privacy()
+        elif name == "delete":
+            self.ask_to_erase()
         else:
             self.help()
 
@@ -209,6 +211,8 @@ class _Turn(IntakeTurn):
             self.no_match()
         elif kind == "rate":
             self.rate(arg)
+        elif kind == "erase":
+            self.erase()
 
     def act_in_intake(self, kind: str, arg: str) -> None:
         if kind == "consent":
@@ -272,7 +276,8 @@ class _Turn(IntakeTurn):
                  "• /menu " + self._("main menu") + "\n" +
                  "• /language " + self._("change the language") + "\n" +
                  "• /counsellor " + self._("talk to a person") + "\n" +
-                 "• /privacy " + self._("what happens with your data"),
+                 "• /privacy " + self._("what happens with your data") + "\n" +
+                 "• /delete " + self._("delete everything about you"),
                  [[self.menu_button()]])
 
     def privacy(self) -> None:
@@ -281,8 +286,24 @@ class _Turn(IntakeTurn):
                         "answer you. It does not keep your name or phone number unless you agree "
                         "to talk to a counsellor.") + "\n\n" +
                  self._("If you agree, a counsellor of {name} sees what you tell them. Nobody "
-                        "else does.", name=self.label(self.content.organisation.name)),
+                        "else does.", name=self.label(self.content.organisation.name)) + " " +
+                 self._("We delete them {days} days after your case is closed.",
+                        days=str(self.content.retention_days)) + "\n\n" +
+                 self._("You can delete everything at any time with /delete."),
                  [[self.menu_button()]])
+
+    def ask_to_erase(self) -> None:
+        self.say(self._("Delete everything?") + "\n\n" +
+                 self._("Lotse deletes everything it stored about you: your language, your answers, "
+                        "your messages and your cases. An open case is closed, and the "
+                        "counsellors only see that it was deleted at your request. This cannot "
+                        "be undone."),
+                 [[("🗑 " + self.t.gettext("Delete everything"), ("erase", "")),
+                   ("✗ " + self.t.gettext("Cancel"), ("menu", ""))]])
+
+    def erase(self) -> None:
+        self.effects.append(EraseMe())
+        self.say(self._("Done: everything is deleted. If you write again, Lotse starts afresh."))
 
     # ----- flows ------------------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ class CaseClosed:
 
 
 Event = Start | Text | Choice | Media | Command | CaseOpened | CaseClaimed | CaseClosed
-COMMANDS = ("start", "menu", "language", "counsellor", "privacy", "help")
+COMMANDS = ("start", "menu", "language", "counsellor", "privacy", "delete", "help")
 
 
 def typed(line: str) -> Text | Command:
@@ -150,10 +150,15 @@ class MarkUrgent:
 
 
 @dataclass(frozen=True)
+class EraseMe:
+    """The person asked to delete everything Lotse stored about them."""
+
+
+@dataclass(frozen=True)
 class RateCase:
     case_id: int
     rating: int
     """3 helped, 2 partly, 1 did not help."""
 
 
-Effect = SetLocale | GiveConsent | OpenCase | RelayToCase | MarkUrgent | RateCase
+Effect = SetLocale | GiveConsent | OpenCase | RelayToCase | MarkUrgent | RateCase | EraseMe

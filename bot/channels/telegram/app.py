@@ -37,6 +37,7 @@ COMMAND_DESCRIPTIONS = {
     "language": N_("Change the language"),
     "counsellor": N_("Talk to a counsellor"),
     "privacy": N_("Your data and privacy"),
+    "delete": N_("Delete everything about me"),
     "help": N_("How Lotse works"),
 }
 
