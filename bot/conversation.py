@@ -16,6 +16,7 @@ from bot.handoff.cases import Cases
 from bot.handoff.erasure import erase_person
 from bot.storage.models import utcnow
 from bot.storage.repository import Storage, UserRecord
+from bot.usage import Usage
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class Conversations:
         self.content = content
         """The content now live (a reload swaps what this returns)."""
         self.cases = Cases(storage, content)
+        self.usage = Usage(storage)
         self.on_case_change = on_case_change
         """Called when something waits in the outbox (wakes the delivery worker)."""
 
@@ -51,11 +53,13 @@ class Conversations:
             log.info("erased user=%s cases=%s", user.id, numbers)
             self.on_case_change()
             return replies  # nothing is saved again: the person starts afresh
+        effects = list(result.effects)
         for effect in result.effects:
             follow_up = await self.carry_out(user, effect)
             if follow_up is not None:
                 result = step(content, result.state, follow_up)
                 replies += result.replies
+        await self.usage.record(content, state, result.state, effects, utcnow())
         await self.storage.save_state(user.id, result.state.to_json(), content.version)
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies

@@ -14,8 +14,9 @@ from babel.support import NullTranslations
 from bot.core import bidi, inputs, texts
 from bot.core.content import schema
 from bot.core.content.model import Content
-from bot.core.events import (Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
-                             EraseMe, Event, MarkUrgent, Media, MediaKind, ReplyKind, Start, Text)
+from bot.core.events import (Answered, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
+                             EraseMe, Event, MarkUrgent, Media, MediaKind, ReplyKind, Start, Text,
+                             Unanswered)
 from bot.core.i18n import N_, is_rtl, native_name
 from bot.core.intake import RELAYED_KINDS, IntakeTurn
 from bot.core.matcher import Confidence
@@ -411,6 +412,7 @@ class _Turn(IntakeTurn):
             return
         if entry_id not in self.state.shown:
             self.state.shown.append(entry_id)
+        self.effects.append(Answered(entry_id))
         self.state.misses = 0
         rows: list[Sequence[tuple[str, Action] | Button]] = [
             [Button(f"🔗 {self.label(link.label)}", url=link.url)] for link in entry.links]
@@ -427,6 +429,7 @@ class _Turn(IntakeTurn):
         if result.confidence is Confidence.CONFIDENT:
             self.show_entry(result.candidates[0].entry_id)
             return
+        self.effects.append(Unanswered(text))
         if result.confidence is Confidence.UNSURE:
             rows: list[list[tuple[str, Action]]] = []
             for candidate in result.candidates[:3]:

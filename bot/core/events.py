@@ -150,6 +150,20 @@ class MarkUrgent:
 
 
 @dataclass(frozen=True)
+class Answered:
+    """An FAQ entry was shown (counted for the statistics, anonymously)."""
+
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A free-text question found no confident answer (kept, unlinked, for the content gaps)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class EraseMe:
     """The person asked to delete everything Lotse stored about them."""
 
@@ -161,4 +175,5 @@ class RateCase:
     """3 helped, 2 partly, 1 did not help."""
 
 
-Effect = SetLocale | GiveConsent | OpenCase | RelayToCase | MarkUrgent | RateCase | EraseMe
+Effect = (SetLocale | GiveConsent | OpenCase | RelayToCase | MarkUrgent | RateCase | EraseMe |
+          Answered | Unanswered)
