@@ -141,15 +141,15 @@ class _Turn(IntakeTurn):
         if self.is_emergency(text):
             self.emergency(text)
             return
-        if self.state.locale is None:
-            self.language_picker()
-            return
         if self.state.case is not None and self.state.intake_step is None:
             self.relay(text=text)  # a counsellor may ask "1 or 2?": typed text is for them
             return
         typed = self.typed_option(text)
         if typed is not None:
             self.act(typed)
+            return
+        if self.state.locale is None:
+            self.language_picker()
             return
         if self.state.intake_step is not None:
             self.intake_text(text)
