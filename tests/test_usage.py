@@ -4,25 +4,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
-
-from bot.config import REPO_ROOT
 from bot.conversation import Conversations, Person
-from bot.core.content.loader import load_or_raise
 from bot.core.events import Command, Text
-from bot.storage import migrate
-from bot.storage.repository import Storage
 from bot.usage import scrub
 
-
-@pytest.fixture
-async def conversations(tmp_path: Path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'lotse.sqlite3'}"
-    await migrate.upgrade(url)
-    storage = Storage.open(url)
-    content = load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
-    yield Conversations(storage, lambda: content)
-    await storage.close()
 
 
 def test_scrub_removes_contact_details() -> None:
