@@ -12,7 +12,6 @@ NAME = "Zainab"
 QUESTION = "Mein Sohn braucht einen Platz in der Berufsschule"
 
 
-
 async def press(conversations: Conversations, person: Person, label_part: str) -> list:
     """Press the live button whose label contains `label_part`."""
     user = await conversations.storage.user(person.channel, person.external_id)

@@ -9,7 +9,6 @@ from bot.core.events import Command, Text
 from bot.usage import scrub
 
 
-
 def test_scrub_removes_contact_details() -> None:
     assert scrub("call me 0151 2345 6789 or a.b@example.org please") == "call me … or … please"
 
