@@ -29,16 +29,22 @@ async def erase_person(storage: Storage, user_id: int, now: dt.datetime) -> list
             await session.execute(delete(OutboxMessage).where(
                 OutboxMessage.case_id.in_(numbers), OutboxMessage.delivered_at.is_(None)))
         for case in cases:
-            for column in PERSONAL:
-                setattr(case, column, None)
-            case.flow_path, case.shown_faq = [], []
-            case.note = ERASED_NOTE.format(number=case.id)
-            case.user_id = None
             if case.status != "closed":
                 case.status, case.closed_at, case.outcome = "closed", now, "deleted"
-            if case.staff_thread_id is not None:
-                session.add(OutboxMessage(kind="case_erased", dedupe_key=f"case:{case.id}:erased",
-                                          case_id=case.id, payload={}, created_at=now,
-                                          next_attempt_at=now))
+            session.add_all(anonymise(case, ERASED_NOTE.format(number=case.id), now))
         await session.execute(delete(User).where(User.id == user_id))
     return numbers
+
+
+def anonymise(case: Case, note: str, now: dt.datetime) -> list[OutboxMessage]:
+    """Strip `case` of everything personal (its transcript is deleted by the caller); returns
+    the outbox entry that deletes its staff-group topic, if it has one."""
+    for column in PERSONAL:
+        setattr(case, column, None)
+    case.flow_path, case.shown_faq = [], []
+    case.note = note
+    case.user_id = None
+    if case.staff_thread_id is None:
+        return []
+    return [OutboxMessage(kind="case_erased", dedupe_key=f"case:{case.id}:erased", case_id=case.id,
+                          payload={"notice": note}, created_at=now, next_attempt_at=now)]
