@@ -15,6 +15,7 @@ from bot.core.state import State
 from bot.handoff.cases import Cases
 from bot.storage.models import utcnow
 from bot.storage.repository import Storage, UserRecord
+from bot.storage.state_store import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,11 @@ class Person:
 
 class Conversations:
     def __init__(self, storage: Storage, content: Callable[[], Content],
-                 on_case_change: Callable[[], None] = lambda: None) -> None:
+                 on_case_change: Callable[[], None] = lambda: None,
+                 states: StateStore | None = None) -> None:
         self.storage = storage
+        self.states: StateStore = storage if states is None else states
+        """Where conversation state is kept: the database, or Redis when REDIS_URL is set."""
         self.content = content
         """The content now live (a reload swaps what this returns)."""
         self.cases = Cases(storage, content)
@@ -40,7 +44,7 @@ class Conversations:
     async def handle(self, person: Person, event: Event) -> list[Reply]:
         content = self.content()
         user = await self.storage.user(person.channel, person.external_id)
-        state = State.from_json(await self.storage.load_state(user.id))
+        state = State.from_json(await self.states.load_state(user.id))
         if state.locale is None and user.locale:
             state.locale = user.locale
         result = step(content, state, event)
@@ -50,7 +54,7 @@ class Conversations:
             if follow_up is not None:
                 result = step(content, result.state, follow_up)
                 replies += result.replies
-        await self.storage.save_state(user.id, result.state.to_json(), content.version)
+        await self.states.save_state(user.id, result.state.to_json(), content.version)
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies
 
