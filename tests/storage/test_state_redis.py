@@ -104,7 +104,7 @@ async def test_conversations_keep_state_in_redis_not_the_database(
     saved = await states.load_state(user.id)
     assert saved is not None and saved["locale"] == "ar"
     assert await storage.load_state(user.id) is None
-    stored: StateStore = states  # RedisStates is a StateStore, as Storage is (checked by mypy)
+    stored: StateStore = states  # RedisStates is a StateStore, as Storage is
     assert stored is conversations.states
 
 
