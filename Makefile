@@ -5,13 +5,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup catalogs migrate extract bench clean
+.PHONY: run test setup services catalogs migrate extract bench clean
 
 run: setup migrate
 	$(BIN)/lotse run
 
-test: setup
+test: setup services
 	$(BIN)/python -m pytest
+
+# The servers the tests start for themselves (tests/services.py: their own process on a free
+# loopback port, never a system service), installed from Debian packages when missing; needs root
+# then. Quiet, and nothing to do when they are there.
+services:
+	@command -v redis-server >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		redis-server >/dev/null)
 
 setup: $(STAMP) catalogs
 

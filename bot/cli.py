@@ -70,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("lotse: the content has errors; fix them and start again:", file=sys.stderr)
         print(exc, file=sys.stderr)
         return 1
+    except SettingsError as exc:  # found only when used, e.g. a REDIS_URL nobody answers at
+        print(f"lotse: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -16,6 +16,7 @@ from bot.handoff.cases import Cases
 from bot.handoff.erasure import erase_person
 from bot.storage.models import utcnow
 from bot.storage.repository import Storage, UserRecord
+from bot.storage.state_store import StateStore
 from bot.usage import Usage
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,11 @@ class Person:
 
 class Conversations:
     def __init__(self, storage: Storage, content: Callable[[], Content],
-                 on_case_change: Callable[[], None] = lambda: None) -> None:
+                 on_case_change: Callable[[], None] = lambda: None,
+                 states: StateStore | None = None) -> None:
         self.storage = storage
+        self.states: StateStore = storage if states is None else states
+        """Where conversation state is kept: the database, or Redis when REDIS_URL is set."""
         self.content = content
         """The content now live (a reload swaps what this returns)."""
         self.cases = Cases(storage, content)
@@ -43,13 +47,14 @@ class Conversations:
     async def handle(self, person: Person, event: Event) -> list[Reply]:
         content = self.content()
         user = await self.storage.user(person.channel, person.external_id)
-        state = State.from_json(await self.storage.load_state(user.id))
+        state = State.from_json(await self.states.load_state(user.id))
         if state.locale is None and user.locale:
             state.locale = user.locale
         result = step(content, state, event)
         replies = list(result.replies)
         if EraseMe() in result.effects:
             numbers = await erase_person(self.storage, user.id, utcnow())
+            await self.states.delete_state(user.id)  # Redis keeps its own copy
             log.info("erased user=%s cases=%s", user.id, numbers)
             self.on_case_change()
             return replies  # nothing is saved again: the person starts afresh
@@ -60,7 +65,7 @@ class Conversations:
                 result = step(content, result.state, follow_up)
                 replies += result.replies
         await self.usage.record(content, state, result.state, effects, utcnow())
-        await self.storage.save_state(user.id, result.state.to_json(), content.version)
+        await self.states.save_state(user.id, result.state.to_json(), content.version)
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies
 

@@ -12,6 +12,7 @@ from bot.core.content.loader import load_or_raise
 from bot.storage import migrate
 from bot.storage.repository import Storage
 from tests.fake_bot_api.fixtures import fake_api, fake_bot  # noqa: F401
+from tests.services import redis_url  # noqa: F401
 
 
 @pytest.fixture

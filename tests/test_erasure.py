@@ -62,3 +62,11 @@ async def test_delete_leaves_nothing_personal(conversations: Conversations, tmp_
 
     replies = await conversations.handle(person, Text("hallo"))  # afresh: a new person
     assert replies
+
+
+async def test_a_deleted_persons_id_is_never_reused(conversations: Conversations) -> None:
+    first = await conversations.storage.user("telegram", "1")
+    await conversations.handle(Person("telegram", "1"), Command("delete"))
+    await press(conversations, Person("telegram", "1"), "🗑")
+    second = await conversations.storage.user("telegram", "2")
+    assert second.id > first.id

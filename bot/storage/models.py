@@ -64,7 +64,9 @@ class User(Base):
     """A person who writes to the bot, once per channel."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    # ids are never reused, so nothing keyed by a deleted person's id (e.g. a Redis state that
+    # has not expired yet) can ever reach someone else
+    __table_args__ = (UniqueConstraint("channel", "external_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # "telegram", "console"

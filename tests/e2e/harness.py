@@ -27,7 +27,9 @@ class BotProcess:
             ("BOT_", "TELEGRAM_", "DATABASE_", "STAFF_", "ADMIN_", "WEBHOOK_", "REDIS_"))}
         env.update(BOT_TOKEN=self.api.token, TELEGRAM_API_BASE=self.api.base_url,
                    DATABASE_URL=f"sqlite:///{self.folder / 'lotse.sqlite3'}",
-                   CONTENT_ROOT=str(REPO), LOG_LEVEL="INFO", PYTHONUNBUFFERED="1")
+                   CONTENT_ROOT=str(REPO), LOG_LEVEL="INFO", PYTHONUNBUFFERED="1",
+                   # this checkout's code, even when an editable install points at another one
+                   PYTHONPATH=os.pathsep.join(filter(None, (str(REPO), env.get("PYTHONPATH")))))
         env.update(self.settings)
         return env
 

@@ -28,6 +28,8 @@ from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
 from bot.storage.repository import Storage
+from bot.storage.state_redis import RedisStates, redacted
+from bot.storage.state_store import StateStore
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 20.0
@@ -87,13 +89,14 @@ def make_bot(settings: Settings) -> Bot:
         parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
 
 
-def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot) -> Dispatcher:
+def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
+                    states: StateStore | None = None) -> Dispatcher:
     dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(storage))
     dispatcher.include_router(users.router)
-    dispatcher["conversations"] = Conversations(storage, content)
+    dispatcher["conversations"] = Conversations(storage, content, states=states)
     dispatcher["sender"] = Sender(bot)
     dispatcher["in_flight"] = in_flight
 
@@ -119,9 +122,12 @@ async def set_commands(bot: Bot, content: Content) -> None:
 
 
 async def serve(settings: Settings, content: Callable[[], Content]) -> int:
+    redis = await RedisStates.connect(settings.REDIS_URL) if settings.REDIS_URL else None
+    log.info("conversation state in %s", redacted(settings.REDIS_URL) if settings.REDIS_URL
+             else "the database")
     storage = Storage.open(settings.DATABASE_URL)
     bot = make_bot(settings)
-    dispatcher = make_dispatcher(storage, content, bot)
+    dispatcher = make_dispatcher(storage, content, bot, states=redis)
     try:
         if settings.WEBHOOK_URL is None:
             await bot.delete_webhook()
@@ -132,6 +138,8 @@ async def serve(settings: Settings, content: Callable[[], Content]) -> int:
             await serve_webhook(settings, bot, dispatcher)
     finally:
         await storage.close()
+        if redis is not None:
+            await redis.close()
     log.info("stopped")
     return 0
 
