@@ -31,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("revision", nargs="?", default="head")
     db.add_parser("current", help="show the database's migration revision")
 
+    purge = sub.add_parser("purge", help="erase personal data past RETENTION_DAYS (the running "
+                           "bot does this every few hours)")
+    purge.add_argument("--dry-run", action="store_true", help="only count what would go")
+
     content = sub.add_parser("content", help="check and try out the content").add_subparsers(
         dest="content_command", required=True)
     check = content.add_parser("check", help="validate faq/ and flows/; one line per problem")
@@ -63,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.LOG_LEVEL, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    handler = {"run": run, "chat": chat, "db": db, "content": content}[args.command]
+    handler = {"run": run, "chat": chat, "db": db, "content": content,
+               "purge": purge}[args.command]
     try:
         return handler(settings, args)
     except ContentError as exc:
@@ -80,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def live_content(settings: Settings, root: Path | None = None) -> Content:
     from bot.core.content.loader import load_or_raise
 
-    return load_or_raise((root or settings.content_root).resolve(), UI_DIR)
+    return load_or_raise((root or settings.content_root).resolve(), UI_DIR,
+                         settings.RETENTION_DAYS)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -137,6 +143,24 @@ def db(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(asyncio.run(migrate.current_revision(settings.DATABASE_URL)) or "empty")
     return 0
+
+
+def purge(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.retention import purge as run_purge
+    from bot.storage.models import utcnow
+    from bot.storage.repository import Storage
+
+    async def purging() -> int:
+        await _migrate(settings)
+        storage = Storage.open(settings.DATABASE_URL)
+        try:
+            found = await run_purge(storage, utcnow(), settings.RETENTION_DAYS, args.dry_run)
+        finally:
+            await storage.close()
+        print(f"{'would erase' if args.dry_run else 'erased'}: {found}")
+        return 0
+
+    return asyncio.run(purging())
 
 
 def content(settings: Settings, args: argparse.Namespace) -> int:

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     WEBHOOK_LISTEN: str = "127.0.0.1:8080"
     """Where the webhook server listens (host:port), usually behind a TLS reverse proxy."""
     LOG_LEVEL: str = "INFO"
+    RETENTION_DAYS: int = Field(default=90, ge=1)
+    """Days after a case is closed until its personal data is erased."""
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
                      mode="before")

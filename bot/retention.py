@@ -3,7 +3,8 @@
 - closed cases: their personal fields and transcripts are erased RETENTION_DAYS after closing
   (topic, language, times, outcome and rating stay, for the statistics), and their staff-group
   topic is deleted;
-- conversation state of people inactive for STATE_RETENTION_DAYS is deleted (they start afresh);
+- conversation state of people inactive for 30 days is deleted (they start afresh; Redis lets it
+  expire after the same time);
 - people inactive for RETENTION_DAYS with no open case are deleted (their Telegram id, language
   and consent time);
 - unanswered questions, delivered outbox entries and the update ids kept against redelivery are
@@ -11,17 +12,20 @@
 Run by the bot every few hours and by `lotse purge [--dry-run]`."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 from dataclasses import dataclass, fields
 
 from sqlalchemy import Select, and_, delete, exists, func, select
 
 from bot.handoff.erasure import anonymise
 from bot.storage.models import (Case, ConversationState, OutboxMessage, ProcessedUpdate,
-                                TranscriptMessage, UnansweredQuestion, User)
+                                TranscriptMessage, UnansweredQuestion, User, utcnow)
 from bot.storage.repository import Storage
+from bot.storage.state_store import STATE_RETENTION
 
-STATE_RETENTION_DAYS = 30
+log = logging.getLogger(__name__)
 UPDATE_IDS_KEPT = dt.timedelta(days=2)
 EXPIRED_NOTE = "Fall #{number}: personenbezogene Daten nach Ablauf der Aufbewahrungsfrist gelöscht."
 
@@ -46,7 +50,7 @@ async def purge(storage: Storage, now: dt.datetime, retention_days: int,
     expired_cases = select(Case).where(Case.status == "closed", Case.closed_at < keep,
                                        Case.user_id.is_not(None) | Case.question.is_not(None))
     stale_states = select(ConversationState.user_id).where(
-        ConversationState.updated_at < now - dt.timedelta(days=STATE_RETENTION_DAYS))
+        ConversationState.updated_at < now - STATE_RETENTION)
     gone_people = select(User.id).where(User.last_seen_at < keep, ~exists().where(
         and_(Case.user_id == User.id, Case.status != "closed")))
     old_questions = select(UnansweredQuestion.id).where(UnansweredQuestion.asked_at < keep)
@@ -74,3 +78,17 @@ async def purge(storage: Storage, now: dt.datetime, retention_days: int,
         await session.execute(delete(ProcessedUpdate).where(
             ProcessedUpdate.update_id.in_(old_updates)))
     return found
+
+
+PURGE_EVERY = dt.timedelta(hours=6)
+
+
+async def purge_regularly(storage: Storage, retention_days: int) -> None:
+    """The running bot's retention job: purge now, then every few hours, until cancelled."""
+    while True:
+        try:
+            found = await purge(storage, utcnow(), retention_days)
+            log.info("retention purge: %s", found)
+        except Exception:  # a failed purge is retried at the next round, never fatal
+            log.exception("retention purge failed")
+        await asyncio.sleep(PURGE_EVERY.total_seconds())

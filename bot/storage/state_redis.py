@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,11 +17,12 @@ from redis.exceptions import RedisError
 
 from bot.config import SettingsError
 from bot.storage.models import utcnow
+from bot.storage.state_store import STATE_RETENTION
 
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "lotse:state:"
-STATE_TTL = timedelta(days=180)
+STATE_TTL = STATE_RETENTION
 """How long an untouched conversation is kept: half a year covers a course waiting list."""
 TIMEOUT_SECONDS = 5.0
 """A Redis that does not answer within this fails the update instead of hanging it."""

@@ -2,6 +2,8 @@
 default, or Redis (`RedisStates`) when REDIS_URL is set."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from typing import Any, Protocol
 
 
@@ -20,3 +22,7 @@ class StateStore(Protocol):
     async def delete_state(self, user_id: int) -> None:
         """Forget the user's state; deleting nothing is fine."""
         ...
+
+
+STATE_RETENTION = timedelta(days=30)
+"""How long the conversation state of a person who stopped writing is kept (both stores)."""

@@ -128,6 +128,7 @@ async def serve(settings: Settings, content: Callable[[], Content]) -> int:
     storage = Storage.open(settings.DATABASE_URL)
     bot = make_bot(settings)
     dispatcher = make_dispatcher(storage, content, bot, states=redis)
+    retention = asyncio.create_task(purge_regularly(storage, settings.RETENTION_DAYS))
     try:
         if settings.WEBHOOK_URL is None:
             await bot.delete_webhook()
