@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
+from bot.retention import purge_regularly
 from bot.storage.repository import Storage
 from bot.storage.state_redis import RedisStates, redacted
 from bot.storage.state_store import StateStore
@@ -138,6 +139,7 @@ async def serve(settings: Settings, content: Callable[[], Content]) -> int:
         else:
             await serve_webhook(settings, bot, dispatcher)
     finally:
+        retention.cancel()
         await storage.close()
         if redis is not None:
             await redis.close()
