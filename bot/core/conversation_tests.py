@@ -95,7 +95,7 @@ class Script:
 
 
 @dataclass(frozen=True)
-class TestRun:
+class RunResult:
     files: int
     conversations: int
     failed: int
@@ -103,7 +103,7 @@ class TestRun:
     """Mistakes in the test files and failed expectations, as `path:line: …`."""
 
 
-def run_folder(content: Content, folder: Path) -> TestRun:
+def run_folder(content: Content, folder: Path) -> RunResult:
     """Read and run every conversation test under `folder`."""
     paths = sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
     problems: list[Problem] = []
@@ -118,7 +118,7 @@ def run_folder(content: Content, folder: Path) -> TestRun:
             if failure is not None:
                 problems.append(failure)
                 failed += 1
-    return TestRun(len(paths), total, failed, problems)
+    return RunResult(len(paths), total, failed, problems)
 
 
 def read_file(content: Content, path: Path) -> tuple[list[Script], int, list[Problem]]:
@@ -131,7 +131,7 @@ def read_file(content: Content, path: Path) -> tuple[list[Script], int, list[Pro
                                "with '- name:' and having 'language' and 'steps'")]
     scripts: list[Script] = []
     invalid = 0
-    for index, item in enumerate(source.data):
+    for item in source.data:
         scoped = SourceFile(source.path, item, source.lines)
         conversation, found = validate(Conversation, scoped, plain_text(item))
         if conversation is not None:
@@ -268,7 +268,7 @@ def _quoted(labels: Sequence[str]) -> str:
     return ", ".join(f"\"{label}\"" for label in labels) or "no buttons"
 
 
-def summary(run_result: TestRun) -> str:
+def summary(run_result: RunResult) -> str:
     passed = run_result.conversations - run_result.failed
     return (f"{passed} of {run_result.conversations} conversation(s) passed, "
             f"{run_result.failed} failed, in {run_result.files} file(s)")
