@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import sys
@@ -54,7 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--root", type=Path)
+    gaps = content.add_parser("gaps", help="what people asked that found no answer, clustered "
+                              "per language, most frequent first")
+    gaps.add_argument("--since", type=_day, metavar="DATE", help="asked on or after, YYYY-MM-DD")
+    gaps.add_argument("--lang", help="only this language")
+    gaps.add_argument("--json", action="store_true")
+    gaps.add_argument("--root", type=Path)
+    test = content.add_parser("test", help="run the conversation tests in conversations/")
+    test.add_argument("--root", type=Path)
     return parser
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-01-31") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,6 +185,10 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
     loaded = live_content(settings, args.root)
     if args.content_command == "coverage":
         return show_coverage(loaded, args.max_age_days, args.json)
+    if args.content_command == "gaps":
+        return show_gaps(settings, loaded, args)
+    if args.content_command == "test":
+        return run_conversation_tests(loaded, (args.root or settings.content_root).resolve())
     if args.content_command == "match":
         lang = args.lang or settings.DEFAULT_LOCALE
         ranked = loaded.matcher.rank(args.text, lang)
@@ -194,9 +214,28 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def show_coverage(loaded: Content, max_age_days: int, as_json: bool) -> int:
-    import datetime as dt
+def show_gaps(settings: Settings, loaded: Content, args: argparse.Namespace) -> int:
+    from bot.gaps import report
 
+    if args.lang and args.lang not in loaded.languages.languages:
+        print(f"lotse: --lang {args.lang}: not one of "
+              f"{', '.join(loaded.languages.languages)}", file=sys.stderr)
+        return 2
+    print(asyncio.run(report(settings.DATABASE_URL, loaded, args.since, args.lang, args.json)))
+    return 0
+
+
+def run_conversation_tests(loaded: Content, root: Path) -> int:
+    from bot.core.conversation_tests import FOLDER, run_folder, summary
+
+    result = run_folder(loaded, root / FOLDER)
+    for problem in result.problems:
+        print(problem)
+    print(summary(result), file=sys.stderr)
+    return 1 if result.problems else 0
+
+
+def show_coverage(loaded: Content, max_age_days: int, as_json: bool) -> int:
     from bot.core.content.coverage import coverage, table
 
     rows = coverage(loaded, dt.date.today(), max_age_days)
