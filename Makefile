@@ -5,13 +5,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup catalogs migrate extract bench clean
+.PHONY: run test setup catalogs migrate extract bench clean chromium
 
 run: setup migrate
 	$(BIN)/lotse run
 
-test: setup
+test: setup chromium
 	$(BIN)/python -m pytest
+
+# The statistics test renders the HTML report in headless Chromium (Debian package; needs root).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1; } || { echo \
+		"could not install chromium (needs root): apt-get install --no-install-recommends chromium" >&2; \
+		exit 1; }
 
 setup: $(STAMP) catalogs
 

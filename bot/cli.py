@@ -13,6 +13,7 @@ from bot.config import REPO_ROOT, Settings, SettingsError, load_settings
 from bot.core.content.loader import load
 from bot.core.content.model import Content
 from bot.core.content.problems import ContentError, Severity
+from bot.reports import command as stats
 
 UI_DIR = REPO_ROOT / "translations"
 
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--root", type=Path)
+    stats.add_parser(sub)
     return parser
 
 
@@ -63,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.LOG_LEVEL, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    handler = {"run": run, "chat": chat, "db": db, "content": content}[args.command]
+    handler = {"run": run, "chat": chat, "db": db, "content": content,
+               "stats": stats.run}[args.command]
     try:
         return handler(settings, args)
     except ContentError as exc:
