@@ -13,13 +13,16 @@ run: setup migrate
 test: setup services
 	$(BIN)/python -m pytest
 
-# The servers the tests start for themselves (tests/services.py: their own process on a free
-# loopback port, never a system service), installed from Debian packages when missing; needs root
-# then. Quiet, and nothing to do when they are there.
+# What the tests need from Debian, installed when missing (needs root then; quiet; nothing to do
+# when present): redis-server (tests/services.py starts its own on a free loopback port, never a
+# system service) and chromium (the statistics report is rendered headless).
 services:
-	@command -v redis-server >/dev/null || (apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		redis-server >/dev/null)
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -z "$$missing" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1; } || { \
+		echo "could not install$$missing (needs root): apt-get install$$missing" >&2; exit 1; }
 
 setup: $(STAMP) catalogs
 

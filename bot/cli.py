@@ -14,6 +14,7 @@ from bot.config import REPO_ROOT, Settings, SettingsError, load_settings
 from bot.core.content.loader import load
 from bot.core.content.model import Content
 from bot.core.content.problems import ContentError, Severity
+from bot.reports import command as stats
 
 UI_DIR = REPO_ROOT / "translations"
 
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     gaps.add_argument("--root", type=Path)
     test = content.add_parser("test", help="run the conversation tests in conversations/")
     test.add_argument("--root", type=Path)
+    stats.add_parser(sub)
     return parser
 
 
@@ -84,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     handler = {"run": run, "chat": chat, "db": db, "content": content,
-               "purge": purge}[args.command]
+               "purge": purge, "stats": stats.run}[args.command]
     try:
         return handler(settings, args)
     except ContentError as exc:
