@@ -21,7 +21,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramOb
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.channels.telegram import users
+from bot.channels.telegram import staff, users
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
 from bot.conversation import Conversations
@@ -86,12 +86,16 @@ def make_bot(settings: Settings) -> Bot:
         parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
 
 
-def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot) -> Dispatcher:
+def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
+                    settings: Settings | None = None) -> Dispatcher:
     dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(storage))
     dispatcher.include_router(users.router)
+    if settings is not None and settings.STAFF_CHAT_ID is not None:
+        dispatcher.include_router(staff.make_router(settings.STAFF_CHAT_ID))
+        dispatcher["staff_gate"] = staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS)
     dispatcher["conversations"] = Conversations(storage, content)
     dispatcher["sender"] = Sender(bot)
     dispatcher["in_flight"] = in_flight
@@ -120,7 +124,7 @@ async def set_commands(bot: Bot, content: Content) -> None:
 async def serve(settings: Settings, content: Callable[[], Content]) -> int:
     storage = Storage.open(settings.DATABASE_URL)
     bot = make_bot(settings)
-    dispatcher = make_dispatcher(storage, content, bot)
+    dispatcher = make_dispatcher(storage, content, bot, settings)
     try:
         if settings.WEBHOOK_URL is None:
             await bot.delete_webhook()
