@@ -87,13 +87,13 @@ def make_bot(settings: Settings) -> Bot:
 
 
 def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
-                    settings: Settings | None = None) -> Dispatcher:
+                    settings: Settings) -> Dispatcher:
     dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(storage))
     dispatcher.include_router(users.router)
-    if settings is not None and settings.STAFF_CHAT_ID is not None:
+    if settings.STAFF_CHAT_ID is not None:
         dispatcher.include_router(staff.make_router(settings.STAFF_CHAT_ID))
         dispatcher["staff_gate"] = staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS)
     dispatcher["conversations"] = Conversations(storage, content)
