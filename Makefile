@@ -32,5 +32,9 @@ extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o translations/lotse.pot bot
 	$(BIN)/pybabel update -i translations/lotse.pot -d translations -D lotse --no-fuzzy-matching --no-wrap
 
+# Figures, not tests: they never fail because a machine is slow.
+bench: setup
+	$(BIN)/python bench/bench_matcher.py
+
 clean:
 	rm -rf $(VENV) data

@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--lang", help="language of the question (default: DEFAULT_LOCALE)")
     match.add_argument("--json", action="store_true")
     match.add_argument("--root", type=Path)
+    cover = content.add_parser("coverage", help="entries and flows × languages: reviewed, machine "
+                               "translation, missing, stale")
+    cover.add_argument("--max-age-days", type=int, default=365,
+                       help="reviewed longer ago than this counts as stale (default 365)")
+    cover.add_argument("--json", action="store_true")
+    cover.add_argument("--root", type=Path)
     evaluate = content.add_parser("eval", help="top-1/top-3 accuracy on a YAML list of questions")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true")
@@ -134,6 +140,8 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
     if args.content_command == "check":
         return check_content((args.root or settings.content_root).resolve())
     loaded = live_content(settings, args.root)
+    if args.content_command == "coverage":
+        return show_coverage(loaded, args.max_age_days, args.json)
     if args.content_command == "match":
         lang = args.lang or settings.DEFAULT_LOCALE
         ranked = loaded.matcher.rank(args.text, lang)
@@ -156,6 +164,21 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
         for miss in report.misses:
             print(f"  miss [{miss['lang']}] {miss['text']!r}: expected {miss['expect']}, "
                   f"got {', '.join(miss['got']) or 'nothing'}")
+    return 0
+
+
+def show_coverage(loaded: Content, max_age_days: int, as_json: bool) -> int:
+    import datetime as dt
+
+    from bot.core.content.coverage import coverage, table
+
+    rows = coverage(loaded, dt.date.today(), max_age_days)
+    if as_json:
+        print(json.dumps([{"kind": r.kind, "id": r.id,
+                           "languages": {k: v.value for k, v in r.cells.items()}}
+                          for r in rows], ensure_ascii=False))
+    else:
+        print(table(rows, loaded.languages.languages))
     return 0
 
 

@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from bot.core.content.model import Content
 from bot.core.engine import step
-from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, Effect, Event, GiveConsent,
-                             OpenCase, RateCase, RelayToCase, Reply, SetLocale)
+from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, Effect, EraseMe, Event,
+                             GiveConsent, MarkUrgent, OpenCase, RateCase, RelayToCase, Reply,
+                             SetLocale)
 from bot.core.state import State
 from bot.handoff.cases import Cases
+from bot.handoff.erasure import erase_person
 from bot.storage.models import User, utcnow
 from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
 
@@ -89,6 +91,11 @@ class Conversations:
             state.locale = user.locale
         result = step(content, state, event)
         replies = list(result.replies)
+        if EraseMe() in result.effects:
+            numbers = await erase_person(self.storage, user.id, utcnow())
+            log.info("erased user=%s cases=%s", user.id, numbers)
+            self.on_case_change()
+            return replies  # nothing is saved again: the person starts afresh
         for effect in result.effects:
             follow_up = await self.carry_out(user, effect)
             if follow_up is not None:
@@ -112,6 +119,10 @@ class Conversations:
             return CaseOpened(case_id, utcnow(), by_phone=bool(effect.intake.get("phone")))
         elif isinstance(effect, RelayToCase):
             await self.cases.relay(effect)
+            self.on_case_change()
+        elif isinstance(effect, MarkUrgent):
+            await self.cases.mark_urgent(effect.case_id)
+            log.warning("emergency message case=%s user=%s", effect.case_id, user.id)
             self.on_case_change()
         elif isinstance(effect, RateCase):
             await self.cases.rate(user.id, effect.case_id, effect.rating)

@@ -45,6 +45,8 @@ class State:
     """Where the person is in consent and intake ("consent", "topic" ... "review"), if at all."""
     intake: dict[str, str] = field(default_factory=dict)
     """Intake answers so far (only after consent); "" marks a skipped step."""
+    urgent: bool = False
+    """The person wrote about an emergency: the next case is marked urgent."""
     case: int | None = None
     """The person's open case."""
     case_claimed: bool = False

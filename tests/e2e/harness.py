@@ -34,7 +34,8 @@ class BotProcess:
     async def start(self, timeout: float = 30.0) -> None:
         """Start `python -m bot run` and wait until it polls for updates (or, in webhook mode,
         has set its webhook)."""
-        ready = "setWebhook" if "WEBHOOK_URL" in self.settings else "getUpdates"
+        # the last calls before serving (a long poll is recorded only when it returns)
+        ready = "setWebhook" if "WEBHOOK_URL" in self.settings else "getMe"
         polls = len(self.api.calls_to(ready))
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(

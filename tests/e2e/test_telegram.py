@@ -111,7 +111,7 @@ async def test_commands_are_registered_in_every_language(fake_api: FakeBotApi, t
     for code in ["", *content.languages.languages]:
         names = [c["command"] for c in fake_api.commands(
             scope={"type": "all_private_chats"}, language_code=code)]
-        assert names == ["start", "menu", "language", "counsellor", "privacy", "help"], code
+        assert names == ["start", "menu", "language", "counsellor", "privacy", "delete", "help"], code
     german = fake_api.commands(scope={"type": "all_private_chats"}, language_code="de")
     assert german[1]["description"] == "Hauptmenü"
 
@@ -168,8 +168,7 @@ async def test_stale_button_after_a_restart_gets_a_polite_answer(
         await bot.stop()
         await bot.start()
         await user.press(label("🌐 Language"), old_menu)
-        polite = await api.wait_for(user)
-        assert "older message" in polite.text
+        await api.wait_for(user, lambda m: "older message" in m.text)
     all_calls_accepted(api)
 
 
