@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
+from bot.handoff.outbox import OutboxWorker
 from bot.storage.repository import Storage
 
 log = logging.getLogger(__name__)
@@ -86,23 +87,31 @@ def make_bot(settings: Settings) -> Bot:
         parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
 
 
-def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot) -> Dispatcher:
+def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
+                    settings: Settings) -> Dispatcher:
     dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(storage))
     dispatcher.include_router(users.router)
-    dispatcher["conversations"] = Conversations(storage, content)
+    # Without STAFF_CHAT_ID the worker still runs: it delivers to people and says once a minute
+    # that case notes wait for the setting.
+    outbox = OutboxWorker(storage, bot, content, settings.STAFF_CHAT_ID,
+                          settings.STAFF_GROUP_MESSAGES_PER_MINUTE)
+    dispatcher["conversations"] = Conversations(storage, content, on_case_change=outbox.wake)
     dispatcher["sender"] = Sender(bot)
     dispatcher["in_flight"] = in_flight
+    dispatcher["outbox"] = outbox
 
     @dispatcher.startup()
     async def register_commands(bot: Bot) -> None:
+        await outbox.start()  # first delivers whatever waited from before a restart
         await set_commands(bot, content())
 
     @dispatcher.shutdown()
     async def finish_updates(in_flight: InFlight) -> None:
         await in_flight.finish()
+        await outbox.stop()
 
     return dispatcher
 
@@ -120,7 +129,7 @@ async def set_commands(bot: Bot, content: Content) -> None:
 async def serve(settings: Settings, content: Callable[[], Content]) -> int:
     storage = Storage.open(settings.DATABASE_URL)
     bot = make_bot(settings)
-    dispatcher = make_dispatcher(storage, content, bot)
+    dispatcher = make_dispatcher(storage, content, bot, settings)
     try:
         if settings.WEBHOOK_URL is None:
             await bot.delete_webhook()
