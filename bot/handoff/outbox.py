@@ -223,7 +223,9 @@ class OutboxWorker:
     # ----- lifecycle --------------------------------------------------------------------------
 
     def wake(self) -> None:
-        """Something new waits in the outbox: look now instead of at the next poll."""
+        """Something new waits in the outbox: look now instead of at the next poll (and try an
+        unreachable staff group again at once; a 429's retry_after is still respected)."""
+        self._outage_until = 0.0
         self._wakeup.set()
 
     async def start(self) -> None:
