@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
+from bot.handoff.outbox import OutboxWorker
 from bot.storage.repository import Storage
 
 log = logging.getLogger(__name__)
@@ -97,17 +98,24 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     if settings.STAFF_CHAT_ID is not None:
         dispatcher.include_router(staff.make_router(settings.STAFF_CHAT_ID))
         dispatcher["staff_gate"] = staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS)
-    dispatcher["conversations"] = Conversations(storage, content)
+    # Without STAFF_CHAT_ID the worker still runs: it delivers to people and says once a minute
+    # that case notes wait for the setting.
+    outbox = OutboxWorker(storage, bot, content, settings.STAFF_CHAT_ID,
+                          settings.STAFF_GROUP_MESSAGES_PER_MINUTE)
+    dispatcher["conversations"] = Conversations(storage, content, on_case_change=outbox.wake)
     dispatcher["sender"] = Sender(bot)
     dispatcher["in_flight"] = in_flight
+    dispatcher["outbox"] = outbox
 
     @dispatcher.startup()
     async def register_commands(bot: Bot) -> None:
+        await outbox.start()  # first delivers whatever waited from before a restart
         await set_commands(bot, content())
 
     @dispatcher.shutdown()
     async def finish_updates(in_flight: InFlight) -> None:
         await in_flight.finish()
+        await outbox.stop()
 
     return dispatcher
 
