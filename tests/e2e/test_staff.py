@@ -4,6 +4,7 @@ worker. Claim, relay both ways, internal notes, close with outcome and rating, t
 non-member, canned replies in the person's language and /queue."""
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from collections.abc import Callable
@@ -19,14 +20,23 @@ from tests.e2e.harness import REPO, BotProcess
 from tests.fake_bot_api import FakeBotApi, SentMessage
 from tests.fake_bot_api.actors import FakeGroup, FakeUser
 
-# Real delivery needs the outbox worker (branch `outbox`); until it is merged, these skip.
-pytest.importorskip("bot.handoff.outbox")
 STAFF = -1001234567890
 
 
 @pytest.fixture(scope="module")
 def content() -> Content:
     return load_or_raise(REPO, REPO / "translations")
+
+
+PATIENCE = 30.0
+
+
+def patient(api: FakeBotApi) -> FakeBotApi:
+    """The fake with longer waits: the bot process shares the machine with other test runs."""
+    api.wait_for = functools.partial(api.wait_for, timeout=PATIENCE)  # type: ignore[method-assign]
+    api.wait_until = functools.partial(  # type: ignore[method-assign]
+        api.wait_until, timeout=PATIENCE)
+    return api
 
 
 def staff_bot(api: FakeBotApi, folder: Path, **settings: str) -> BotProcess:
@@ -113,7 +123,7 @@ def all_calls_accepted(api: FakeBotApi) -> None:
 
 async def test_claim_relay_both_ways_note_close_and_rating(
         fake_api: FakeBotApi, tmp_path: Path, content: Content) -> None:
-    api = fake_api
+    api = patient(fake_api)
     amira = api.user(1001, "Amira", language_code="ar")
     lena = api.user(7001, "Lena", last_name="Berger", username="lena_b")
     group = api.group(STAFF, "Beratung", members=[lena])
@@ -196,7 +206,7 @@ async def test_claim_relay_both_ways_note_close_and_rating(
 
 async def test_a_second_counsellor_takes_over_and_a_non_member_changes_nothing(
         fake_api: FakeBotApi, tmp_path: Path, content: Content) -> None:
-    api = fake_api
+    api = patient(fake_api)
     olena = api.user(1002, "Olena", language_code="uk")
     lena, jonas = api.user(7001, "Lena"), api.user(7002, "Jonas")
     mallory = api.user(9001, "Mallory")  # not in the staff group
@@ -238,7 +248,7 @@ async def test_a_second_counsellor_takes_over_and_a_non_member_changes_nothing(
 
 async def test_canned_reply_arrives_in_the_persons_language_and_the_queue(
         fake_api: FakeBotApi, tmp_path: Path, content: Content) -> None:
-    api = fake_api
+    api = patient(fake_api)
     olena = api.user(1002, "Olena", language_code="uk")
     amira = api.user(1001, "Amira", language_code="ar")
     lena = api.user(7001, "Lena")

@@ -31,7 +31,11 @@ MEMBERSHIP_TTL_SECONDS = 300.0
 ONLY_STAFF = "Nur für Beraterinnen und Berater."
 CLOSED = "Fall ist geschlossen."
 NOT_HERE = "Dieser Knopf gehört zu einem anderen Fall."
-RELAYED_MEDIA = ("photo", "document", "voice", "video")
+NOT_RELAYED = frozenset({"sticker", "animation", "audio", "video_note", "location", "contact",
+                         "venue", "poll", "dice"})
+"""What a counsellor may write that does not reach the person (they are told); service messages
+(topic created, renamed …) are not in it and are ignored."""
+IN_A_TOPIC = "Bitte im Thema eines Falls verwenden."
 
 
 class StaffGate:
@@ -287,6 +291,8 @@ def make_router(staff_chat_id: int) -> Router:
         who = await acting(message, staff_gate)
         case = await case_here(message, conversations)
         if who is None or case is None:
+            if who is not None:
+                await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
             return
         text = (command.args or "").strip()
         if not text:
@@ -303,6 +309,8 @@ def make_router(staff_chat_id: int) -> Router:
         who = await acting(message, staff_gate)
         case = await case_here(message, conversations)
         if who is None or case is None:
+            if who is not None:
+                await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
             return
         if case.closed:
             await say(bot, staff_chat_id, case.staff_thread_id, CLOSED)
@@ -332,7 +340,7 @@ def make_router(staff_chat_id: int) -> Router:
         kind, file_id = media_of(message)
         text = message.text if kind == "text" else message.caption
         if kind is None:
-            if not is_service(message):
+            if message.content_type in NOT_RELAYED:
                 case = await conversations.cases.in_topic(thread)
                 if case is not None and await acting(message, staff_gate) is not None:
                     await say(bot, staff_chat_id, thread,
@@ -383,7 +391,3 @@ def is_command(message: Message) -> bool:
     return any(e.type == "bot_command" and e.offset == 0 for e in message.entities or ())
 
 
-def is_service(message: Message) -> bool:
-    """Topic created/edited/closed, members joined … : nothing a counsellor wrote."""
-    return message.content_type not in ("sticker", "animation", "audio", "video_note", "location",
-                                        "contact", "venue", "poll", "dice")
