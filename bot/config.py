@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     TELEGRAM_API_BASE: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
     DATABASE_URL: str = f"sqlite+aiosqlite:///{REPO_ROOT / 'data' / 'lotse.sqlite3'}"
     STAFF_CHAT_ID: int | None = None
+    STAFF_GROUP_MESSAGES_PER_MINUTE: int = Field(default=20, ge=1, le=600)
+    """Calls into the staff group per minute, all topics together (Telegram allows about 20)."""
     ADMIN_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
     CONTENT_ROOT: Path = REPO_ROOT
     DEFAULT_LOCALE: str = "de"

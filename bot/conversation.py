@@ -1,21 +1,27 @@
 """One person's event through the engine: load their state, step, save it, carry out the effects.
 
-Every channel (Telegram, the console) calls `Conversations.handle`; the engine itself stays pure."""
+Every channel (Telegram, the console) calls `Conversations.handle`; the engine itself stays pure.
+What counsellors do to a person's case reaches the person through `Conversations.notify`."""
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from bot.core.content.model import Content
 from bot.core.engine import step
-from bot.core.events import (CaseOpened, Effect, EraseMe, Event, GiveConsent, MarkUrgent,
-                             OpenCase, RateCase, RelayToCase, Reply, SetLocale)
+from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, Effect, EraseMe, Event,
+                             GiveConsent, MarkUrgent, OpenCase, RateCase, RelayToCase, Reply,
+                             SetLocale)
 from bot.core.state import State
 from bot.handoff.cases import Cases
 from bot.handoff.erasure import erase_person
-from bot.storage.models import utcnow
-from bot.storage.repository import Storage, UserRecord
+from bot.storage.models import User, utcnow
+from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
 from bot.storage.state_store import StateStore
 from bot.usage import Usage
 
@@ -43,10 +49,49 @@ class Conversations:
         self.usage = Usage(storage)
         self.on_case_change = on_case_change
         """Called when something waits in the outbox (wakes the delivery worker)."""
+        self._turns: weakref.WeakValueDictionary[int, asyncio.Lock] = \
+            weakref.WeakValueDictionary()
+
+    def _turn(self, user_id: int) -> asyncio.Lock:
+        """One engine step at a time per person: their own messages and what counsellors do to
+        their case both load, change and save the same state."""
+        lock = self._turns.get(user_id)
+        if lock is None:
+            lock = self._turns[user_id] = asyncio.Lock()
+        return lock
 
     async def handle(self, person: Person, event: Event) -> list[Reply]:
-        content = self.content()
         user = await self.storage.user(person.channel, person.external_id)
+        async with self._turn(user.id):
+            return await self._step(user, event)
+
+    async def notify(self, person: Person, event: CaseClaimed | CaseClosed) -> list[Reply]:
+        """A counsellor's action on the person's case, through the engine for that person: their
+        state learns of it (a claimed case keeps the bot quiet) and the replies say what to tell
+        them. Unlike `handle`, the person is not marked as seen. No user, no replies."""
+        async with self.storage.session() as session:
+            row = (await session.execute(select(*USER_RECORD_COLUMNS).where(
+                User.channel == person.channel, User.external_id == person.external_id))).first()
+        if row is None:
+            return []
+        user = UserRecord(*row)
+        async with self._turn(user.id):
+            return await self._step(user, event)
+
+    async def tell(self, case_id: int, event: CaseClaimed | CaseClosed) -> int:
+        """`notify` the person of case `case_id` and put the replies in the outbox for them
+        ("reply_to_user"); returns how many. Nothing when the person deleted their data."""
+        found = await self.cases.person_of(case_id)
+        if found is None:
+            return 0
+        replies = await self.notify(Person(*found), event)
+        count = await self.cases.reply_to_user(case_id, replies)
+        if count:
+            self.on_case_change()
+        return count
+
+    async def _step(self, user: UserRecord, event: Event) -> list[Reply]:
+        content = self.content()
         state = State.from_json(await self.states.load_state(user.id))
         if state.locale is None and user.locale:
             state.locale = user.locale
@@ -64,7 +109,8 @@ class Conversations:
             if follow_up is not None:
                 result = step(content, result.state, follow_up)
                 replies += result.replies
-        await self.usage.record(content, state, result.state, effects, utcnow())
+        if not isinstance(event, CaseClaimed | CaseClosed):  # counsellors' actions are not usage
+            await self.usage.record(content, state, result.state, effects, utcnow())
         await self.states.save_state(user.id, result.state.to_json(), content.version)
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies

@@ -1,16 +1,25 @@
 """Cases in the database: opening one (case, note and outbox entry in one transaction), what the
-person adds while it is open, and the rating when it is closed."""
+person adds while it is open, the counsellors' side (claim, takeover, close, internal notes,
+relay, canned replies) and the rating when it is closed.
+
+Every change writes its outbox rows in the same transaction, so what was decided is delivered."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.case_note import CaseFacts, note
+from bot.core import texts
+from bot.core.case_note import OUTCOMES, CaseFacts, note
 from bot.core.content.model import Content
-from bot.core.events import OpenCase, RelayToCase
+from bot.core.events import OpenCase, RelayToCase, Reply
+from bot.core.telegram_html import escape
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 
@@ -29,12 +38,68 @@ def facts(case: Case, consent_at: dt.datetime | None) -> CaseFacts:
                      claimed_by=case.claimed_by_name, outcome=case.outcome)
 
 
+@dataclass(frozen=True)
+class Counsellor:
+    """Who acts in the staff group: their Telegram id and first name (nothing else is kept)."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """What the staff side needs to know about a case."""
+
+    id: int
+    user_id: int | None
+    status: str
+    locale: str
+    topic: str | None
+    staff_thread_id: int | None
+    staff_message_id: int | None
+    claimed_by_id: int | None
+    claimed_by_name: str | None
+    created_at: dt.datetime
+
+    @property
+    def closed(self) -> bool:
+        return self.status == "closed"
+
+
+def _record(case: Case) -> CaseRecord:
+    return CaseRecord(case.id, case.user_id, case.status, case.locale, case.topic,
+                      case.staff_thread_id, case.staff_message_id, case.claimed_by_id,
+                      case.claimed_by_name, case.created_at)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """What a claim did: "claimed", "taken_over", "yours" (already held by the same counsellor),
+    "held" (by `holder`; an explicit takeover is needed), "closed" or "missing"."""
+
+    result: str
+    holder: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.result in ("claimed", "taken_over")
+
+
+@dataclass(frozen=True)
+class CannedSent:
+    title: str
+    """The German title, for the counsellors' notice."""
+    transcript_id: int
+
+
 class Cases:
     def __init__(self, storage: Storage, content: Callable[[], Content],
                  clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.storage = storage
         self.content = content
         self.clock = clock
+        self._changing = asyncio.Lock()
+        """Claims and closes one at a time in this process (SQLite has no row locks)."""
 
     async def open(self, user_id: int, request: OpenCase) -> int:
         """Create the case with its note and the outbox entry that delivers it, all at once:
@@ -100,3 +165,162 @@ class Cases:
                                                            Case.user_id == user_id))
             if case is not None and case.status == "closed":
                 case.rating = rating
+
+    # ----- the counsellors' side ----------------------------------------------------------------
+
+    async def get(self, case_id: int) -> CaseRecord | None:
+        async with self.storage.session() as session:
+            case = await session.get(Case, case_id)
+            return None if case is None else _record(case)
+
+    async def in_topic(self, thread_id: int) -> CaseRecord | None:
+        """The case whose forum topic this is."""
+        async with self.storage.session() as session:
+            case = await session.scalar(select(Case).where(Case.staff_thread_id == thread_id)
+                                        .order_by(Case.id.desc()).limit(1))
+            return None if case is None else _record(case)
+
+    async def person_of(self, case_id: int) -> tuple[str, str] | None:
+        """The (channel, external id) of the case's person; None when they deleted their data."""
+        async with self.storage.session() as session:
+            row = (await session.execute(
+                select(User.channel, User.external_id).join(Case, Case.user_id == User.id)
+                .where(Case.id == case_id))).first()
+            return None if row is None else (row[0], row[1])
+
+    async def queue(self) -> list[CaseRecord]:
+        """Open cases nobody has claimed yet, oldest first."""
+        async with self.storage.session() as session:
+            cases = await session.scalars(select(Case).where(Case.status == "new")
+                                          .order_by(Case.created_at, Case.id))
+            return [_record(c) for c in cases]
+
+    async def claim(self, case_id: int, counsellor: Counsellor, *,
+                    takeover: bool = False) -> ClaimResult:
+        """Mark the case as held by `counsellor`; a case held by someone else moves only with
+        `takeover`. Writes the note update and the topic notice with it."""
+        now = self.clock()
+        async with self._changing, self.storage.session() as session:
+            case = await self._locked(session, case_id)
+            if case is None:
+                return ClaimResult("missing")
+            if case.status == "closed":
+                return ClaimResult("closed", case.claimed_by_name)
+            if case.status == "claimed" and case.claimed_by_id == counsellor.id:
+                return ClaimResult("yours", case.claimed_by_name)
+            if case.status == "claimed" and not takeover:
+                return ClaimResult("held", case.claimed_by_name)
+            before = case.claimed_by_name if case.status == "claimed" else None
+            case.status = "claimed"
+            case.claimed_by_id = counsellor.id
+            case.claimed_by_name = counsellor.name
+            case.claimed_at = now
+            await self._rerender(session, case)
+            text = f"Übernommen von {escape(counsellor.name)}."
+            if before is not None:
+                text = f"Übernommen von {escape(counsellor.name)} (vorher bei {escape(before)})."
+            self._notice(session, case.id, text, now)
+            return ClaimResult("taken_over" if before is not None else "claimed", before)
+
+    async def close(self, case_id: int, counsellor: Counsellor, outcome: str) -> bool:
+        """Close the case with an outcome; False when it was closed already (or is unknown)."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        now = self.clock()
+        async with self._changing, self.storage.session() as session:
+            case = await self._locked(session, case_id)
+            if case is None or case.status == "closed":
+                return False
+            case.status = "closed"
+            case.closed_at = now
+            case.outcome = outcome
+            await self._rerender(session, case)
+            self._notice(session, case.id, f"Geschlossen von {escape(counsellor.name)}: "
+                                           f"{escape(OUTCOMES[outcome])}.", now)
+            return True
+
+    async def add_note(self, case_id: int, counsellor: Counsellor, text: str) -> int | None:
+        """An internal note: kept in the transcript, echoed in the topic, never sent to the
+        person. Returns the transcript id (None for an unknown case)."""
+        now = self.clock()
+        async with self.storage.session() as session:
+            if await session.get(Case, case_id) is None:
+                return None
+            message = TranscriptMessage(case_id=case_id, direction="note", kind="text",
+                                        text=text, created_at=now)
+            session.add(message)
+            await session.flush()
+            self._notice(session, case_id, "📝 Interne Notiz gespeichert.", now)
+            return message.id
+
+    async def relay_to_user(self, case_id: int, kind: str, text: str | None = None,
+                            file_id: str | None = None) -> int | None:
+        """What a counsellor wrote in the topic, on its way to the person (text, or a photo,
+        document or voice note by file id with an optional caption). None when the case is
+        closed or unknown."""
+        now = self.clock()
+        async with self.storage.session() as session:
+            case = await session.get(Case, case_id)
+            if case is None or case.status == "closed":
+                return None
+            message = TranscriptMessage(case_id=case_id, direction="counsellor", kind=kind,
+                                        text=text, file_id=file_id, created_at=now)
+            session.add(message)
+            await session.flush()
+            self._outbox(session, "relay_to_user", f"case:{case_id}:counsellor:{message.id}",
+                         case_id, {"message": message.id}, now)
+            return message.id
+
+    async def canned(self, case_id: int, name: str) -> CannedSent | None:
+        """Send the canned reply `name` to the person in their language. None when the reply or
+        the case is unknown or the case is closed."""
+        content = self.content()
+        reply = content.canned_replies.get(name)
+        now = self.clock()
+        async with self.storage.session() as session:
+            case = await session.get(Case, case_id)
+            if reply is None or case is None or case.status == "closed":
+                return None
+            text = texts.fill(content, content.pick(reply.text, case.locale).text, case.locale)
+            message = TranscriptMessage(case_id=case_id, direction="counsellor", kind="text",
+                                        text=text, created_at=now)
+            session.add(message)
+            await session.flush()
+            self._outbox(session, "reply_to_user", f"case:{case_id}:canned:{message.id}",
+                         case_id, {"text": text, "buttons": []}, now)
+            self._notice(session, case_id,
+                         f"📋 Textbaustein gesendet: {escape(reply.title)}", now)
+            return CannedSent(reply.title, message.id)
+
+    async def reply_to_user(self, case_id: int, replies: Sequence[Reply]) -> int:
+        """Engine replies for the person (after a claim or close), as outbox rows."""
+        now = self.clock()
+        async with self.storage.session() as session:
+            for reply in replies:
+                buttons = [[{"label": b.label, "url": b.url} if b.url else
+                            {"label": b.label, "data": b.data} for b in row]
+                           for row in reply.buttons if row]
+                self._outbox(session, "reply_to_user",
+                             f"case:{case_id}:reply:{uuid.uuid4().hex}", case_id,
+                             {"text": reply.text, "buttons": buttons}, now)
+        return len(replies)
+
+    async def _locked(self, session: AsyncSession, case_id: int) -> Case | None:
+        """The case row, locked for this transaction where the database can (PostgreSQL)."""
+        return await session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+
+    async def _rerender(self, session: AsyncSession, case: Case) -> None:
+        user = await session.get(User, case.user_id) if case.user_id is not None else None
+        case.note = note(self.content(), facts(case, user.consent_at if user else None))
+        self._outbox(session, "case_update", f"case:{case.id}:update:{uuid.uuid4()}", case.id,
+                     {}, self.clock())
+
+    def _notice(self, session: AsyncSession, case_id: int, text: str, now: dt.datetime) -> None:
+        self._outbox(session, "staff_notice", f"case:{case_id}:notice:{uuid.uuid4()}", case_id,
+                     {"text": text}, now)
+
+    @staticmethod
+    def _outbox(session: AsyncSession, kind: str, key: str, case_id: int,
+                payload: dict[str, Any], now: dt.datetime) -> None:
+        session.add(OutboxMessage(kind=kind, dedupe_key=key, case_id=case_id, payload=payload,
+                                  created_at=now, next_attempt_at=now))

@@ -21,12 +21,13 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramOb
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.channels.telegram import users
+from bot.channels.telegram import staff, users
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
 from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
+from bot.handoff.outbox import OutboxWorker
 from bot.retention import purge_regularly
 from bot.storage.repository import Storage
 from bot.storage.state_redis import RedisStates, redacted
@@ -91,23 +92,34 @@ def make_bot(settings: Settings) -> Bot:
 
 
 def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
-                    states: StateStore | None = None) -> Dispatcher:
+                    settings: Settings, states: StateStore | None = None) -> Dispatcher:
     dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(storage))
     dispatcher.include_router(users.router)
-    dispatcher["conversations"] = Conversations(storage, content, states=states)
+    if settings.STAFF_CHAT_ID is not None:
+        dispatcher.include_router(staff.make_router(settings.STAFF_CHAT_ID))
+        dispatcher["staff_gate"] = staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS)
+    # Without STAFF_CHAT_ID the worker still runs: it delivers to people and says once a minute
+    # that case notes wait for the setting.
+    outbox = OutboxWorker(storage, bot, content, settings.STAFF_CHAT_ID,
+                          settings.STAFF_GROUP_MESSAGES_PER_MINUTE)
+    dispatcher["conversations"] = Conversations(storage, content, on_case_change=outbox.wake,
+                                                 states=states)
     dispatcher["sender"] = Sender(bot)
     dispatcher["in_flight"] = in_flight
+    dispatcher["outbox"] = outbox
 
     @dispatcher.startup()
     async def register_commands(bot: Bot) -> None:
+        await outbox.start()  # first delivers whatever waited from before a restart
         await set_commands(bot, content())
 
     @dispatcher.shutdown()
     async def finish_updates(in_flight: InFlight) -> None:
         await in_flight.finish()
+        await outbox.stop()
 
     return dispatcher
 
@@ -128,7 +140,7 @@ async def serve(settings: Settings, content: Callable[[], Content]) -> int:
              else "the database")
     storage = Storage.open(settings.DATABASE_URL)
     bot = make_bot(settings)
-    dispatcher = make_dispatcher(storage, content, bot, states=redis)
+    dispatcher = make_dispatcher(storage, content, bot, settings, states=redis)
     retention = asyncio.create_task(purge_regularly(storage, settings.RETENTION_DAYS))
     try:
         if settings.WEBHOOK_URL is None:

@@ -25,6 +25,15 @@ MEDIA = (("voice", MediaKind.VOICE), ("audio", MediaKind.VOICE), ("video_note", 
          ("contact", MediaKind.CONTACT))
 
 
+def file_ref(message: Message) -> str | None:
+    """The file id of a photo (largest size), document, voice note or video, which a counsellor
+    can be sent by id; None for anything else (audio, stickers … are not resent as they are)."""
+    if message.photo:
+        return max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0)).file_id
+    item = message.document or message.voice or message.video
+    return item.file_id if item is not None else None
+
+
 def person(user: User) -> Person:
     return Person("telegram", str(user.id))
 
@@ -66,7 +75,7 @@ async def on_text(message: Message, conversations: Conversations, sender: Sender
 async def on_other(message: Message, conversations: Conversations, sender: Sender) -> None:
     assert message.from_user is not None
     kind = next((k for attr, k in MEDIA if getattr(message, attr, None)), MediaKind.OTHER)
-    await deliver(conversations, sender, message.from_user, Media(kind))
+    await deliver(conversations, sender, message.from_user, Media(kind, file_ref(message)))
 
 
 @router.callback_query()

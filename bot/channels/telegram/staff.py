@@ -1,0 +1,393 @@
+"""The counsellors' side: the staff supergroup (STAFF_CHAT_ID), one forum topic per case.
+
+Buttons on the case note claim, take over and close a case; what a counsellor writes in a case's
+topic goes to the person; /note keeps an internal note, /canned sends a ready answer in the
+person's language, /queue lists the cases nobody holds yet. Only members of the staff group (and
+ADMIN_IDS) may act; everything else in the group is left alone. Counsellor-facing text is German."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.conversation import Conversations
+from bot.core.case_note import OUTCOMES
+from bot.core.events import CaseClaimed, CaseClosed
+from bot.core.i18n import german_name
+from bot.core.telegram_html import escape
+from bot.handoff.cases import CaseRecord, Counsellor
+from bot.storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+STAFF_STATUSES = frozenset({"creator", "administrator", "member"})
+MEMBERSHIP_TTL_SECONDS = 300.0
+ONLY_STAFF = "Nur für Beraterinnen und Berater."
+CLOSED = "Fall ist geschlossen."
+NOT_HERE = "Dieser Knopf gehört zu einem anderen Fall."
+NOT_RELAYED = frozenset({"sticker", "animation", "audio", "video_note", "location", "contact",
+                         "venue", "poll", "dice"})
+"""What a counsellor may write that does not reach the person (they are told); service messages
+(topic created, renamed …) are not in it and are ignored."""
+IN_A_TOPIC = "Bitte im Thema eines Falls verwenden."
+
+
+class StaffGate:
+    """Who may act on cases: members of the staff group (asked with getChatMember, remembered
+    for a few minutes) and ADMIN_IDS."""
+
+    def __init__(self, bot: Bot, staff_chat_id: int, admin_ids: Iterable[int] = (),
+                 ttl: float = MEMBERSHIP_TTL_SECONDS) -> None:
+        self.bot = bot
+        self.staff_chat_id = staff_chat_id
+        self.admin_ids = frozenset(admin_ids)
+        self.ttl = ttl
+        self._known: dict[int, tuple[bool, float]] = {}
+
+    async def allows(self, user_id: int) -> bool:
+        if user_id in self.admin_ids:
+            return True
+        known = self._known.get(user_id)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        try:
+            member = await self.bot.get_chat_member(self.staff_chat_id, user_id)
+        except TelegramAPIError as exc:
+            log.warning("membership check failed user=%s: %s", user_id, type(exc).__name__)
+            return False  # not remembered: the next try asks again
+        allowed = member.status in STAFF_STATUSES
+        self._known[user_id] = (allowed, time.monotonic() + self.ttl)
+        return allowed
+
+
+def counsellor(user: object) -> Counsellor:
+    """The acting counsellor: id and first name only (never shown to the person)."""
+    return Counsellor(getattr(user, "id"), getattr(user, "first_name", None) or "?")
+
+
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=label, callback_data=data) for label, data in row]
+        for row in rows])
+
+
+def topic_of(message: Message | None) -> int | None:
+    """The forum topic a message is in (None for General or a plain reply there)."""
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
+def waiting(since: dt.datetime, now: dt.datetime) -> str:
+    """"3 min", "2 h 5 min", "1 T 4 h"."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} T {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+def topic_link(chat_id: int, thread_id: int | None) -> str | None:
+    """A t.me link to a topic of a supergroup (-100… ids), for counsellors."""
+    text = str(chat_id)
+    if thread_id is None or not text.startswith("-100"):
+        return None
+    return f"https://t.me/c/{text[4:]}/{thread_id}"
+
+
+async def say(bot: Bot, chat_id: int, thread_id: int | None, text: str,
+              markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    """A direct answer to a counsellor in the group (best effort; never raises)."""
+    try:
+        return await bot.send_message(chat_id, text, message_thread_id=thread_id,
+                                      reply_markup=markup)
+    except TelegramAPIError as exc:
+        log.warning("staff answer failed chat=%s thread=%s: %s", chat_id, thread_id,
+                    type(exc).__name__)
+        return None
+
+
+async def answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramAPIError as exc:  # too old, or answered already
+        log.info("callback answer failed: %s", type(exc).__name__)
+
+
+async def drop_buttons(query: CallbackQuery, text: str | None = None) -> None:
+    """Take the buttons off a prompt the bot posted (and say what became of it)."""
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    try:
+        if text is not None:
+            await message.edit_text(text, reply_markup=None)
+        else:
+            await message.edit_reply_markup(reply_markup=None)
+    except TelegramAPIError:
+        pass
+
+
+def make_router(staff_chat_id: int) -> Router:
+    """The staff group's router: sees only updates from `staff_chat_id`."""
+    router = Router(name="staff")
+    router.message.filter(F.chat.id == staff_chat_id)
+    router.callback_query.filter(F.message.chat.id == staff_chat_id)
+    closed_told: set[int] = set()
+    """Cases whose topic was told once that the case is closed."""
+
+    # ----- buttons ----------------------------------------------------------------------------
+
+    @router.callback_query(F.data.startswith("case:"))
+    async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversations,
+                             staff_gate: StaffGate) -> None:
+        parts = (query.data or "").split(":")
+        action = parts[1] if len(parts) > 1 else ""
+        if len(parts) < 3 or not parts[2].isdigit():
+            await answer(query)
+            return
+        case_id = int(parts[2])
+        if not await staff_gate.allows(query.from_user.id):
+            log.warning("staff action refused user=%s action=%s case=%s",
+                        query.from_user.id, action, case_id)
+            await answer(query, ONLY_STAFF, alert=True)
+            return
+        cases = conversations.cases
+        case = await cases.get(case_id)
+        thread = topic_of(query.message if isinstance(query.message, Message) else None)
+        if case is None or (case.staff_thread_id is not None and thread != case.staff_thread_id):
+            log.warning("button for another topic user=%s case=%s thread=%s",
+                        query.from_user.id, case_id, thread)
+            await answer(query, NOT_HERE, alert=True)
+            return
+        who = counsellor(query.from_user)
+        if action in ("claim", "takeover"):
+            await claim(query, bot, conversations, case, who, takeover=action == "takeover")
+        elif action == "close":
+            await ask_outcome(query, bot, case)
+        elif action == "outcome" and len(parts) == 4 and parts[3] in OUTCOMES:
+            await close(query, conversations, case, who, parts[3])
+        elif action == "keep":
+            await answer(query)
+            await drop_buttons(query, f"Fall #{case.id} bleibt offen.")
+        elif action == "canned" and len(parts) == 4:
+            await send_canned(query, conversations, case, parts[3])
+        else:
+            await answer(query)
+
+    async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations,
+                    case: CaseRecord, who: Counsellor, takeover: bool) -> None:
+        result = await conversations.cases.claim(case.id, who, takeover=takeover)
+        log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
+        if result.result == "closed":
+            await answer(query, CLOSED)
+        elif result.result == "yours":
+            await answer(query, "Sie haben diesen Fall schon übernommen.")
+        elif result.result == "held":
+            holder = result.holder or "?"
+            await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
+            await say(bot, staff_chat_id, case.staff_thread_id,
+                      f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
+                      keyboard([[("Ja, übernehmen", f"case:takeover:{case.id}")]]))
+        elif result.changed:
+            conversations.on_case_change()
+            await answer(query, "Fall übernommen.")
+            if result.result == "claimed":
+                await conversations.tell(case.id, CaseClaimed(case.id))
+            if on_prompt(query, case):
+                await drop_buttons(query, f"Fall #{case.id} übernommen von {escape(who.name)}.")
+        else:
+            await answer(query)
+
+    def on_prompt(query: CallbackQuery, case: CaseRecord) -> bool:
+        """Pressed on a prompt the router posted (not on the case note the worker keeps)."""
+        message = query.message
+        return isinstance(message, Message) and message.message_id != case.staff_message_id
+
+    async def ask_outcome(query: CallbackQuery, bot: Bot, case: CaseRecord) -> None:
+        if case.closed:
+            await answer(query, CLOSED)
+            return
+        await answer(query)
+        rows = [[(OUTCOMES["answered"], f"case:outcome:{case.id}:answered"),
+                 (OUTCOMES["referred"], f"case:outcome:{case.id}:referred")],
+                [(OUTCOMES["callback"], f"case:outcome:{case.id}:callback"),
+                 (OUTCOMES["no_reply"], f"case:outcome:{case.id}:no_reply")],
+                [("Abbrechen", f"case:keep:{case.id}")]]
+        await say(bot, staff_chat_id, case.staff_thread_id,
+                  f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
+
+    async def close(query: CallbackQuery, conversations: Conversations, case: CaseRecord,
+                    who: Counsellor, outcome: str) -> None:
+        closed = await conversations.cases.close(case.id, who, outcome)
+        log.info("close case=%s user=%s outcome=%s done=%s", case.id, who.id, outcome, closed)
+        if not closed:
+            await answer(query, CLOSED)
+            await drop_buttons(query)
+            return
+        conversations.on_case_change()
+        await answer(query, "Fall geschlossen.")
+        await drop_buttons(query, f"Fall #{case.id} geschlossen: {escape(OUTCOMES[outcome])}.")
+        await conversations.tell(case.id, CaseClosed(case.id))
+
+    async def send_canned(query: CallbackQuery, conversations: Conversations, case: CaseRecord,
+                          name: str) -> None:
+        if case.closed:
+            await answer(query, CLOSED)
+            return
+        sent = await conversations.cases.canned(case.id, name)
+        if sent is None:
+            await answer(query, "Diesen Textbaustein gibt es nicht mehr.")
+            return
+        log.info("canned case=%s user=%s reply=%s", case.id, query.from_user.id, name)
+        conversations.on_case_change()
+        await answer(query, "Gesendet.")
+        await drop_buttons(query)
+
+    # ----- commands ---------------------------------------------------------------------------
+
+    async def acting(message: Message, staff_gate: StaffGate) -> Counsellor | None:
+        """The counsellor behind a message, or None (logged) when they may not act."""
+        user = message.from_user
+        if user is None or user.is_bot:
+            return None
+        if not await staff_gate.allows(user.id):
+            log.warning("staff message refused user=%s", user.id)
+            return None
+        return counsellor(user)
+
+    @router.message(Command("queue"))
+    async def on_queue(message: Message, bot: Bot, conversations: Conversations,
+                       staff_gate: StaffGate) -> None:
+        if await acting(message, staff_gate) is None:
+            return
+        content = conversations.content()
+        now = utcnow()
+        lines = []
+        for case in await conversations.cases.queue():
+            number = f"#{case.id}"
+            link = topic_link(staff_chat_id, case.staff_thread_id)
+            if link:
+                number = f'<a href="{escape(link)}">{number}</a>'
+            topic = content.vocabulary_label("topic", case.topic or "other", "de")
+            lines.append(f"{number} · {escape(topic)} · {escape(german_name(case.locale))} · "
+                         f"wartet seit {waiting(case.created_at, now)}")
+        text = ("<b>Offene Fälle ohne Bearbeitung</b> (älteste zuerst):\n" + "\n".join(lines)
+                if lines else "Keine offenen Fälle ohne Bearbeitung.")
+        await say(bot, staff_chat_id, topic_of(message), text)
+
+    @router.message(Command("note"))
+    async def on_note(message: Message, command: CommandObject, bot: Bot,
+                      conversations: Conversations, staff_gate: StaffGate) -> None:
+        who = await acting(message, staff_gate)
+        case = await case_here(message, conversations)
+        if who is None or case is None:
+            if who is not None:
+                await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
+            return
+        text = (command.args or "").strip()
+        if not text:
+            await say(bot, staff_chat_id, case.staff_thread_id,
+                      "So geht es: <code>/note Text der Notiz</code>")
+            return
+        await conversations.cases.add_note(case.id, who, text)
+        log.info("note case=%s user=%s", case.id, who.id)
+        conversations.on_case_change()
+
+    @router.message(Command("canned"))
+    async def on_canned(message: Message, bot: Bot, conversations: Conversations,
+                        staff_gate: StaffGate) -> None:
+        who = await acting(message, staff_gate)
+        case = await case_here(message, conversations)
+        if who is None or case is None:
+            if who is not None:
+                await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
+            return
+        if case.closed:
+            await say(bot, staff_chat_id, case.staff_thread_id, CLOSED)
+            return
+        replies = conversations.content().canned_replies
+        if not replies:
+            await say(bot, staff_chat_id, case.staff_thread_id, "Es gibt keine Textbausteine.")
+            return
+        rows = [[(reply.title, f"case:canned:{case.id}:{name}")]
+                for name, reply in replies.items()]
+        await say(bot, staff_chat_id, case.staff_thread_id,
+                  f"Textbaustein für Fall #{case.id} – die Person erhält ihn in ihrer Sprache "
+                  f"({escape(german_name(case.locale))}):", keyboard(rows))
+
+    async def case_here(message: Message, conversations: Conversations) -> CaseRecord | None:
+        thread = topic_of(message)
+        return None if thread is None else await conversations.cases.in_topic(thread)
+
+    # ----- relay ------------------------------------------------------------------------------
+
+    @router.message()
+    async def on_message(message: Message, bot: Bot, conversations: Conversations,
+                         staff_gate: StaffGate) -> None:
+        thread = topic_of(message)
+        if thread is None or message.from_user is None or message.from_user.is_bot:
+            return  # General, service messages, other bots
+        kind, file_id = media_of(message)
+        text = message.text if kind == "text" else message.caption
+        if kind is None:
+            if message.content_type in NOT_RELAYED:
+                case = await conversations.cases.in_topic(thread)
+                if case is not None and await acting(message, staff_gate) is not None:
+                    await say(bot, staff_chat_id, thread,
+                              "Diese Art Nachricht kann nicht weitergeleitet werden. Möglich "
+                              "sind Text, Fotos, Dokumente und Sprachnachrichten.")
+            return
+        case = await conversations.cases.in_topic(thread)
+        if case is None:
+            return
+        who = await acting(message, staff_gate)
+        if who is None:
+            return
+        if kind == "text" and text and text.startswith("/") and is_command(message):
+            await say(bot, staff_chat_id, thread, "Unbekannter Befehl. Möglich sind /note, "
+                      "/canned und /queue.")
+            return
+        if case.closed:
+            if case.id not in closed_told:
+                closed_told.add(case.id)
+                await say(bot, staff_chat_id, thread, CLOSED)
+            return
+        sent = await conversations.cases.relay_to_user(case.id, kind, text, file_id)
+        if sent is None:
+            await say(bot, staff_chat_id, thread, CLOSED)
+            return
+        log.info("relay to user case=%s user=%s kind=%s", case.id, who.id, kind)
+        conversations.on_case_change()
+
+    return router
+
+
+def media_of(message: Message) -> tuple[str | None, str | None]:
+    """What a counsellor sent: ("text", None), ("photo", file_id of the largest size), … or
+    (None, None) for what is not relayed."""
+    if message.text is not None:
+        return "text", None
+    if message.photo:
+        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        return "photo", largest.file_id
+    for kind in ("document", "voice", "video"):
+        item = getattr(message, kind, None)
+        if item is not None:
+            return kind, item.file_id
+    return None, None
+
+
+def is_command(message: Message) -> bool:
+    return any(e.type == "bot_command" and e.offset == 0 for e in message.entities or ())
+
+

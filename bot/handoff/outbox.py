@@ -1,0 +1,632 @@
+"""The outbox worker: delivers what the database promised (case notes, relays, notices) to the
+staff group and to people, in order, paced to Telegram's limits, retried until it arrives.
+
+One asyncio task reads undelivered `OutboxMessage` rows in id order and sends them. Rows form
+lanes (one per case and destination: the staff topic, or the person's chat); a lane goes strictly
+in order, so a relay never overtakes its case note and a failing case never blocks another.
+
+- **Pacing.** Every call into the staff group (creating or renaming a topic, posting, editing)
+  takes a token from one bucket: `per_minute` tokens a minute, at most `STAFF_BURST` at once, for
+  all topics together. A burst of cases waits in order instead of failing. Each person's chat gets
+  at most one message a second.
+- **Retries.** A failed row gets `attempts + 1`, `next_attempt_at` with exponential backoff and
+  `last_error` = exception class + Telegram's description (never message text). A 429 waits
+  `retry_after` and is not a failure. A person who blocked the bot (403) is marked blocked and the
+  row is dropped (`delivered_at` set, `last_error` "blocked").
+- **Staff group unreachable** (STAFF_CHAT_ID unset, chat not found, bot removed, not a forum,
+  missing rights): staff rows stay waiting, person rows still go, a WARNING once a minute says what
+  is wrong and how to fix it, and delivery resumes by itself once the group works again.
+- **Idempotency.** A case note goes in two steps: the topic is created only while
+  `Case.staff_thread_id` is null, and its id is committed at once, before anything is posted; the
+  note is posted only while `Case.staff_message_id` is null, and its id is committed in the same
+  transaction that marks the row delivered. A crash at any point therefore repeats at most the one
+  call whose answer was not yet committed.
+
+  The one window no one can close: Telegram carried out a call but the process died (SIGKILL,
+  power loss, a lost HTTP answer) before our commit of its result. Then that call is made again
+  after the restart: an empty duplicate topic (if it was createForumTopic) or a second copy of the
+  message. The Bot API offers no way to look up what was already done, so the window is kept as
+  short as a single commit right after Telegram's answer.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError,
+                                TelegramMigrateToChat, TelegramRetryAfter)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from sqlalchemy import select, update
+
+from bot.core import telegram_html
+from bot.core.case_note import topic_name
+from bot.core.content.model import Content
+from bot.core.events import Button, Reply
+from bot.core.telegram_html import escape
+from bot.handoff.cases import facts
+from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
+from bot.storage.repository import Storage
+
+log = logging.getLogger(__name__)
+
+STAFF_KINDS = frozenset({"case_note", "case_update", "relay_to_staff", "staff_notice",
+                         "case_erased"})
+PERSON_KINDS = frozenset({"relay_to_user", "reply_to_user"})
+STAFF_BURST = 3
+"""Calls into the staff group that may go at once before pacing sets in."""
+PERSON_INTERVAL = 1.0
+"""Seconds between two messages to the same person."""
+POLL_SECONDS = 5.0
+SCAN_LIMIT = 200
+RETRY_BASE = 2.0
+RETRY_MAX = 15 * 60.0
+GIVE_UP_AFTER = 20
+"""Attempts after which a row other than a case note is dropped (a case note is never dropped)."""
+OUTAGE_RETRY = (5.0, 60.0)
+"""First and longest pause before the staff group is tried again after it was unreachable."""
+WARN_EVERY = 60.0
+NOT_MODIFIED = ("message is not modified", "topic_not_modified")
+MEDIA_NAMES = {"photo": "Foto", "document": "Dokument", "voice": "Sprachnachricht",
+               "video": "Video"}
+STAFF_FIX = "add the bot to the staff group as admin with 'Manage topics'"
+
+
+def case_keyboard(case_id: int, status: str) -> InlineKeyboardMarkup | None:
+    """The buttons under a case note: claim and close while the case is open, none when closed."""
+    if status == "closed":
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="Übernehmen", callback_data=f"case:claim:{case_id}"),
+        InlineKeyboardButton(text="Schließen", callback_data=f"case:close:{case_id}")]])
+
+
+class TokenBucket:
+    """`per_minute` tokens a minute, holding at most `burst`; starts full."""
+
+    def __init__(self, per_minute: float, burst: int, now: Callable[[], float]) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = max(1, burst)
+        self.now = now
+        self.tokens = float(self.burst)
+        self.stamp = now()
+
+    def _refill(self) -> None:
+        now = self.now()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def delay(self) -> float:
+        """Seconds until a token is available (0 when one is)."""
+        self._refill()
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self._refill()
+        self.tokens -= 1
+
+    def empty(self) -> None:
+        """After a 429: start saving up from nothing."""
+        self._refill()
+        self.tokens = min(self.tokens, 0.0)
+
+
+class StaffUnreachable(Exception):
+    """The staff group cannot be used; `problem` and `fix` are written for the operator."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+    @property
+    def key(self) -> str:
+        return f"{self.problem}|{self.fix}"
+
+
+UNSET = StaffUnreachable("STAFF_CHAT_ID is not set", "set STAFF_CHAT_ID to the staff group's id "
+                         "(like -1001234567890) and restart")
+
+
+class Undeliverable(Exception):
+    """The row can never be delivered (the person blocked the bot, the chat is gone)."""
+
+
+class _Stopping(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    kind: str
+    case_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+    next_attempt_at: dt.datetime
+    person: str | None  # the person's chat id (User.external_id) for person rows
+
+    @property
+    def to_staff(self) -> bool:
+        return self.kind in STAFF_KINDS
+
+    @property
+    def lane(self) -> tuple[bool, int]:
+        return (self.to_staff, self.case_id if self.case_id is not None else -self.id)
+
+
+def _describe(exc: BaseException) -> str:
+    """For last_error and logs: the class and Telegram's description, never message text."""
+    if isinstance(exc, TelegramAPIError):
+        return f"{type(exc).__name__}: {exc.message}"
+    return type(exc).__name__
+
+
+def _staff_problem(exc: TelegramAPIError) -> StaffUnreachable | None:
+    """Whether an error means the staff group as a whole is unusable (not just this row)."""
+    description = exc.message
+    lowered = description.lower()
+    if isinstance(exc, TelegramMigrateToChat):
+        return StaffUnreachable(description, f"set STAFF_CHAT_ID={exc.migrate_to_chat_id} "
+                                             "(the group's new id) and restart")
+    if isinstance(exc, TelegramForbiddenError):
+        return StaffUnreachable(description, STAFF_FIX)
+    if isinstance(exc, TelegramBadRequest):
+        if "chat not found" in lowered:
+            return StaffUnreachable(description, f"check the id and {STAFF_FIX}")
+        if "not a forum" in lowered or "topics" in lowered and "disabled" in lowered:
+            return StaffUnreachable(description, "turn on Topics in the staff group's settings")
+        if "not enough rights" in lowered or "admin_required" in lowered or \
+                "have no rights" in lowered:
+            return StaffUnreachable(description, "make the bot an admin of the staff group "
+                                                 "with 'Manage topics'")
+        if "upgraded to a supergroup" in lowered:
+            return StaffUnreachable(description, "set STAFF_CHAT_ID to the supergroup's id")
+    return None
+
+
+def _not_modified(exc: TelegramBadRequest) -> bool:
+    return any(marker in exc.message.lower() for marker in NOT_MODIFIED)
+
+
+class OutboxWorker:
+    """Delivers the outbox; `start()` with the bot, `wake()` after writing a row, `stop()` last."""
+
+    def __init__(self, storage: Storage, bot: Bot, content: Callable[[], Content],
+                 staff_chat_id: int | None, per_minute: int = 20,
+                 clock: Callable[[], dt.datetime] = utcnow, *,
+                 poll_seconds: float = POLL_SECONDS) -> None:
+        self.storage = storage
+        self.bot = bot
+        self.content = content
+        self.staff_chat_id = staff_chat_id
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.staff_bucket = TokenBucket(per_minute, min(STAFF_BURST, per_minute), self._now)
+        self._staff_paused_until = 0.0
+        self._person_ready: dict[str, float] = {}
+        self._outage: StaffUnreachable | None = None
+        self._outage_pause = OUTAGE_RETRY[0]
+        self._outage_until = 0.0
+        self._warned: tuple[str, float] | None = None
+        self._wakeup = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # ----- lifecycle --------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Something new waits in the outbox: look now instead of at the next poll (and try an
+        unreachable staff group again at once; a 429's retry_after is still respected)."""
+        self._outage_until = 0.0
+        self._wakeup.set()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._stop.clear()
+            self._task = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Let the row in hand finish (up to `timeout`), then end the task."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stop.set()
+        self._wakeup.set()
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if not done:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        log.info("outbox worker stopped")
+
+    async def _run(self) -> None:
+        log.info("outbox worker started staff_chat=%s", self.staff_chat_id)
+        while not self._stop.is_set():
+            self._wakeup.clear()
+            try:
+                wait = await self.deliver_ready()
+            except _Stopping:
+                break
+            except Exception as exc:  # a bug or the database: keep the worker alive, try again
+                log.error("outbox worker pass failed: %s", _describe(exc))
+                log.debug("outbox worker pass failed", exc_info=True)
+                wait = self.poll_seconds
+            if self._stop.is_set():
+                break
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(wait, self.poll_seconds)):
+                    await self._wakeup.wait()
+
+    # ----- one pass ---------------------------------------------------------------------------
+
+    async def deliver_ready(self) -> float:
+        """Deliver every row that can go now; returns the seconds until the next one could."""
+        while not self._stop.is_set():
+            row, wait = await self._next_ready()
+            if row is None:
+                return wait
+            await self._deliver(row)
+        return 0.0
+
+    async def _next_ready(self) -> tuple[_Row | None, float]:
+        now, mono = self.clock(), self._now()
+        staff_wait = self._staff_wait(mono)
+        rows = await self._load(include_staff=self.staff_chat_id is not None)
+        if self.staff_chat_id is None and self._warning_due(UNSET) and \
+                await self._staff_rows_waiting():
+            self._warn(UNSET)
+        seen: set[tuple[bool, int]] = set()
+        wait = math.inf
+        for row in rows:
+            if row.lane in seen:
+                continue
+            seen.add(row.lane)
+            due_in = (row.next_attempt_at - now).total_seconds()
+            ready_in = max(due_in, staff_wait if row.to_staff else
+                           self._person_ready.get(row.person or "", 0.0) - mono)
+            if ready_in <= 0:
+                return row, 0.0
+            wait = min(wait, ready_in)
+        return None, wait
+
+    def _staff_wait(self, mono: float) -> float:
+        return max(self._outage_until - mono, self._staff_paused_until - mono,
+                   self.staff_bucket.delay())
+
+    async def _load(self, include_staff: bool) -> list[_Row]:
+        """The oldest undelivered rows, separately per destination so neither starves the other."""
+        groups = [PERSON_KINDS, STAFF_KINDS] if include_staff else [PERSON_KINDS]
+        rows: list[_Row] = []
+        async with self.storage.session() as session:
+            for kinds in groups:
+                query = (select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.case_id,
+                                OutboxMessage.payload, OutboxMessage.attempts,
+                                OutboxMessage.next_attempt_at, User.external_id)
+                         .outerjoin(Case, Case.id == OutboxMessage.case_id)
+                         .outerjoin(User, User.id == Case.user_id)
+                         .where(OutboxMessage.delivered_at.is_(None),
+                                OutboxMessage.kind.in_(sorted(kinds)))
+                         .order_by(OutboxMessage.id).limit(SCAN_LIMIT))
+                rows += [_Row(*r) for r in (await session.execute(query)).all()]
+        return sorted(rows, key=lambda r: r.id)
+
+    async def _staff_rows_waiting(self) -> bool:
+        async with self.storage.session() as session:
+            return await session.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.delivered_at.is_(None),
+                                               OutboxMessage.kind.in_(sorted(STAFF_KINDS)))
+                .limit(1)) is not None
+
+    # ----- one row ----------------------------------------------------------------------------
+
+    async def _deliver(self, row: _Row) -> None:
+        handlers = {"case_note": self._case_note, "case_update": self._case_update,
+                    "relay_to_staff": self._relay_to_staff, "staff_notice": self._staff_notice,
+                    "relay_to_user": self._relay_to_user, "reply_to_user": self._reply_to_user,
+                    "case_erased": self._case_erased}
+        handler = handlers.get(row.kind)
+        try:
+            if handler is None:
+                raise Undeliverable(f"unknown kind {row.kind!r}")
+            await handler(row)
+        except _Stopping:
+            raise
+        except TelegramRetryAfter as exc:
+            self._retry_after(row, float(exc.retry_after))
+        except Undeliverable as exc:
+            await self._drop(row, str(exc))
+        except TelegramAPIError as exc:
+            problem = _staff_problem(exc) if row.to_staff else None
+            if problem is not None:
+                self._staff_down(problem)
+            elif not row.to_staff and (isinstance(exc, TelegramForbiddenError) or
+                                       "chat not found" in exc.message.lower()):
+                await self._person_gone(row, exc)
+            else:
+                await self._failed(row, exc)
+        except Exception as exc:  # noqa: BLE001 - any other failure is retried, never fatal
+            # The traceback only at DEBUG: database errors can quote the values they were given.
+            log.debug("outbox row=%s kind=%s failed", row.id, row.kind, exc_info=True)
+            await self._failed(row, exc)
+        else:
+            if row.to_staff:
+                self._staff_up()
+
+    def _retry_after(self, row: _Row, seconds: float) -> None:
+        log.warning("outbox 429 row=%s kind=%s retry_after=%s", row.id, row.kind, seconds)
+        until = self._now() + seconds
+        if row.to_staff:
+            self._staff_paused_until = until
+            self.staff_bucket.empty()
+        elif row.person is not None:
+            self._person_ready[row.person] = until
+
+    async def _failed(self, row: _Row, exc: BaseException) -> None:
+        attempts = row.attempts + 1
+        error = _describe(exc)
+        if attempts >= GIVE_UP_AFTER and row.kind != "case_note":
+            log.error("outbox row=%s kind=%s case=%s given up after %d attempts: %s",
+                      row.id, row.kind, row.case_id, attempts, error)
+            await self._drop(row, f"gave up: {error}", attempts)
+            return
+        delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
+        log.warning("outbox row=%s kind=%s case=%s attempt %d failed, next in %.0fs: %s",
+                    row.id, row.kind, row.case_id, attempts, delay, error)
+        async with self.storage.session() as session:
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
+                attempts=attempts, last_error=error,
+                next_attempt_at=self.clock() + dt.timedelta(seconds=delay)))
+
+    async def _drop(self, row: _Row, reason: str, attempts: int | None = None) -> None:
+        """Mark a row that can never arrive as done, with the reason in last_error."""
+        log.info("outbox row=%s kind=%s case=%s dropped: %s", row.id, row.kind, row.case_id,
+                 reason)
+        async with self.storage.session() as session:
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
+                delivered_at=self.clock(), last_error=reason,
+                attempts=row.attempts if attempts is None else attempts))
+
+    async def _person_gone(self, row: _Row, exc: TelegramAPIError) -> None:
+        """403: the person blocked the bot; 400 chat not found: the account is gone."""
+        async with self.storage.session() as session:
+            user_id = await session.scalar(select(Case.user_id).where(Case.id == row.case_id))
+        blocked = isinstance(exc, TelegramForbiddenError)
+        if blocked and user_id is not None:
+            await self.storage.mark_blocked(user_id)
+            log.info("blocked by user=%s", user_id)
+        await self._drop(row, "blocked" if blocked else _describe(exc))
+
+    async def _mark_delivered(self, row: _Row, **case_values: Any) -> None:
+        async with self.storage.session() as session:
+            if case_values:
+                await session.execute(update(Case).where(Case.id == row.case_id)
+                                      .values(case_values))
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                                  .values(delivered_at=self.clock(), last_error=None))
+        log.info("outbox delivered row=%s kind=%s case=%s", row.id, row.kind, row.case_id)
+
+    # ----- the staff group --------------------------------------------------------------------
+
+    def _staff_down(self, problem: StaffUnreachable) -> None:
+        if self._outage is None:
+            self._outage_pause = OUTAGE_RETRY[0]
+        else:
+            self._outage_pause = min(self._outage_pause * 2, OUTAGE_RETRY[1])
+        self._outage = problem
+        self._outage_until = self._now() + self._outage_pause
+        self._warn(problem)
+
+    def _staff_up(self) -> None:
+        if self._outage is not None:
+            log.warning("staff group STAFF_CHAT_ID=%s reachable again; delivering what waited",
+                        self.staff_chat_id)
+        self._outage = None
+        self._outage_until = 0.0
+        self._warned = None
+
+    def _warning_due(self, problem: StaffUnreachable) -> bool:
+        return self._warned is None or self._warned[0] != problem.key or \
+            self._now() - self._warned[1] >= WARN_EVERY
+
+    def _warn(self, problem: StaffUnreachable) -> None:
+        """At most once a minute (or when the problem changes): what is wrong, how to fix it."""
+        if not self._warning_due(problem):
+            return
+        self._warned = (problem.key, self._now())
+        if self.staff_chat_id is None:
+            log.warning("%s — %s; case notes wait in the outbox until then", problem.problem,
+                        problem.fix)
+        else:
+            log.warning("STAFF_CHAT_ID=%s: %s — %s; case notes wait in the outbox until then",
+                        self.staff_chat_id, problem.problem, problem.fix)
+
+    async def _staff_slot(self) -> None:
+        """Wait for the staff group's pacing, then take a token."""
+        while (wait := self._staff_wait(self._now())) > 0:
+            await self._sleep(wait)
+        self.staff_bucket.take()
+
+    async def _case(self, row: _Row) -> Case:
+        async with self.storage.session() as session:
+            case = await session.get(Case, row.case_id) if row.case_id is not None else None
+        if case is None:
+            raise Undeliverable("no such case")
+        return case
+
+    async def _topic(self, row: _Row) -> tuple[int, Case]:
+        assert self.staff_chat_id is not None
+        case = await self._case(row)
+        if case.staff_thread_id is None:
+            raise LookupError("the case has no topic yet")
+        return case.staff_thread_id, case
+
+    async def _case_note(self, row: _Row) -> None:
+        assert self.staff_chat_id is not None
+        case = await self._case(row)
+        content = self.content()
+        if case.staff_thread_id is None:
+            await self._staff_slot()
+            topic = await self.bot.create_forum_topic(
+                self.staff_chat_id, topic_name(content, facts(case, None)))
+            async with self.storage.session() as session:  # committed before anything is posted
+                await session.execute(update(Case).where(Case.id == case.id).values(
+                    staff_thread_id=topic.message_thread_id))
+            case.staff_thread_id = topic.message_thread_id
+            log.info("topic created case=%s thread=%s", case.id, case.staff_thread_id)
+        if case.staff_message_id is not None:
+            await self._mark_delivered(row)
+            return
+        await self._staff_slot()
+        sent = await self.bot.send_message(
+            self.staff_chat_id, case.note, message_thread_id=case.staff_thread_id,
+            parse_mode=ParseMode.HTML, reply_markup=case_keyboard(case.id, case.status),
+            link_preview_options=LinkPreviewOptions(is_disabled=True))
+        await self._mark_delivered(row, staff_message_id=sent.message_id)
+
+    async def _case_update(self, row: _Row) -> None:
+        thread_id, case = await self._topic(row)
+        assert self.staff_chat_id is not None
+        if case.staff_message_id is None:
+            raise LookupError("the case note is not posted yet")
+        await self._staff_slot()
+        try:
+            await self.bot.edit_message_text(
+                case.note, chat_id=self.staff_chat_id, message_id=case.staff_message_id,
+                parse_mode=ParseMode.HTML, reply_markup=case_keyboard(case.id, case.status),
+                link_preview_options=LinkPreviewOptions(is_disabled=True))
+        except TelegramBadRequest as exc:
+            if not _not_modified(exc):
+                raise
+        await self._staff_slot()
+        try:
+            await self.bot.edit_forum_topic(self.staff_chat_id, thread_id,
+                                            name=topic_name(self.content(), facts(case, None)))
+        except TelegramBadRequest as exc:
+            if not _not_modified(exc):
+                raise
+        await self._mark_delivered(row)
+
+    async def _relay_to_staff(self, row: _Row) -> None:
+        thread_id, _ = await self._topic(row)
+        message = await self._transcript(row)
+        if message.kind == "text" or message.file_id is None:
+            text = escape(message.text or "")
+            if message.kind != "text":
+                text = f"[{MEDIA_NAMES.get(message.kind, message.kind)}] {text}".strip()
+            await self._to_staff_text(thread_id, "💬 " + text)
+        else:
+            caption = "💬" + (f" {escape(message.text)}" if message.text else "")
+            await self._staff_slot()
+            await self._send_media(self.staff_chat_id, message.kind, message.file_id,
+                                   caption, thread_id)
+        await self._mark_delivered(row)
+
+    async def _staff_notice(self, row: _Row) -> None:
+        thread_id, _ = await self._topic(row)
+        await self._to_staff_text(thread_id, str(row.payload.get("text", "")))
+        await self._mark_delivered(row)
+
+    async def _case_erased(self, row: _Row) -> None:
+        """The person deleted their data (or its time ran out): the case's topic with everything
+        in it is deleted, and one line in the group's General topic says why."""
+        thread_id, _ = await self._topic(row)
+        await self._staff_slot()
+        try:
+            await self.bot.delete_forum_topic(self.staff_chat_id, thread_id)
+        except TelegramBadRequest as exc:
+            if "not found" not in exc.message.lower():
+                raise
+        await self._staff_slot()
+        await self.bot.send_message(self.staff_chat_id, escape(str(row.payload.get("notice", ""))),
+                                    parse_mode=ParseMode.HTML)
+        await self._mark_delivered(row)
+
+    async def _to_staff_text(self, thread_id: int, text: str) -> None:
+        for part in telegram_html.split(text):
+            await self._staff_slot()
+            await self.bot.send_message(self.staff_chat_id, part, message_thread_id=thread_id,
+                                        parse_mode=ParseMode.HTML,
+                                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+
+    # ----- people -----------------------------------------------------------------------------
+
+    async def _person_slot(self, chat: str) -> None:
+        while (wait := self._person_ready.get(chat, 0.0) - self._now()) > 0:
+            await self._sleep(wait)
+        now = self._now()
+        self._person_ready = {k: v for k, v in self._person_ready.items() if v > now}
+        self._person_ready[chat] = now + PERSON_INTERVAL
+
+    def _person(self, row: _Row) -> str:
+        if row.person is None:
+            raise Undeliverable("no person to deliver to")
+        return row.person
+
+    async def _relay_to_user(self, row: _Row) -> None:
+        chat = self._person(row)
+        message = await self._transcript(row)
+        if message.kind == "text" or message.file_id is None:
+            for part in telegram_html.split(escape(message.text or "")):
+                await self._person_slot(chat)
+                await self.bot.send_message(int(chat), part, parse_mode=ParseMode.HTML,
+                                            link_preview_options=LinkPreviewOptions(
+                                                is_disabled=True))
+        else:
+            await self._person_slot(chat)
+            await self._send_media(int(chat), message.kind, message.file_id,
+                                   escape(message.text) if message.text else None, None)
+        await self._mark_delivered(row)
+
+    async def _reply_to_user(self, row: _Row) -> None:
+        from bot.channels.telegram.render import messages
+
+        chat = self._person(row)
+        buttons = tuple(tuple(Button(b["label"], b.get("data"), b.get("url")) for b in line)
+                        for line in row.payload.get("buttons", []))
+        for message in messages(Reply(str(row.payload.get("text", "")), buttons)):
+            await self._person_slot(chat)
+            await self.bot.send_message(int(chat), message.text, parse_mode=ParseMode.HTML,
+                                        reply_markup=message.keyboard,
+                                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+        await self._mark_delivered(row)
+
+    # ----- shared -----------------------------------------------------------------------------
+
+    async def _transcript(self, row: _Row) -> TranscriptMessage:
+        message_id = row.payload.get("message")
+        async with self.storage.session() as session:
+            message = await session.get(TranscriptMessage, message_id) if message_id else None
+        if message is None:
+            raise Undeliverable("no such transcript message")
+        return message
+
+    async def _send_media(self, chat_id: int | None, kind: str, file_id: str,
+                          caption: str | None, thread_id: int | None) -> None:
+        assert chat_id is not None
+        send = {"photo": self.bot.send_photo, "document": self.bot.send_document,
+                "voice": self.bot.send_voice, "video": self.bot.send_video}.get(kind)
+        if send is None:
+            raise Undeliverable(f"cannot send {kind!r}")
+        await send(chat_id, file_id, caption=caption, parse_mode=ParseMode.HTML,
+                   message_thread_id=thread_id)
+
+    @staticmethod
+    def _now() -> float:
+        return time.monotonic()
+
+    async def _sleep(self, seconds: float) -> None:
+        """A pause that ends early (with _Stopping) when the worker is asked to stop."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stop.wait()
+        if self._stop.is_set():
+            raise _Stopping

@@ -1,0 +1,87 @@
+"""Fixtures for the handoff tests: a real migrated SQLite file, the shipped content, the fake Bot
+API with a forum staff group, and helpers that open cases the way the conversation does."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from aiogram import Bot
+
+from bot.core.content.loader import load_or_raise
+from bot.core.content.model import Content
+from bot.core.events import OpenCase
+from bot.handoff.cases import Cases
+from bot.storage.migrate import upgrade
+from bot.storage.models import utcnow
+from bot.storage.repository import Storage
+from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api.fixtures import bot_for
+
+REPO = Path(__file__).resolve().parents[2]
+STAFF = -1001500
+
+
+class Clock:
+    """A clock the test moves by hand (for backoff): starts at the real time."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_or_raise(REPO, REPO / "translations")
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lotse.sqlite3'}"
+    await upgrade(url)
+    storage = Storage.open(url)
+    yield storage
+    await storage.close()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
+    bot = bot_for(api)
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+
+
+@pytest.fixture
+def open_case(storage: Storage, content: Content, clock: Clock):  # noqa: ANN201
+    """`await open_case(person_id, question=..., **intake)`: a case as the conversation opens it;
+    the person's private chat id is `person_id`."""
+
+    async def open_(person_id: int, question: str = "سؤال", locale: str = "ar",
+                    **intake: str) -> int:
+        user = await storage.user("telegram", str(person_id))
+        await storage.set_consent(user.id, clock())
+        answers = {"topic": "language", "residence_status": "asylum",
+                   "german_level": "a1", "question": question} | intake
+        return await Cases(storage, lambda: content, clock).open(
+            user.id, OpenCase(answers, locale))
+
+    return open_
