@@ -20,6 +20,15 @@ services:
 	@command -v redis-server >/dev/null || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		redis-server >/dev/null)
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		postgresql >/dev/null && $(STOP_SYSTEM_POSTGRES))
+
+# The postgresql package creates and starts a system cluster on port 5432 unless a policy-rc.d
+# forbids it; the tests never use it, so a fresh install stops it again.
+STOP_SYSTEM_POSTGRES := pg_lsclusters --no-header | while read version cluster port status rest; \
+	do [ "$$status" != online ] || pg_ctlcluster --skip-systemctl-redirect $$version $$cluster stop; \
+	done
 
 setup: $(STAMP) catalogs
 

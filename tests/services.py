@@ -110,8 +110,8 @@ def postgres_binaries() -> Path:
 
 
 def run_as_postgres(folder: Path) -> dict[str, Any]:
-    """Popen's arguments that run a process as `postgres` when we are root (giving it `folder`),
-    and as ourselves otherwise."""
+    """Popen's arguments that run a process as `postgres` in `folder` (which it is given) when we
+    are root, and as ourselves otherwise."""
     if os.geteuid() != 0:
         return {}
     try:
@@ -119,7 +119,7 @@ def run_as_postgres(folder: Path) -> dict[str, Any]:
     except LookupError:
         pytest.fail("PostgreSQL does not run as root and there is no `postgres` user: "
                     + INSTALL_HINT.format(package="postgresql"), pytrace=False)
-    return {"user": "postgres", "group": "postgres", "extra_groups": []}
+    return {"user": "postgres", "group": "postgres", "extra_groups": [], "cwd": folder}
 
 
 def start_postgres(binaries: Path, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
