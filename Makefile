@@ -14,15 +14,23 @@ test: setup services
 	$(BIN)/python -m pytest
 
 # What the tests need from Debian, installed when missing (needs root then; quiet; nothing to do
-# when present): redis-server (tests/services.py starts its own on a free loopback port, never a
-# system service) and chromium (the statistics report is rendered headless).
+# when present): redis-server and postgresql (tests/services.py starts its own servers on free
+# loopback ports, never the system services) and chromium (the statistics report is rendered).
 services:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -z "$$missing" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1; } || { \
+		apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 && \
+		$(STOP_SYSTEM_POSTGRES); } || { \
 		echo "could not install$$missing (needs root): apt-get install$$missing" >&2; exit 1; }
+
+# The postgresql package creates and starts a system cluster on port 5432 unless a policy-rc.d
+# forbids it; the tests never use it (tests/services.py starts its own), so it is stopped again.
+STOP_SYSTEM_POSTGRES := { command -v pg_lsclusters >/dev/null || exit 0; pg_lsclusters --no-header | \
+	while read version cluster port status rest; do [ "$$status" != online ] || \
+	pg_ctlcluster --skip-systemctl-redirect $$version $$cluster stop; done; }
 
 setup: $(STAMP) catalogs
 

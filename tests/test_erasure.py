@@ -1,11 +1,10 @@
 """/delete: after it, no row in any table holds anything the person told or sent."""
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 from bot.conversation import Conversations, Person
 from bot.core.events import Choice, Command, Text
+from bot.storage.repository import Storage
+from tests.database import rows, tables
 
 PHONE = "+4915123456789"
 NAME = "Zainab"
@@ -21,15 +20,13 @@ async def press(conversations: Conversations, person: Person, label_part: str) -
     return await conversations.handle(person, Choice(f"{state['screen']}:{index}"))
 
 
-def everything_stored(database: Path) -> str:
+async def everything_stored(storage: Storage) -> str:
     """Every value of every row of every table, as one text."""
-    with sqlite3.connect(database) as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return "\n".join(repr(row) for table in tables
-                         for row in db.execute(f'SELECT * FROM "{table}"'))  # noqa: S608
+    stored = [await rows(storage, f'SELECT * FROM "{table}"') for table in await tables(storage)]
+    return "\n".join(repr(row) for table_rows in stored for row in table_rows)
 
 
-async def test_delete_leaves_nothing_personal(conversations: Conversations, tmp_path: Path) -> None:
+async def test_delete_leaves_nothing_personal(conversations: Conversations) -> None:
     person = Person("telegram", "555")
     await conversations.handle(person, Command("language", "de"))
     await conversations.handle(person, Command("counsellor"))
@@ -44,21 +41,20 @@ async def test_delete_leaves_nothing_personal(conversations: Conversations, tmp_
     replies = await press(conversations, person, "Senden")
     assert "#1" in replies[-1].text
     await conversations.handle(person, Text("Noch eine Frage von mir"))
-    stored = everything_stored(tmp_path / "lotse.sqlite3")
+    stored = await everything_stored(conversations.storage)
     assert PHONE in stored and NAME in stored and QUESTION in stored  # the test can fail
 
     await conversations.handle(person, Command("delete"))
     replies = await press(conversations, person, "Alles löschen")
     assert "gelöscht" in replies[-1].text
 
-    stored = everything_stored(tmp_path / "lotse.sqlite3")
+    stored = await everything_stored(conversations.storage)
     for personal in (PHONE, NAME, QUESTION, "Noch eine Frage", "duldung", "'555'"):
         assert personal not in stored, personal
-    with sqlite3.connect(tmp_path / "lotse.sqlite3") as db:
-        assert db.execute("SELECT count(*) FROM users").fetchone() == (0,)
-        assert db.execute("SELECT count(*) FROM conversation_states").fetchone() == (0,)
-        case = db.execute("SELECT status, outcome, topic, locale FROM cases").fetchone()
-    assert case == ("closed", "deleted", "training", "de")  # only anonymous counters remain
+    assert await rows(conversations.storage, "SELECT count(*) FROM users") == [(0,)]
+    assert await rows(conversations.storage, "SELECT count(*) FROM conversation_states") == [(0,)]
+    cases = await rows(conversations.storage, "SELECT status, outcome, topic, locale FROM cases")
+    assert cases == [("closed", "deleted", "training", "de")]  # only anonymous counters remain
 
     replies = await conversations.handle(person, Text("hallo"))  # afresh: a new person
     assert replies

@@ -9,7 +9,6 @@ import random
 import string
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -29,11 +28,6 @@ NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 @pytest.fixture(scope="module")
 def shipped() -> Content:
     return load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'lotse.sqlite3'}"
 
 
 async def store(url: str, rows: list[tuple[int, str, str]]) -> None:
@@ -108,16 +102,16 @@ def test_twenty_thousand_synthetic_questions_find_their_topics() -> None:
         sorted(asked, key=asked.__getitem__, reverse=True)[:3]
 
 
-async def test_report_per_language_with_the_closest_entries(database: str,
+async def test_report_per_language_with_the_closest_entries(database_url: str,
                                                             shipped: Content) -> None:
-    await store(database, [(1, "de", "wann fährt der bus nach ebersberg")] * 3 +
+    await store(database_url, [(1, "de", "wann fährt der bus nach ebersberg")] * 3 +
                 [(2, "de", "Wann fährt der Bus nach Ebersberg?"),
                  (2, "de", "wann fahrt der bus nach ebersberg"),
                  (3, "de", "wie viel kostet der integrationskurs"),
                  (3, "de", "was kostet der integrationskurs"),
                  (40, "ar", "كم تكلفة دورة الاندماج"),
                  (5, "ar", "ما هي مواعيد الباص")])
-    storage = Storage.open(database)
+    storage = Storage.open(database_url)
     try:
         questions = await unanswered_questions(storage)
         recent = await unanswered_questions(storage, NOW - dt.timedelta(days=30), "ar")
@@ -139,10 +133,10 @@ async def test_report_per_language_with_the_closest_entries(database: str,
     assert gaps[1]["closest"][0]["id"] == "integration-course-costs"
 
 
-async def test_purge_deletes_only_what_is_older(database: str) -> None:
-    await store(database, [(100, "de", "alt"), (91, "en", "old"), (89, "de", "neu"),
-                           (0, "uk", "нове")])
-    storage = Storage.open(database)
+async def test_purge_deletes_only_what_is_older(database_url: str) -> None:
+    await store(database_url, [(100, "de", "alt"), (91, "en", "old"), (89, "de", "neu"),
+                               (0, "uk", "нове")])
+    storage = Storage.open(database_url)
     try:
         assert (await purge(storage, NOW, 90)).questions == 2  # the retention job
         assert (await purge(storage, NOW, 90)).questions == 0
@@ -151,19 +145,19 @@ async def test_purge_deletes_only_what_is_older(database: str) -> None:
         await storage.close()
 
 
-def lotse(database: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DATABASE_URL": database}
+def lotse(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DATABASE_URL": database_url}
     return subprocess.run([sys.executable, "-m", "bot", "content", "gaps", *args],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-async def test_the_command(database: str) -> None:
-    await store(database, [(400, "de", "wann fährt der bus nach ebersberg"),
-                           (1, "de", "wann fährt der bus nach ebersberg?"),
-                           (1, "de", "Wann fährt der Bus nach Ebersberg"),
-                           (1, "en", "when does the bus leave")])
+async def test_the_command(database_url: str) -> None:
+    await store(database_url, [(400, "de", "wann fährt der bus nach ebersberg"),
+                               (1, "de", "wann fährt der bus nach ebersberg?"),
+                               (1, "de", "Wann fährt der Bus nach Ebersberg"),
+                               (1, "en", "when does the bus leave")])
     since = (NOW - dt.timedelta(days=30)).date().isoformat()
-    done = lotse(database, "--since", since, "--lang", "de")
+    done = lotse(database_url, "--since", since, "--lang", "de")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[:3] == [
@@ -172,8 +166,8 @@ async def test_the_command(database: str) -> None:
         "         also: wann fährt der bus nach ebersberg?",
     ]
     assert lines[3].startswith("         nothing close; closest: ")
-    everything = json.loads(lotse(database, "--json").stdout)
+    everything = json.loads(lotse(database_url, "--json").stdout)
     assert [(c["lang"], c["count"]) for c in everything["clusters"]] == [("de", 3), ("en", 1)]
-    assert lotse(database, "--lang", "xx").returncode == 2
-    wrong_date = lotse(database, "--since", "2026-13-01")
+    assert lotse(database_url, "--lang", "xx").returncode == 2
+    wrong_date = lotse(database_url, "--since", "2026-13-01")
     assert wrong_date.returncode == 2 and "is not a date like 2026-01-31" in wrong_date.stderr

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from bot.conversation import Conversations, Person
 from bot.core.events import OpenCase, Text
 from bot.retention import purge
 from bot.storage.models import Case, ProcessedUpdate, utcnow
+from tests.database import rows
 
 NOW = dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)
 
@@ -29,8 +29,7 @@ async def close(conversations: Conversations, case_id: int, when: dt.datetime) -
         case.status, case.closed_at, case.outcome = "closed", when, "answered"
 
 
-async def test_purge_erases_what_is_past_its_time(conversations: Conversations,
-                                                  tmp_path: Path) -> None:
+async def test_purge_erases_what_is_past_its_time(conversations: Conversations) -> None:
     old = await open_case(conversations, "old", "Alte Frage zur Arbeitserlaubnis")
     recent = await open_case(conversations, "recent", "Neue Frage zur Ausbildung")
     still_open = await open_case(conversations, "open", "Offene Frage zum Sprachkurs")
@@ -43,31 +42,26 @@ async def test_purge_erases_what_is_past_its_time(conversations: Conversations,
 
     counted = await purge(conversations.storage, NOW, 90, dry_run=True)
     assert (counted.cases, counted.update_ids) == (1, 1)
-    database = tmp_path / "lotse.sqlite3"
-    with sqlite3.connect(database) as db:
-        assert db.execute("SELECT count(*) FROM cases WHERE question IS NOT NULL").fetchone() == (3,)
+    storage = conversations.storage
+    assert await rows(storage, "SELECT count(*) FROM cases WHERE question IS NOT NULL") == [(3,)]
 
-    done = await purge(conversations.storage, NOW, 90)
+    done = await purge(storage, NOW, 90)
     assert done == counted
-    with sqlite3.connect(database) as db:
-        rows = dict(db.execute("SELECT id, coalesce(question, '') || coalesce(phone, '') || "
-                               "coalesce(first_name, '') FROM cases"))
-        kept = db.execute("SELECT topic, outcome FROM cases WHERE id = ?", (old,)).fetchone()
-        updates = db.execute("SELECT update_id FROM processed_updates").fetchall()
-    assert rows[old] == "" and rows[recent] and rows[still_open]
-    assert kept == ("work", "answered")  # the anonymous counters stay
-    assert updates == [(2,)]
+    personal = dict(await rows(storage, "SELECT id, coalesce(question, '') || coalesce(phone, '')"
+                                        " || coalesce(first_name, '') FROM cases"))
+    kept = await rows(storage, f"SELECT topic, outcome FROM cases WHERE id = {old}")  # noqa: S608
+    assert personal[old] == "" and personal[recent] and personal[still_open]
+    assert kept == [("work", "answered")]  # the anonymous counters stay
+    assert await rows(storage, "SELECT update_id FROM processed_updates") == [(2,)]
     assert (await purge(conversations.storage, NOW, 90)).cases == 0  # nothing left to do
 
 
-async def test_people_and_states_of_the_inactive_go(conversations: Conversations,
-                                                    tmp_path: Path) -> None:
+async def test_people_and_states_of_the_inactive_go(conversations: Conversations) -> None:
     await conversations.handle(Person("telegram", "gone"), Text("hallo"))
     later = utcnow() + dt.timedelta(days=120)
     found = await purge(conversations.storage, later, 90)
     assert (found.states, found.people) == (1, 1)
-    with sqlite3.connect(tmp_path / "lotse.sqlite3") as db:
-        assert db.execute("SELECT count(*) FROM users").fetchone() == (0,)
+    assert await rows(conversations.storage, "SELECT count(*) FROM users") == [(0,)]
 
 
 def test_cli_dry_run(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The async engine and session factory, with the per-connection settings SQLite needs."""
+"""The async engine and session factory: the per-connection settings SQLite needs, the connection
+pool PostgreSQL gets."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,6 +15,17 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Per process: a webhook instance handles updates concurrently, and each holds a connection only
+# for one short transaction. Several instances share PostgreSQL's max_connections (100 by default),
+# so 4 instances at 10 + 5 stay below it.
+POSTGRES_POOL: dict[str, Any] = {
+    "pool_size": 10,
+    "max_overflow": 5,
+    "pool_timeout": 10,  # seconds to wait for a free connection before failing the update
+    "pool_recycle": 1800,  # seconds; renews connections a firewall or proxy may have cut
+    "pool_pre_ping": True,  # a connection the server closed (restart, failover) is replaced
+    "connect_args": {"server_settings": {"application_name": "lotse"}},  # pg_stat_activity
+}
 
 
 def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
@@ -23,13 +35,14 @@ def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
     enforcement, the WAL journal (readers do not block the writer) and a busy timeout (concurrent
     writers wait instead of failing). Migrations pass `enforce_foreign_keys=False`: SQLite rebuilds
     a table to alter it, and dropping the old copy would otherwise cascade into the rows that point
-    at it.
+    at it. PostgreSQL always enforces foreign keys and gets the pool settings of `POSTGRES_POOL`.
     """
     parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(parsed, **POSTGRES_POOL)
     engine = create_async_engine(parsed)
-    if parsed.get_backend_name() == "sqlite":
-        _create_parent_folder(parsed.database)
-        _configure_sqlite_connections(engine, enforce_foreign_keys)
+    _create_parent_folder(parsed.database)
+    _configure_sqlite_connections(engine, enforce_foreign_keys)
     return engine
 
 

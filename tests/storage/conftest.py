@@ -1,19 +1,13 @@
-"""Fixtures for the storage tests: a real, migrated SQLite file per test."""
+"""Fixtures for the storage tests: a real, migrated database per test (`database_url`: SQLite and
+PostgreSQL)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.storage.migrate import upgrade
 from bot.storage.repository import Storage
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A database file in a folder that does not exist yet (the engine creates it)."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'lotse.sqlite3'}"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, MetaData, String, inspect, text
+from sqlalchemy import Column, Connection, MetaData, String, inspect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.database import make_engine
@@ -44,12 +44,24 @@ async def differences(url: str, metadata: MetaData) -> list[Any]:
         return await connection.run_sync(compare)
 
 
-async def schema(url: str) -> list[tuple[str, str]]:
+async def schema(url: str) -> dict[str, Any]:
+    """Every table's columns, keys and indexes, as the database describes them."""
+
+    def describe(connection: Connection) -> dict[str, Any]:
+        inspector = inspect(connection)
+        return {
+            table: (
+                [{**col, "type": str(col["type"])} for col in inspector.get_columns(table)],
+                inspector.get_pk_constraint(table),
+                inspector.get_foreign_keys(table),
+                inspector.get_unique_constraints(table),
+                inspector.get_indexes(table),
+            )
+            for table in inspector.get_table_names()
+        }
+
     async with connected(url) as connection:
-        rows = await connection.execute(
-            text("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
-        )
-        return [tuple(row) for row in rows]
+        return await connection.run_sync(describe)
 
 
 async def test_a_new_database_is_pending(database_url: str) -> None:

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import REPO_ROOT, SettingsError
+from bot.config import SettingsError
 from bot.conversation import Conversations, Person
-from bot.core.content.loader import load_or_raise
+from bot.core.content.model import Content
 from bot.core.events import Start
 from bot.storage.state_redis import STATE_TTL, RedisStates, RedisUnavailable, redacted
 from bot.storage.repository import Storage
@@ -95,9 +95,8 @@ def test_redacted_hides_only_the_password() -> None:
 
 
 async def test_conversations_keep_state_in_redis_not_the_database(
-        states: RedisStates, storage: Storage) -> None:
-    content = load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
-    conversations = Conversations(storage, lambda: content, states=states)
+        states: RedisStates, storage: Storage, shipped_content: Content) -> None:
+    conversations = Conversations(storage, lambda: shipped_content, states=states)
     person = Person("telegram", "1001")
     await conversations.handle(person, Start(client_locale="ar"))
     user = await storage.user("telegram", "1001")

@@ -35,7 +35,7 @@ async def test_concurrent_first_messages_create_one_user(storage: Storage) -> No
     event.listen(
         storage.engine.sync_engine,
         "handle_error",
-        lambda context: conflicts.append(type(context.original_exception).__name__),
+        lambda context: conflicts.append(type(context.sqlalchemy_exception).__name__),
     )
     # Open the connections first: otherwise the first call is done before the others connect.
     await asyncio.gather(*(storage.load_state(0) for _ in range(10)))
