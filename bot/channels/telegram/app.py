@@ -159,9 +159,9 @@ async def serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) ->
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await dispatcher.emit_startup(bot=bot, **dispatcher.workflow_data)
+    await web.TCPSite(runner, host, int(port)).start()  # listening before Telegram is told
     await bot.set_webhook(url, secret_token=settings.WEBHOOK_SECRET,
                           allowed_updates=dispatcher.resolve_used_update_types())
-    await web.TCPSite(runner, host, int(port)).start()
     log.info("serving webhook on %s", settings.WEBHOOK_LISTEN)
     try:
         await stop.wait()
