@@ -10,9 +10,11 @@ in order, so a relay never overtakes its case note and a failing case never bloc
   all topics together. A burst of cases waits in order instead of failing. Each person's chat gets
   at most one message a second.
 - **Retries.** A failed row gets `attempts + 1`, `next_attempt_at` with exponential backoff and
-  `last_error` = exception class + Telegram's description (never message text). A 429 waits
-  `retry_after` and is not a failure. A person who blocked the bot (403) is marked blocked and the
-  row is dropped (`delivered_at` set, `last_error` "blocked").
+  `last_error` = exception class + Telegram's description (never message text); after
+  `GIVE_UP_AFTER` attempts a row is dropped, except a case note, which is never given up. A 429
+  is never a failure: its `retry_after` is waited out inside the row (so no part of the row goes
+  twice), or, if longer than a minute, the destination rests that long. A person who blocked the
+  bot (403) is marked blocked and the row is dropped (`delivered_at` set, `last_error` "blocked").
 - **Staff group unreachable** (STAFF_CHAT_ID unset, chat not found, bot removed, not a forum,
   missing rights): staff rows stay waiting, person rows still go, a WARNING once a minute says what
   is wrong and how to fix it, and delivery resumes by itself once the group works again.
@@ -38,6 +40,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from aiogram import Bot
@@ -186,7 +189,7 @@ def _staff_problem(exc: TelegramAPIError) -> StaffUnreachable | None:
     if isinstance(exc, TelegramBadRequest):
         if "chat not found" in lowered:
             return StaffUnreachable(description, f"check the id and {STAFF_FIX}")
-        if "not a forum" in lowered or "topics" in lowered and "disabled" in lowered:
+        if "not a forum" in lowered or ("topics" in lowered and "disabled" in lowered):
             return StaffUnreachable(description, "turn on Topics in the staff group's settings")
         if "not enough rights" in lowered or "admin_required" in lowered or \
                 "have no rights" in lowered:
@@ -318,7 +321,10 @@ class OutboxWorker:
                    self.staff_bucket.delay())
 
     async def _load(self, include_staff: bool) -> list[_Row]:
-        """The oldest undelivered rows, separately per destination so neither starves the other."""
+        """The oldest undelivered rows, separately per destination so neither starves the other.
+
+        Plain SELECT ... ORDER BY id: one worker per database. With several workers on PostgreSQL,
+        claim rows with FOR UPDATE SKIP LOCKED here."""
         groups = [PERSON_KINDS, STAFF_KINDS] if include_staff else [PERSON_KINDS]
         rows: list[_Row] = []
         async with self.storage.session() as session:
@@ -575,9 +581,9 @@ class OutboxWorker:
 
     async def _staff_text(self, chat: int, thread_id: int, text: str) -> None:
         for part in telegram_html.split(text):
-            await self._staff_call(lambda part=part: self.bot.send_message(  # type: ignore[misc]
-                chat, part, message_thread_id=thread_id, parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW))
+            await self._staff_call(partial(
+                self.bot.send_message, chat, part, message_thread_id=thread_id,
+                parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
 
     # ----- people -----------------------------------------------------------------------------
 
@@ -613,9 +619,9 @@ class OutboxWorker:
         parts = telegram_html.split(text)
         for i, part in enumerate(parts):
             markup = keyboard if i == len(parts) - 1 else None
-            await self._person_call(chat, lambda part=part, markup=markup: self.bot.send_message(
-                int(chat), part, parse_mode=ParseMode.HTML, reply_markup=markup,
-                link_preview_options=NO_PREVIEW))
+            await self._person_call(chat, partial(
+                self.bot.send_message, int(chat), part, parse_mode=ParseMode.HTML,
+                reply_markup=markup, link_preview_options=NO_PREVIEW))
 
     # ----- shared -----------------------------------------------------------------------------
 
