@@ -107,6 +107,25 @@ def bench(entries: int) -> None:
     )
 
 
+def bench_shipped() -> None:
+    """The shipped content with the real questions of tests/data/match_eval.yaml."""
+    from bot.core.content.loader import load_or_raise
+    from bot.core.match_eval import load_eval_cases
+
+    root = Path(__file__).resolve().parent.parent
+    matcher = load_or_raise(root, root / "translations").matcher
+    cases = load_eval_cases(root / "tests" / "data" / "match_eval.yaml")
+    started = time.perf_counter()
+    for _ in range(5):
+        for case in cases:
+            matcher.match(case.text, case.lang)
+    per_question_ms = (time.perf_counter() - started) * 1000 / (5 * len(cases))
+    report = evaluate(matcher, cases)
+    print(f"shipped content, {len(cases)} real questions: match {per_question_ms:5.3f} "
+          f"ms/question (top1 {report.top1:.1%}, top3 {report.top3:.1%})")
+
+
 if __name__ == "__main__":
+    bench_shipped()
     for size in (20, 2_000):
         bench(size)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import sys
@@ -31,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("revision", nargs="?", default="head")
     db.add_parser("current", help="show the database's migration revision")
 
+    purge = sub.add_parser("purge", help="erase personal data past RETENTION_DAYS (the running "
+                           "bot does this every few hours)")
+    purge.add_argument("--dry-run", action="store_true", help="only count what would go")
+
     content = sub.add_parser("content", help="check and try out the content").add_subparsers(
         dest="content_command", required=True)
     check = content.add_parser("check", help="validate faq/ and flows/; one line per problem")
@@ -40,11 +45,32 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--lang", help="language of the question (default: DEFAULT_LOCALE)")
     match.add_argument("--json", action="store_true")
     match.add_argument("--root", type=Path)
+    cover = content.add_parser("coverage", help="entries and flows × languages: reviewed, machine "
+                               "translation, missing, stale")
+    cover.add_argument("--max-age-days", type=int, default=365,
+                       help="reviewed longer ago than this counts as stale (default 365)")
+    cover.add_argument("--json", action="store_true")
+    cover.add_argument("--root", type=Path)
     evaluate = content.add_parser("eval", help="top-1/top-3 accuracy on a YAML list of questions")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--root", type=Path)
+    gaps = content.add_parser("gaps", help="what people asked that found no answer, clustered "
+                              "per language, most frequent first")
+    gaps.add_argument("--since", type=_day, metavar="DATE", help="asked on or after, YYYY-MM-DD")
+    gaps.add_argument("--lang", help="only this language")
+    gaps.add_argument("--json", action="store_true")
+    gaps.add_argument("--root", type=Path)
+    test = content.add_parser("test", help="run the conversation tests in conversations/")
+    test.add_argument("--root", type=Path)
     return parser
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-01-31") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,13 +83,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.LOG_LEVEL, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    handler = {"run": run, "chat": chat, "db": db, "content": content}[args.command]
+    handler = {"run": run, "chat": chat, "db": db, "content": content,
+               "purge": purge}[args.command]
     try:
         return handler(settings, args)
     except ContentError as exc:
         print("lotse: the content has errors; fix them and start again:", file=sys.stderr)
         print(exc, file=sys.stderr)
         return 1
+    except SettingsError as exc:  # found only when used, e.g. a REDIS_URL nobody answers at
+        print(f"lotse: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -71,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def live_content(settings: Settings, root: Path | None = None) -> Content:
     from bot.core.content.loader import load_or_raise
 
-    return load_or_raise((root or settings.content_root).resolve(), UI_DIR)
+    return load_or_raise((root or settings.content_root).resolve(), UI_DIR,
+                         settings.RETENTION_DAYS)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -130,10 +161,34 @@ def db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def purge(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.retention import purge as run_purge
+    from bot.storage.models import utcnow
+    from bot.storage.repository import Storage
+
+    async def purging() -> int:
+        await _migrate(settings)
+        storage = Storage.open(settings.DATABASE_URL)
+        try:
+            found = await run_purge(storage, utcnow(), settings.RETENTION_DAYS, args.dry_run)
+        finally:
+            await storage.close()
+        print(f"{'would erase' if args.dry_run else 'erased'}: {found}")
+        return 0
+
+    return asyncio.run(purging())
+
+
 def content(settings: Settings, args: argparse.Namespace) -> int:
     if args.content_command == "check":
         return check_content((args.root or settings.content_root).resolve())
     loaded = live_content(settings, args.root)
+    if args.content_command == "coverage":
+        return show_coverage(loaded, args.max_age_days, args.json)
+    if args.content_command == "gaps":
+        return show_gaps(settings, loaded, args)
+    if args.content_command == "test":
+        return run_conversation_tests(loaded, (args.root or settings.content_root).resolve())
     if args.content_command == "match":
         lang = args.lang or settings.DEFAULT_LOCALE
         ranked = loaded.matcher.rank(args.text, lang)
@@ -156,6 +211,40 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
         for miss in report.misses:
             print(f"  miss [{miss['lang']}] {miss['text']!r}: expected {miss['expect']}, "
                   f"got {', '.join(miss['got']) or 'nothing'}")
+    return 0
+
+
+def show_gaps(settings: Settings, loaded: Content, args: argparse.Namespace) -> int:
+    from bot.gaps import report
+
+    if args.lang and args.lang not in loaded.languages.languages:
+        print(f"lotse: --lang {args.lang}: not one of "
+              f"{', '.join(loaded.languages.languages)}", file=sys.stderr)
+        return 2
+    print(asyncio.run(report(settings.DATABASE_URL, loaded, args.since, args.lang, args.json)))
+    return 0
+
+
+def run_conversation_tests(loaded: Content, root: Path) -> int:
+    from bot.core.conversation_tests import FOLDER, run_folder, summary
+
+    result = run_folder(loaded, root / FOLDER)
+    for problem in result.problems:
+        print(problem)
+    print(summary(result), file=sys.stderr)
+    return 1 if result.problems else 0
+
+
+def show_coverage(loaded: Content, max_age_days: int, as_json: bool) -> int:
+    from bot.core.content.coverage import coverage, table
+
+    rows = coverage(loaded, dt.date.today(), max_age_days)
+    if as_json:
+        print(json.dumps([{"kind": r.kind, "id": r.id,
+                           "languages": {k: v.value for k, v in r.cells.items()}}
+                          for r in rows], ensure_ascii=False))
+    else:
+        print(table(rows, loaded.languages.languages))
     return 0
 
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     WEBHOOK_LISTEN: str = "127.0.0.1:8080"
     """Where the webhook server listens (host:port), usually behind a TLS reverse proxy."""
     LOG_LEVEL: str = "INFO"
+    RETENTION_DAYS: int = 90
+    """Days after a case is closed until its personal data is erased."""
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
                      mode="before")
@@ -92,6 +94,14 @@ class Settings(BaseSettings):
         if value.upper() not in LOG_LEVELS:
             raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
         return value.upper()
+
+    @field_validator("RETENTION_DAYS", mode="before")
+    @classmethod
+    def _whole_days(cls, value: object) -> object:
+        text = str(value).strip()
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError("expected a whole number of days, at least 1")
+        return int(text)
 
     @property
     def content_root(self) -> Path:

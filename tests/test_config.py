@@ -36,6 +36,7 @@ def test_values_are_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
     ("DATABASE_URL", "mysql://x", "sqlite:///"),
     ("DEFAULT_LOCALE", "xx-nowhere-1", "language code"),
     ("LOG_LEVEL", "LOUD", "DEBUG"),
+    ("RETENTION_DAYS", "0", "whole number of days"),
     ("STAFF_CHAT_ID", "staff", "integer"),
     ("TELEGRAM_API_BASE", "not a url", "URL"),
 ])

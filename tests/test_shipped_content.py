@@ -52,3 +52,27 @@ def test_matching_reaches_the_targets(shipped: Content) -> None:
     assert set(Counter(c.lang for c in cases)) == set(LANGUAGES)
     report = evaluate(shipped.matcher, cases)
     assert report.top1 >= 0.90 and report.top3 >= 0.97, report.misses
+
+
+def test_catalogs_are_complete_and_keep_placeholders() -> None:
+    import re
+
+    from babel.messages.pofile import read_po
+
+    template = read_po((REPO / "translations" / "lotse.pot").open("rb"))
+    wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
+    for lang in LANGUAGES[:1] + LANGUAGES[2:]:  # English is the source of the message ids
+        path = REPO / "translations" / lang / "LC_MESSAGES" / "lotse.po"
+        catalog = read_po(path.open("rb"), locale=lang)
+        for message in catalog:
+            if not message.id:
+                continue
+            key = message.id if isinstance(message.id, str) else message.id[0]
+            strings = [message.string] if isinstance(message.string, str) else message.string
+            assert all(strings) and "fuzzy" not in message.flags, (lang, key)
+            for string in strings:
+                assert set(re.findall(r"\{\w+\}", string)) <= set(re.findall(r"\{\w+\}", key)), \
+                    (lang, key, string)
+            wanted_here = set(re.findall(r"\{\w+\}", key))
+            assert all(p in " ".join(strings) for p in wanted_here), (lang, key)
+        assert wanted <= {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}, lang

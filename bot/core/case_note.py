@@ -16,7 +16,8 @@ from bot.core.telegram_html import escape
 TOPIC_NAME_LIMIT = 128
 STATUS = {"new": "neu", "claimed": "in Bearbeitung", "closed": "geschlossen"}
 OUTCOMES = {"answered": "beantwortet", "referred": "weitervermittelt",
-            "callback": "Rückruf erledigt", "no_reply": "keine Rückmeldung"}
+            "callback": "Rückruf erledigt", "no_reply": "keine Rückmeldung",
+            "deleted": "auf Wunsch der Person gelöscht"}
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from babel.support import NullTranslations
 from bot.core import bidi, inputs, texts
 from bot.core.content import schema
 from bot.core.content.model import Content
-from bot.core.events import (Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command, Event,
-                             Media, MediaKind, ReplyKind, Start, Text)
+from bot.core.events import (Answered, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
+                             EraseMe, Event, MarkUrgent, Media, MediaKind, ReplyKind, Start, Text,
+                             Unanswered)
 from bot.core.i18n import N_, is_rtl, native_name
 from bot.core.intake import RELAYED_KINDS, IntakeTurn
 from bot.core.matcher import Confidence
@@ -29,6 +30,8 @@ MAX_AUTOMATIC_STEPS = 32
 is the engine's own guard."""
 MISSES_BEFORE_COUNSELLOR_FIRST = 2
 INTAKE_ACTIONS = ("consent", "intake", "skip", "cancel", "send")
+EMERGENCY_MIN_SCORE = 40.0
+"""Emergencies in tests/data/match_eval.yaml score 43 and more; "I have a problem" in Arabic 37."""
 MEDIA_REPLIES: dict[MediaKind, str] = {
     MediaKind.VOICE: N_("I cannot listen to voice messages yet. Please write your question "
                      "in a few words, in your own language."),
@@ -117,6 +120,8 @@ class _Turn(IntakeTurn):
             self.counsellor()
         elif name == "privacy":
             self.privacy()
+        elif name == "delete":
+            self.ask_to_erase()
         else:
             self.help()
 
@@ -133,8 +138,8 @@ class _Turn(IntakeTurn):
         text = text.strip()
         if not text:
             return
-        if self.state.locale is None:
-            self.language_picker()
+        if self.is_emergency(text):
+            self.emergency(text)
             return
         if self.state.case is not None and self.state.intake_step is None:
             self.relay(text=text)  # a counsellor may ask "1 or 2?": typed text is for them
@@ -142,6 +147,9 @@ class _Turn(IntakeTurn):
         typed = self.typed_option(text)
         if typed is not None:
             self.act(typed)
+            return
+        if self.state.locale is None:
+            self.language_picker()
             return
         if self.state.intake_step is not None:
             self.intake_text(text)
@@ -204,6 +212,8 @@ class _Turn(IntakeTurn):
             self.no_match()
         elif kind == "rate":
             self.rate(arg)
+        elif kind == "erase":
+            self.erase()
 
     def act_in_intake(self, kind: str, arg: str) -> None:
         if kind == "consent":
@@ -267,7 +277,8 @@ class _Turn(IntakeTurn):
                  "• /menu " + self._("main menu") + "\n" +
                  "• /language " + self._("change the language") + "\n" +
                  "• /counsellor " + self._("talk to a person") + "\n" +
-                 "• /privacy " + self._("what happens with your data"),
+                 "• /privacy " + self._("what happens with your data") + "\n" +
+                 "• /delete " + self._("delete everything about you"),
                  [[self.menu_button()]])
 
     def privacy(self) -> None:
@@ -276,8 +287,24 @@ class _Turn(IntakeTurn):
                         "answer you. It does not keep your name or phone number unless you agree "
                         "to talk to a counsellor.") + "\n\n" +
                  self._("If you agree, a counsellor of {name} sees what you tell them. Nobody "
-                        "else does.", name=self.label(self.content.organisation.name)),
+                        "else does.", name=self.label(self.content.organisation.name)) + " " +
+                 self._("We delete them {days} days after your case is closed.",
+                        days=str(self.content.retention_days)) + "\n\n" +
+                 self._("You can delete everything at any time with /delete."),
                  [[self.menu_button()]])
+
+    def ask_to_erase(self) -> None:
+        self.say(self._("Delete everything?") + "\n\n" +
+                 self._("Lotse deletes everything it stored about you: your language, your answers, "
+                        "your messages and your cases. An open case is closed, and the "
+                        "counsellors only see that it was deleted at your request. This cannot "
+                        "be undone."),
+                 [[("🗑 " + self.t.gettext("Delete everything"), ("erase", "")),
+                   ("✗ " + self.t.gettext("Cancel"), ("menu", ""))]])
+
+    def erase(self) -> None:
+        self.effects.append(EraseMe())
+        self.say(self._("Done: everything is deleted. If you write again, Lotse starts afresh."))
 
     # ----- flows ------------------------------------------------------------------------------
 
@@ -385,6 +412,7 @@ class _Turn(IntakeTurn):
             return
         if entry_id not in self.state.shown:
             self.state.shown.append(entry_id)
+        self.effects.append(Answered(entry_id))
         self.state.misses = 0
         rows: list[Sequence[tuple[str, Action] | Button]] = [
             [Button(f"🔗 {self.label(link.label)}", url=link.url)] for link in entry.links]
@@ -401,6 +429,7 @@ class _Turn(IntakeTurn):
         if result.confidence is Confidence.CONFIDENT:
             self.show_entry(result.candidates[0].entry_id)
             return
+        self.effects.append(Unanswered(text))
         if result.confidence is Confidence.UNSURE:
             rows: list[list[tuple[str, Action]]] = []
             for candidate in result.candidates[:3]:
@@ -412,6 +441,31 @@ class _Turn(IntakeTurn):
                                             len(result.candidates[:3]))), rows)
             return
         self.no_match()
+
+    def is_emergency(self, text: str) -> bool:
+        """Whether `text` is closest to the emergency entry: checked before anything else."""
+        entry = self.content.emergency_entry
+        if entry is None:
+            return False
+        result = self.content.matcher.match(text, self.locale)
+        return result.confidence is not Confidence.NONE and \
+            result.candidates[0].entry_id == entry.id and \
+            result.candidates[0].score >= EMERGENCY_MIN_SCORE
+
+    def emergency(self, text: str) -> None:
+        """The numbers that help at once come first, wherever the person is; an open case or the
+        case being prepared is marked urgent, and an open case gets the message too."""
+        assert self.content.emergency_entry is not None
+        self.state.urgent = True
+        step = self.state.intake_step
+        self.show_entry(self.content.emergency_entry.id)
+        if self.state.case is not None:
+            self.effects.append(MarkUrgent(self.state.case))
+            self.relay(text=text)
+        elif step is not None and step != "consent":
+            self.ask(step)
+        if self.state.locale is None:
+            self.language_picker()
 
     def no_match(self) -> None:
         self.state.misses += 1

@@ -74,7 +74,7 @@ class CaseClosed:
 
 
 Event = Start | Text | Choice | Media | Command | CaseOpened | CaseClaimed | CaseClosed
-COMMANDS = ("start", "menu", "language", "counsellor", "privacy", "help")
+COMMANDS = ("start", "menu", "language", "counsellor", "privacy", "delete", "help")
 
 
 def typed(line: str) -> Text | Command:
@@ -129,6 +129,7 @@ class OpenCase:
     locale: str
     shown: tuple[str, ...] = ()
     path: tuple[str, ...] = ()
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,10 +143,37 @@ class RelayToCase:
 
 
 @dataclass(frozen=True)
+class MarkUrgent:
+    """The person wrote about an emergency while their case is open."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class Answered:
+    """An FAQ entry was shown (counted for the statistics, anonymously)."""
+
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A free-text question found no confident answer (kept, unlinked, for the content gaps)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class EraseMe:
+    """The person asked to delete everything Lotse stored about them."""
+
+
+@dataclass(frozen=True)
 class RateCase:
     case_id: int
     rating: int
     """3 helped, 2 partly, 1 did not help."""
 
 
-Effect = SetLocale | GiveConsent | OpenCase | RelayToCase | RateCase
+Effect = (SetLocale | GiveConsent | OpenCase | RelayToCase | MarkUrgent | RateCase | EraseMe |
+          Answered | Unanswered)

@@ -196,7 +196,8 @@ class IntakeTurn(Turn):
             return
         intake = {k: v for k, v in self.state.intake.items() if v}
         self.effects.append(OpenCase(intake, self.locale, tuple(self.state.shown),
-                                     tuple(self.state.path)))
+                                     tuple(self.state.path), urgent=self.state.urgent))
+        self.state.urgent = False
         self.end_intake()
 
     # ----- the open case ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.normalize import normalize
 
-__all__ = ["Candidate", "Confidence", "MatchDoc", "MatchResult", "Matcher"]
+__all__ = ["Candidate", "Confidence", "MatchDoc", "MatchResult", "Matcher", "trigrams"]
 
 # Thresholds on the 0..100 entry score, read off the scores on the corpus in
 # tests/core/test_matcher.py (and checked on the synthetic corpora of bench/bench_matcher.py):
@@ -87,7 +87,7 @@ class MatchResult:
     candidates: tuple[Candidate, ...]
 
 
-def _trigrams(normalized: str) -> frozenset[str]:
+def trigrams(normalized: str) -> frozenset[str]:
     """Character trigrams of a normalised text, padded so word starts and ends form grams."""
     padded = f" {normalized} "
     return frozenset(padded[i : i + _GRAM] for i in range(len(padded) - _GRAM + 1))
@@ -115,7 +115,7 @@ class Matcher:
             text = normalize(doc.text)
             if not text:
                 continue
-            grams = _trigrams(text)
+            grams = trigrams(text)
             index = len(self._doc_text)
             for gram in grams:
                 postings[gram].append(index)
@@ -189,7 +189,7 @@ class Matcher:
 
     def _score_docs(self, query: str, lang: str) -> dict[int, float]:
         """Score (0..100) the candidate docs for a normalised question in language `lang`."""
-        grams = _trigrams(query)
+        grams = trigrams(query)
         candidates = self._candidate_docs(grams)
         idf = self._idf.get
         query_weight = math.fsum(idf(g, self._unknown_idf) for g in grams)

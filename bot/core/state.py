@@ -45,6 +45,13 @@ class State:
     """Where the person is in consent and intake ("consent", "topic" ... "review"), if at all."""
     intake: dict[str, str] = field(default_factory=dict)
     """Intake answers so far (only after consent); "" marks a skipped step."""
+    session: str = ""
+    """A random key for this conversation in the anonymous statistics (set by the service)."""
+    last_active: str = ""
+    """When the person last wrote (ISO time, set by the service): a new conversation starts after
+    a pause, and the first activity in a month counts the person once for that month."""
+    urgent: bool = False
+    """The person wrote about an emergency: the next case is marked urgent."""
     case: int | None = None
     """The person's open case."""
     case_claimed: bool = False

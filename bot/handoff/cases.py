@@ -3,6 +3,7 @@ person adds while it is open, and the rating when it is closed."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -42,7 +43,8 @@ class Cases:
         now = self.clock()
         async with self.storage.session() as session:
             user = await session.get_one(User, user_id)
-            case = Case(user_id=user_id, status="new", urgent=False, topic=intake.get("topic"),
+            case = Case(user_id=user_id, status="new", urgent=request.urgent,
+                        topic=intake.get("topic"),
                         locale=request.locale, flow_path=list(request.path),
                         shown_faq=list(request.shown), question_locale=request.locale,
                         note="", created_at=now,
@@ -71,6 +73,26 @@ class Cases:
                                       dedupe_key=f"case:{request.case_id}:user:{message.id}",
                                       case_id=request.case_id, payload={"message": message.id},
                                       created_at=now, next_attempt_at=now))
+
+    async def mark_urgent(self, case_id: int) -> None:
+        """An emergency message in an open case: the note and the topic name say so."""
+        now = self.clock()
+        async with self.storage.session() as session:
+            case = await session.get_one(Case, case_id)
+            if case.urgent:
+                return
+            user = await session.get(User, case.user_id) if case.user_id else None
+            case.urgent = True
+            case.note = note(self.content(), facts(case, user.consent_at if user else None))
+            session.add(OutboxMessage(kind="case_update",
+                                      dedupe_key=f"case:{case_id}:update:{uuid.uuid4()}",
+                                      case_id=case_id, payload={}, created_at=now,
+                                      next_attempt_at=now))
+            session.add(OutboxMessage(
+                kind="staff_notice", dedupe_key=f"case:{case_id}:urgent", case_id=case_id,
+                payload={"text": "🚨 <b>Notfall:</b> Die Person hat eine Notfall-Nachricht "
+                                 "geschrieben. Sie hat die Notrufnummern bekommen."},
+                created_at=now, next_attempt_at=now))
 
     async def rate(self, user_id: int, case_id: int, rating: int) -> None:
         async with self.storage.session() as session:

@@ -64,7 +64,9 @@ class User(Base):
     """A person who writes to the bot, once per channel."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    # ids are never reused, so nothing keyed by a deleted person's id (e.g. a Redis state that
+    # has not expired yet) can ever reach someone else
+    __table_args__ = (UniqueConstraint("channel", "external_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # "telegram", "console"
@@ -168,3 +170,38 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsageEvent(Base):
+    """One anonymous step of a conversation, for the statistics of the year review.
+
+    `session` is a random key per conversation (not derived from the person and forgotten with
+    the conversation state), so a conversation's steps can be followed but never tied to anyone."""
+
+    __tablename__ = "usage_events"
+    __table_args__ = (Index(None, "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    session: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    """"person" (first activity in a month), "conversation", "answer", "step", "consent",
+    "case"."""
+    locale: Mapped[str | None] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    entry: Mapped[str | None] = mapped_column(String(64))
+    flow: Mapped[str | None] = mapped_column(String(64))
+    node: Mapped[str | None] = mapped_column(String(64))
+
+
+class UnansweredQuestion(Base):
+    """A free-text question no FAQ entry answered confidently, with no link to who asked; phone
+    numbers and e-mail addresses are removed before it is stored."""
+
+    __tablename__ = "unanswered_questions"
+    __table_args__ = (Index(None, "asked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locale: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)

@@ -106,3 +106,12 @@ def test_unknown_language_is_refused(tmp_path: Path) -> None:
     result = chat(tmp_path, [], "--lang", "xx")
     assert result.returncode == 2
     assert "--lang xx: not one of de, en, ar, fa" in result.stderr
+
+
+def test_typing_a_number_at_the_language_picker_chooses_it(tmp_path: Path) -> None:
+    result = chat(tmp_path, ["2", "1"])  # English, then the first topic
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Please choose your language." in out and "  [2] English" in out
+    assert "Hello! I am Lotse, the digital assistant of Test Town Advice Centre." in out
+    assert "What would you like to know about German courses?" in out

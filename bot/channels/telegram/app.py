@@ -28,7 +28,10 @@ from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
 from bot.handoff.outbox import OutboxWorker
+from bot.retention import purge_regularly
 from bot.storage.repository import Storage
+from bot.storage.state_redis import RedisStates, redacted
+from bot.storage.state_store import StateStore
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 20.0
@@ -38,6 +41,7 @@ COMMAND_DESCRIPTIONS = {
     "language": N_("Change the language"),
     "counsellor": N_("Talk to a counsellor"),
     "privacy": N_("Your data and privacy"),
+    "delete": N_("Delete everything about me"),
     "help": N_("How Lotse works"),
 }
 
@@ -88,7 +92,7 @@ def make_bot(settings: Settings) -> Bot:
 
 
 def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
-                    settings: Settings) -> Dispatcher:
+                    settings: Settings, states: StateStore | None = None) -> Dispatcher:
     dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
@@ -98,7 +102,8 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     # that case notes wait for the setting.
     outbox = OutboxWorker(storage, bot, content, settings.STAFF_CHAT_ID,
                           settings.STAFF_GROUP_MESSAGES_PER_MINUTE)
-    dispatcher["conversations"] = Conversations(storage, content, on_case_change=outbox.wake)
+    dispatcher["conversations"] = Conversations(storage, content, on_case_change=outbox.wake,
+                                                states=states)
     dispatcher["sender"] = Sender(bot)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox
@@ -127,9 +132,13 @@ async def set_commands(bot: Bot, content: Content) -> None:
 
 
 async def serve(settings: Settings, content: Callable[[], Content]) -> int:
+    redis = await RedisStates.connect(settings.REDIS_URL) if settings.REDIS_URL else None
+    log.info("conversation state in %s", redacted(settings.REDIS_URL) if settings.REDIS_URL
+             else "the database")
     storage = Storage.open(settings.DATABASE_URL)
     bot = make_bot(settings)
-    dispatcher = make_dispatcher(storage, content, bot, settings)
+    dispatcher = make_dispatcher(storage, content, bot, settings, states=redis)
+    retention = asyncio.create_task(purge_regularly(storage, settings.RETENTION_DAYS))
     try:
         if settings.WEBHOOK_URL is None:
             await bot.delete_webhook()
@@ -139,7 +148,10 @@ async def serve(settings: Settings, content: Callable[[], Content]) -> int:
         else:
             await serve_webhook(settings, bot, dispatcher)
     finally:
+        retention.cancel()
         await storage.close()
+        if redis is not None:
+            await redis.close()
     log.info("stopped")
     return 0
 

@@ -152,8 +152,10 @@ def _scoped(source: SourceFile, key: str) -> SourceFile:
     return SourceFile(source.path, source.data[key], source.lines)
 
 
-def load(root: Path, ui_dir: Path) -> tuple[Content | None, list[Problem]]:
-    """The content under `root` and every problem found; no Content when there is an error."""
+def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | None,
+                                                                      list[Problem]]:
+    """The content under `root` and every problem found; no Content when there is an error.
+    `retention_days` (the RETENTION_DAYS setting) is what the privacy texts promise."""
     from bot.core.content.checks import check
 
     parsed = parse_folder(root)
@@ -177,12 +179,13 @@ def load(root: Path, ui_dir: Path) -> tuple[Content | None, list[Problem]]:
         matcher=Matcher(match_docs(entries.values()),
                         mixed_langs=(parsed.languages[1].default_language, "en")),
         ui=Catalogs(ui_dir),
+        retention_days=retention_days,
     )
     return content, problems
 
 
-def load_or_raise(root: Path, ui_dir: Path) -> Content:
-    content, problems = load(root, ui_dir)
+def load_or_raise(root: Path, ui_dir: Path, retention_days: int = 90) -> Content:
+    content, problems = load(root, ui_dir, retention_days)
     if content is None:
         raise ContentError([p for p in problems if p.severity is Severity.ERROR])
     return content

@@ -52,6 +52,11 @@ class Content:
         return next((c for c in self.languages.chain(lang) if c in entry.text),
                     next(iter(entry.text)))
 
+    @property
+    def emergency_entry(self) -> FaqEntry | None:
+        """The entry with the numbers that help at once (topic `emergency`), if there is one."""
+        return next((e for e in self.entries.values() if e.topic == "emergency"), None)
+
     def menu_flows(self) -> list[Flow]:
         return sorted((f for f in self.flows.values() if f.menu), key=lambda f: (f.order, f.id))
 

@@ -31,7 +31,8 @@ class SourceFile:
 
     def line(self, keys: Sequence[Key]) -> int:
         """The line of the value at `keys`, or of the deepest part of it that exists."""
-        node, line = self.data, 1
+        node = self.data
+        line = node.lc.line + 1 if isinstance(node, CommentedMap | CommentedSeq) else 1
         for key in keys:
             if isinstance(node, CommentedMap) and key in node:
                 line = node.lc.value(key)[0] + 1 if _is_scalar(node[key]) else node.lc.key(key)[0] + 1

@@ -34,6 +34,7 @@ def upgrade() -> None:
         timestamp("blocked_at", nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("channel", "external_id", name=op.f("uq_users_channel_external_id")),
+        sqlite_autoincrement=True,  # a deleted person's id is never given to someone else
     )
     op.create_table(
         "conversation_states",

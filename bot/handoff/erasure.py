@@ -1,0 +1,50 @@
+"""Erasing a person at their request (/delete): everything personal goes, counters stay.
+
+Their user row and conversation state are deleted; each of their cases keeps only what cannot name
+them (topic, language, times, outcome, rating) and is closed; transcripts and pending messages are
+deleted; the staff group's topic of each case is deleted by the outbox worker ("case_erased"), which
+leaves a line in the group saying the case was deleted at the person's request."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select
+
+from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
+from bot.storage.repository import Storage
+
+ERASED_NOTE = "Fall #{number}: Daten auf Wunsch der Person gelöscht."
+PERSONAL = ("residence_status", "german_level", "contact_preference", "preferred_time",
+            "first_name", "phone", "question", "claimed_by_name")
+
+
+async def erase_person(storage: Storage, user_id: int, now: dt.datetime) -> list[int]:
+    """Erase user `user_id`; returns the numbers of their cases (now anonymous)."""
+    async with storage.session() as session:
+        cases = list(await session.scalars(select(Case).where(Case.user_id == user_id)))
+        numbers = [case.id for case in cases]
+        if numbers:
+            await session.execute(delete(TranscriptMessage).where(
+                TranscriptMessage.case_id.in_(numbers)))
+            await session.execute(delete(OutboxMessage).where(
+                OutboxMessage.case_id.in_(numbers), OutboxMessage.delivered_at.is_(None)))
+        for case in cases:
+            if case.status != "closed":
+                case.status, case.closed_at, case.outcome = "closed", now, "deleted"
+            session.add_all(anonymise(case, ERASED_NOTE.format(number=case.id), now))
+        await session.execute(delete(User).where(User.id == user_id))
+    return numbers
+
+
+def anonymise(case: Case, note: str, now: dt.datetime) -> list[OutboxMessage]:
+    """Strip `case` of everything personal (its transcript is deleted by the caller); returns
+    the outbox entry that deletes its staff-group topic, if it has one."""
+    for column in PERSONAL:
+        setattr(case, column, None)
+    case.flow_path, case.shown_faq = [], []
+    case.note = note
+    case.user_id = None
+    if case.staff_thread_id is None:
+        return []
+    return [OutboxMessage(kind="case_erased", dedupe_key=f"case:{case.id}:erased", case_id=case.id,
+                          payload={"notice": note}, created_at=now, next_attempt_at=now)]

@@ -1,0 +1,73 @@
+"""The real `lotse run` process against the fake Bot API: start, stop with SIGTERM, kill -9."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.fake_bot_api import FakeBotApi
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class BotProcess:
+    """One Lotse process; its database and log live in `folder`, so a restart keeps the state."""
+
+    def __init__(self, api: FakeBotApi, folder: Path, **settings: str) -> None:
+        self.api = api
+        self.folder = folder
+        self.settings = settings
+        self.process: asyncio.subprocess.Process | None = None
+        self.log = folder / "lotse.log"
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(
+            ("BOT_", "TELEGRAM_", "DATABASE_", "STAFF_", "ADMIN_", "WEBHOOK_", "REDIS_"))}
+        env.update(BOT_TOKEN=self.api.token, TELEGRAM_API_BASE=self.api.base_url,
+                   DATABASE_URL=f"sqlite:///{self.folder / 'lotse.sqlite3'}",
+                   CONTENT_ROOT=str(REPO), LOG_LEVEL="INFO", PYTHONUNBUFFERED="1",
+                   # this checkout's code, even when an editable install points at another one
+                   PYTHONPATH=os.pathsep.join(filter(None, (str(REPO), env.get("PYTHONPATH")))))
+        env.update(self.settings)
+        return env
+
+    async def start(self, timeout: float = 30.0) -> None:
+        """Start `python -m bot run` and wait until it polls for updates (or, in webhook mode,
+        has set its webhook)."""
+        # the last calls before serving (a long poll is recorded only when it returns)
+        ready = "setWebhook" if "WEBHOOK_URL" in self.settings else "getMe"
+        polls = len(self.api.calls_to(ready))
+        with self.log.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=self.folder, env=self.environment(),
+                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+        await self.api.wait_until(lambda: len(self.api.calls_to(ready)) > polls or self.exited,
+                                  timeout=timeout)
+        if self.exited:
+            raise RuntimeError(f"lotse exited:\n{self.log.read_text()[-3000:]}")
+
+    @property
+    def exited(self) -> bool:
+        return self.process is not None and self.process.returncode is not None
+
+    async def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM, as systemd sends it; returns the exit code."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+    async def kill(self) -> None:
+        """SIGKILL: no chance to clean up."""
+        assert self.process is not None
+        self.process.kill()
+        await self.process.wait()
+
+    async def __aenter__(self) -> BotProcess:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.process is not None and not self.exited:
+            await self.kill()
