@@ -10,9 +10,11 @@ in order, so a relay never overtakes its case note and a failing case never bloc
   all topics together. A burst of cases waits in order instead of failing. Each person's chat gets
   at most one message a second.
 - **Retries.** A failed row gets `attempts + 1`, `next_attempt_at` with exponential backoff and
-  `last_error` = exception class + Telegram's description (never message text). A 429 waits
-  `retry_after` and is not a failure. A person who blocked the bot (403) is marked blocked and the
-  row is dropped (`delivered_at` set, `last_error` "blocked").
+  `last_error` = exception class + Telegram's description (never message text); after
+  `GIVE_UP_AFTER` attempts a row is dropped, except a case note, which is never given up. A 429
+  is never a failure: its `retry_after` is waited out inside the row (so no part of the row goes
+  twice), or, if longer than a minute, the destination rests that long. A person who blocked the
+  bot (403) is marked blocked and the row is dropped (`delivered_at` set, `last_error` "blocked").
 - **Staff group unreachable** (STAFF_CHAT_ID unset, chat not found, bot removed, not a forum,
   missing rights): staff rows stay waiting, person rows still go, a WARNING once a minute says what
   is wrong and how to fix it, and delivery resumes by itself once the group works again.
@@ -36,9 +38,10 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
@@ -74,6 +77,11 @@ GIVE_UP_AFTER = 20
 OUTAGE_RETRY = (5.0, 60.0)
 """First and longest pause before the staff group is tried again after it was unreachable."""
 WARN_EVERY = 60.0
+MAX_INLINE_WAIT = 60
+"""A 429 up to this many seconds is waited out in the middle of a row."""
+CAPTION_TEXT_LIMIT = 1000
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+T = TypeVar("T")
 NOT_MODIFIED = ("message is not modified", "topic_not_modified")
 MEDIA_NAMES = {"photo": "Foto", "document": "Dokument", "voice": "Sprachnachricht",
                "video": "Video"}
@@ -182,7 +190,7 @@ def _staff_problem(exc: TelegramAPIError) -> StaffUnreachable | None:
     if isinstance(exc, TelegramBadRequest):
         if "chat not found" in lowered:
             return StaffUnreachable(description, f"check the id and {STAFF_FIX}")
-        if "not a forum" in lowered or "topics" in lowered and "disabled" in lowered:
+        if "not a forum" in lowered or ("topics" in lowered and "disabled" in lowered):
             return StaffUnreachable(description, "turn on Topics in the staff group's settings")
         if "not enough rights" in lowered or "admin_required" in lowered or \
                 "have no rights" in lowered:
@@ -193,8 +201,19 @@ def _staff_problem(exc: TelegramAPIError) -> StaffUnreachable | None:
     return None
 
 
-def _not_modified(exc: TelegramBadRequest) -> bool:
-    return any(marker in exc.message.lower() for marker in NOT_MODIFIED)
+@contextlib.contextmanager
+def _unless_not_modified() -> Iterator[None]:
+    """An edit that changes nothing is fine (a repeated row, or nothing changed)."""
+    try:
+        yield
+    except TelegramBadRequest as exc:
+        if not any(marker in exc.message.lower() for marker in NOT_MODIFIED):
+            raise
+
+
+def _caption(text: str) -> str:
+    """User text as a media caption: escaped, within Telegram's 1024 characters."""
+    return escape(text[:CAPTION_TEXT_LIMIT])
 
 
 class OutboxWorker:
@@ -303,7 +322,10 @@ class OutboxWorker:
                    self.staff_bucket.delay())
 
     async def _load(self, include_staff: bool) -> list[_Row]:
-        """The oldest undelivered rows, separately per destination so neither starves the other."""
+        """The oldest undelivered rows, separately per destination so neither starves the other.
+
+        Plain SELECT ... ORDER BY id: one worker per database. With several workers on PostgreSQL,
+        claim rows with FOR UPDATE SKIP LOCKED here."""
         groups = [PERSON_KINDS, STAFF_KINDS] if include_staff else [PERSON_KINDS]
         rows: list[_Row] = []
         async with self.storage.session() as session:
@@ -340,8 +362,8 @@ class OutboxWorker:
             await handler(row)
         except _Stopping:
             raise
-        except TelegramRetryAfter as exc:
-            self._retry_after(row, float(exc.retry_after))
+        except TelegramRetryAfter:
+            pass  # a long 429: the destination waits (see _pause); the row is not a failure
         except Undeliverable as exc:
             await self._drop(row, str(exc))
         except TelegramAPIError as exc:
@@ -360,15 +382,6 @@ class OutboxWorker:
         else:
             if row.to_staff:
                 self._staff_up()
-
-    def _retry_after(self, row: _Row, seconds: float) -> None:
-        log.warning("outbox 429 row=%s kind=%s retry_after=%s", row.id, row.kind, seconds)
-        until = self._now() + seconds
-        if row.to_staff:
-            self._staff_paused_until = until
-            self.staff_bucket.empty()
-        elif row.person is not None:
-            self._person_ready[row.person] = until
 
     async def _failed(self, row: _Row, exc: BaseException) -> None:
         attempts = row.attempts + 1
@@ -449,11 +462,47 @@ class OutboxWorker:
             log.warning("STAFF_CHAT_ID=%s: %s — %s; case notes wait in the outbox until then",
                         self.staff_chat_id, problem.problem, problem.fix)
 
-    async def _staff_slot(self) -> None:
-        """Wait for the staff group's pacing, then take a token."""
-        while (wait := self._staff_wait(self._now())) > 0:
-            await self._sleep(wait)
-        self.staff_bucket.take()
+    # ----- calls, paced ------------------------------------------------------------------------
+
+    async def _staff_call(self, call: Callable[[], Awaitable[T]]) -> T:
+        """One call into the staff group, after the group's pacing allows it."""
+        while True:
+            while (wait := self._staff_wait(self._now())) > 0:
+                await self._sleep(wait)
+            self.staff_bucket.take()
+            try:
+                return await call()
+            except TelegramRetryAfter as exc:
+                self._pause(None, exc)
+
+    async def _person_call(self, chat: str, call: Callable[[], Awaitable[T]]) -> T:
+        """One call into a person's chat, at most one a second per chat."""
+        while True:
+            while (wait := self._person_ready.get(chat, 0.0) - self._now()) > 0:
+                await self._sleep(wait)
+            now = self._now()
+            self._person_ready = {k: v for k, v in self._person_ready.items() if v > now}
+            self._person_ready[chat] = now + PERSON_INTERVAL
+            try:
+                return await call()
+            except TelegramRetryAfter as exc:
+                self._pause(chat, exc)
+
+    def _pause(self, chat: str | None, exc: TelegramRetryAfter) -> None:
+        """A 429: wait retry_after in the middle of a row (so no part of it goes twice); a
+        longer wait ends the row's attempt without counting it as a failure."""
+        log.warning("429 %s retry_after=%s", "staff group" if chat is None else "person chat",
+                    exc.retry_after)
+        until = self._now() + exc.retry_after
+        if chat is None:
+            self._staff_paused_until = until
+            self.staff_bucket.empty()
+        else:
+            self._person_ready[chat] = until
+        if exc.retry_after > MAX_INLINE_WAIT:
+            raise exc
+
+    # ----- the staff group: case notes, updates, relays, notices ------------------------------
 
     async def _case(self, row: _Row) -> Case:
         async with self.storage.session() as session:
@@ -462,21 +511,20 @@ class OutboxWorker:
             raise Undeliverable("no such case")
         return case
 
-    async def _topic(self, row: _Row) -> tuple[int, Case]:
+    async def _topic(self, row: _Row) -> tuple[int, int, Case]:
+        """The staff chat, the case's topic and the case (LookupError while it has no topic)."""
         assert self.staff_chat_id is not None
         case = await self._case(row)
         if case.staff_thread_id is None:
             raise LookupError("the case has no topic yet")
-        return case.staff_thread_id, case
+        return self.staff_chat_id, case.staff_thread_id, case
 
     async def _case_note(self, row: _Row) -> None:
         assert self.staff_chat_id is not None
-        case = await self._case(row)
-        content = self.content()
+        chat, case = self.staff_chat_id, await self._case(row)
         if case.staff_thread_id is None:
-            await self._staff_slot()
-            topic = await self.bot.create_forum_topic(
-                self.staff_chat_id, topic_name(content, facts(case, None)))
+            name = topic_name(self.content(), facts(case, None))
+            topic = await self._staff_call(lambda: self.bot.create_forum_topic(chat, name))
             async with self.storage.session() as session:  # committed before anything is posted
                 await session.execute(update(Case).where(Case.id == case.id).values(
                     staff_thread_id=topic.message_thread_id))
@@ -485,86 +533,75 @@ class OutboxWorker:
         if case.staff_message_id is not None:
             await self._mark_delivered(row)
             return
-        await self._staff_slot()
-        sent = await self.bot.send_message(
-            self.staff_chat_id, case.note, message_thread_id=case.staff_thread_id,
-            parse_mode=ParseMode.HTML, reply_markup=case_keyboard(case.id, case.status),
-            link_preview_options=LinkPreviewOptions(is_disabled=True))
+        try:
+            sent = await self._staff_call(lambda: self.bot.send_message(
+                chat, case.note, message_thread_id=case.staff_thread_id,
+                parse_mode=ParseMode.HTML, reply_markup=case_keyboard(case.id, case.status),
+                link_preview_options=NO_PREVIEW))
+        except TelegramBadRequest as exc:
+            if "thread not found" in exc.message.lower():  # deleted before the note was posted
+                async with self.storage.session() as session:
+                    await session.execute(update(Case).where(Case.id == case.id)
+                                          .values(staff_thread_id=None))
+            raise
         await self._mark_delivered(row, staff_message_id=sent.message_id)
 
     async def _case_update(self, row: _Row) -> None:
-        thread_id, case = await self._topic(row)
-        assert self.staff_chat_id is not None
-        if case.staff_message_id is None:
+        chat, thread_id, case = await self._topic(row)
+        message_id = case.staff_message_id
+        if message_id is None:
             raise LookupError("the case note is not posted yet")
-        await self._staff_slot()
-        try:
-            await self.bot.edit_message_text(
-                case.note, chat_id=self.staff_chat_id, message_id=case.staff_message_id,
-                parse_mode=ParseMode.HTML, reply_markup=case_keyboard(case.id, case.status),
-                link_preview_options=LinkPreviewOptions(is_disabled=True))
-        except TelegramBadRequest as exc:
-            if not _not_modified(exc):
-                raise
-        await self._staff_slot()
-        try:
-            await self.bot.edit_forum_topic(self.staff_chat_id, thread_id,
-                                            name=topic_name(self.content(), facts(case, None)))
-        except TelegramBadRequest as exc:
-            if not _not_modified(exc):
-                raise
+        with _unless_not_modified():
+            await self._staff_call(lambda: self.bot.edit_message_text(
+                case.note, chat_id=chat, message_id=message_id, parse_mode=ParseMode.HTML,
+                reply_markup=case_keyboard(case.id, case.status),
+                link_preview_options=NO_PREVIEW))
+        name = topic_name(self.content(), facts(case, None))
+        with _unless_not_modified():
+            await self._staff_call(lambda: self.bot.edit_forum_topic(chat, thread_id, name=name))
         await self._mark_delivered(row)
 
     async def _relay_to_staff(self, row: _Row) -> None:
-        thread_id, _ = await self._topic(row)
+        chat, thread_id, _ = await self._topic(row)
         message = await self._transcript(row)
         if message.kind == "text" or message.file_id is None:
             text = escape(message.text or "")
             if message.kind != "text":
                 text = f"[{MEDIA_NAMES.get(message.kind, message.kind)}] {text}".strip()
-            await self._to_staff_text(thread_id, "💬 " + text)
+            await self._staff_text(chat, thread_id, "💬 " + text)
         else:
-            caption = "💬" + (f" {escape(message.text)}" if message.text else "")
-            await self._staff_slot()
-            await self._send_media(self.staff_chat_id, message.kind, message.file_id,
-                                   caption, thread_id)
+            caption = "💬" + (f" {_caption(message.text)}" if message.text else "")
+            file_id, kind = message.file_id, message.kind
+            await self._staff_call(lambda: self._send_media(chat, kind, file_id, caption,
+                                                            thread_id))
         await self._mark_delivered(row)
 
     async def _staff_notice(self, row: _Row) -> None:
-        thread_id, _ = await self._topic(row)
-        await self._to_staff_text(thread_id, str(row.payload.get("text", "")))
+        chat, thread_id, _ = await self._topic(row)
+        await self._staff_text(chat, thread_id, str(row.payload.get("text", "")))
         await self._mark_delivered(row)
 
     async def _case_erased(self, row: _Row) -> None:
         """The person deleted their data (or its time ran out): the case's topic with everything
         in it is deleted, and one line in the group's General topic says why."""
-        thread_id, _ = await self._topic(row)
-        await self._staff_slot()
+        chat, thread_id, _ = await self._topic(row)
         try:
-            await self.bot.delete_forum_topic(self.staff_chat_id, thread_id)
+            await self._staff_call(lambda: self.bot.delete_forum_topic(chat, thread_id))
         except TelegramBadRequest as exc:
             if "not found" not in exc.message.lower():
                 raise
-        await self._staff_slot()
-        await self.bot.send_message(self.staff_chat_id, escape(str(row.payload.get("notice", ""))),
-                                    parse_mode=ParseMode.HTML)
+        notice = escape(str(row.payload.get("notice", "")))
+        await self._staff_call(partial(self.bot.send_message, chat, notice,
+                                       parse_mode=ParseMode.HTML))
         await self._mark_delivered(row)
 
-    async def _to_staff_text(self, thread_id: int, text: str) -> None:
+    async def _staff_text(self, chat: int, thread_id: int, text: str) -> None:
         for part in telegram_html.split(text):
-            await self._staff_slot()
-            await self.bot.send_message(self.staff_chat_id, part, message_thread_id=thread_id,
-                                        parse_mode=ParseMode.HTML,
-                                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+            await self._staff_call(partial(
+                self.bot.send_message, chat, part, message_thread_id=thread_id,
+                parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
 
     # ----- people -----------------------------------------------------------------------------
-
-    async def _person_slot(self, chat: str) -> None:
-        while (wait := self._person_ready.get(chat, 0.0) - self._now()) > 0:
-            await self._sleep(wait)
-        now = self._now()
-        self._person_ready = {k: v for k, v in self._person_ready.items() if v > now}
-        self._person_ready[chat] = now + PERSON_INTERVAL
 
     def _person(self, row: _Row) -> str:
         if row.person is None:
@@ -575,15 +612,12 @@ class OutboxWorker:
         chat = self._person(row)
         message = await self._transcript(row)
         if message.kind == "text" or message.file_id is None:
-            for part in telegram_html.split(escape(message.text or "")):
-                await self._person_slot(chat)
-                await self.bot.send_message(int(chat), part, parse_mode=ParseMode.HTML,
-                                            link_preview_options=LinkPreviewOptions(
-                                                is_disabled=True))
+            await self._person_text(chat, escape(message.text or ""), None)
         else:
-            await self._person_slot(chat)
-            await self._send_media(int(chat), message.kind, message.file_id,
-                                   escape(message.text) if message.text else None, None)
+            caption = _caption(message.text) if message.text else None
+            file_id, kind = message.file_id, message.kind
+            await self._person_call(chat, lambda: self._send_media(int(chat), kind, file_id,
+                                                                   caption, None))
         await self._mark_delivered(row)
 
     async def _reply_to_user(self, row: _Row) -> None:
@@ -593,11 +627,17 @@ class OutboxWorker:
         buttons = tuple(tuple(Button(b["label"], b.get("data"), b.get("url")) for b in line)
                         for line in row.payload.get("buttons", []))
         for message in messages(Reply(str(row.payload.get("text", "")), buttons)):
-            await self._person_slot(chat)
-            await self.bot.send_message(int(chat), message.text, parse_mode=ParseMode.HTML,
-                                        reply_markup=message.keyboard,
-                                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+            await self._person_text(chat, message.text, message.keyboard)
         await self._mark_delivered(row)
+
+    async def _person_text(self, chat: str, text: str,
+                           keyboard: InlineKeyboardMarkup | None) -> None:
+        parts = telegram_html.split(text)
+        for i, part in enumerate(parts):
+            markup = keyboard if i == len(parts) - 1 else None
+            await self._person_call(chat, partial(
+                self.bot.send_message, int(chat), part, parse_mode=ParseMode.HTML,
+                reply_markup=markup, link_preview_options=NO_PREVIEW))
 
     # ----- shared -----------------------------------------------------------------------------
 
@@ -609,15 +649,14 @@ class OutboxWorker:
             raise Undeliverable("no such transcript message")
         return message
 
-    async def _send_media(self, chat_id: int | None, kind: str, file_id: str,
-                          caption: str | None, thread_id: int | None) -> None:
-        assert chat_id is not None
+    async def _send_media(self, chat_id: int, kind: str, file_id: str, caption: str | None,
+                          thread_id: int | None) -> object:
         send = {"photo": self.bot.send_photo, "document": self.bot.send_document,
                 "voice": self.bot.send_voice, "video": self.bot.send_video}.get(kind)
         if send is None:
             raise Undeliverable(f"cannot send {kind!r}")
-        await send(chat_id, file_id, caption=caption, parse_mode=ParseMode.HTML,
-                   message_thread_id=thread_id)
+        return await send(chat_id, file_id, caption=caption, parse_mode=ParseMode.HTML,
+                          message_thread_id=thread_id)
 
     @staticmethod
     def _now() -> float:

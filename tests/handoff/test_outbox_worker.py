@@ -11,7 +11,7 @@ from aiogram import Bot
 from sqlalchemy import select, update
 
 from bot.core.content.model import Content
-from bot.handoff.outbox import OutboxWorker, TokenBucket, case_keyboard
+from bot.handoff.outbox import GIVE_UP_AFTER, OutboxWorker, TokenBucket, case_keyboard
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 from tests.fake_bot_api import FakeBotApi, Faults
@@ -231,9 +231,25 @@ async def test_failures_back_off_exponentially_and_record_no_text(
         await bot.session.close()
 
 
-async def test_429_waits_retry_after_without_counting_a_failure(
+async def test_429_is_waited_out_within_the_row_and_not_counted(
         storage: Storage, content: Content, clock: Clock, open_case) -> None:
-    faults = Faults(rate=1.0, kinds=(429,), retry_after=1, methods={"createForumTopic"})
+    faults = Faults(rate=0.5, kinds=(429,), retry_after=1, seed=4,
+                    methods={"createForumTopic", "sendMessage"})
+    async with FakeBotApi(faults=faults) as api:
+        staff = api.group(STAFF, forum=True)
+        bot = bot_for(api)
+        await open_case(1009)
+        await drain(worker(storage, bot, content, clock))
+        assert api.injected_faults[:2] == [("createForumTopic", 429), ("sendMessage", 429)]
+        assert len(api.topics(staff)) == 1 and len(api.messages(staff)) == 1
+        [row] = await rows(storage)
+        assert row.attempts == 0 and row.delivered_at is not None
+        await bot.session.close()
+
+
+async def test_a_long_429_ends_the_attempt_without_counting_it(
+        storage: Storage, content: Content, clock: Clock, open_case) -> None:
+    faults = Faults(rate=1.0, kinds=(429,), retry_after=90, methods={"createForumTopic"})
     async with FakeBotApi(faults=faults) as api:
         api.group(STAFF, forum=True)
         bot = bot_for(api)
@@ -241,7 +257,7 @@ async def test_429_waits_retry_after_without_counting_a_failure(
         outbox = worker(storage, bot, content, clock)
         wait = await outbox.deliver_ready()
         [row] = await rows(storage)
-        assert row.attempts == 0 and row.delivered_at is None and 0.5 < wait <= 1.0
+        assert row.attempts == 0 and row.delivered_at is None and 89 < wait <= 90
         assert outbox.staff_bucket.delay() > 0  # the bucket starts saving up again
         await bot.session.close()
 
@@ -337,3 +353,42 @@ def test_token_bucket() -> None:
     assert bucket.tokens <= 3 and bucket.delay() == 0
     bucket.empty()
     assert bucket.delay() == pytest.approx(3.0)
+
+
+async def test_a_topic_deleted_before_the_note_is_created_again(
+        api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
+        open_case) -> None:
+    staff = api.group(STAFF, forum=True)
+    case_id = await open_case(1013)
+    topic = await bot.create_forum_topic(STAFF, "#1")
+    await bot.delete_forum_topic(STAFF, topic.message_thread_id)
+    async with storage.session() as session:
+        await session.execute(update(Case).where(Case.id == case_id)
+                              .values(staff_thread_id=topic.message_thread_id))
+    outbox = worker(storage, bot, content, clock)
+    await drain(outbox)
+    [row] = await rows(storage)
+    assert row.attempts == 1 and "thread not found" in (row.last_error or "")
+    clock.advance(2)
+    await drain(outbox)
+    [new_topic] = api.topics(staff)
+    assert len(api.messages(staff, thread_id=new_topic.thread_id)) == 1
+
+
+async def test_a_row_that_keeps_failing_is_given_up_but_never_a_case_note(
+        api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
+        open_case, caplog: pytest.LogCaptureFixture) -> None:
+    api.group(STAFF, forum=True)
+    case_id = await open_case(1014)
+    await add_row(storage, case_id, "staff_notice", "n1", text="Hinweis")
+    async with storage.session() as session:
+        await session.execute(update(OutboxMessage).values(attempts=GIVE_UP_AFTER - 1))
+        await session.execute(update(Case).values(staff_thread_id=None))
+        # The note is (wrongly) marked delivered without a topic: the notice can never go.
+        await session.execute(update(OutboxMessage).where(OutboxMessage.kind == "case_note")
+                              .values(delivered_at=clock()))
+    await drain(worker(storage, bot, content, clock))
+    notice = (await rows(storage))[1]
+    assert notice.delivered_at is not None
+    assert notice.last_error == "gave up: LookupError"
+    assert any("given up" in r.getMessage() for r in caplog.records)
