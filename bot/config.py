@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     WEBHOOK_LISTEN: str = "127.0.0.1:8080"
     """Where the webhook server listens (host:port), usually behind a TLS reverse proxy."""
     LOG_LEVEL: str = "INFO"
+    CONTENT_WATCH_SECONDS: float = Field(default=1.0, ge=0)
+    """How often `lotse run` looks for edited content files; 0: only on /reload or SIGHUP."""
+    PID_FILE: Path = REPO_ROOT / "data" / "lotse.pid"
+    """Where `lotse run` writes its pid, for `lotse content reload` (SIGHUP)."""
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
                      mode="before")

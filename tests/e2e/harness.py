@@ -27,7 +27,8 @@ class BotProcess:
             ("BOT_", "TELEGRAM_", "DATABASE_", "STAFF_", "ADMIN_", "WEBHOOK_", "REDIS_"))}
         env.update(BOT_TOKEN=self.api.token, TELEGRAM_API_BASE=self.api.base_url,
                    DATABASE_URL=f"sqlite:///{self.folder / 'lotse.sqlite3'}",
-                   CONTENT_ROOT=str(REPO), LOG_LEVEL="INFO", PYTHONUNBUFFERED="1")
+                   CONTENT_ROOT=str(REPO), LOG_LEVEL="INFO", PYTHONUNBUFFERED="1",
+                   PID_FILE=str(self.folder / "lotse.pid"))
         env.update(self.settings)
         return env
 

@@ -21,9 +21,10 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramOb
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.channels.telegram import users
+from bot.channels.telegram import admin, users
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
+from bot.content_store import ContentStore
 from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
@@ -92,6 +93,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot) 
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(storage))
+    dispatcher.include_router(admin.router)  # before users: /reload from an admin
     dispatcher.include_router(users.router)
     dispatcher["conversations"] = Conversations(storage, content)
     dispatcher["sender"] = Sender(bot)
@@ -118,10 +120,11 @@ async def set_commands(bot: Bot, content: Content) -> None:
                                   language_code=code)
 
 
-async def serve(settings: Settings, content: Callable[[], Content]) -> int:
+async def serve(settings: Settings, content: ContentStore) -> int:
     storage = Storage.open(settings.DATABASE_URL)
     bot = make_bot(settings)
     dispatcher = make_dispatcher(storage, content, bot)
+    admin.install(dispatcher, settings, content, bot)
     try:
         if settings.WEBHOOK_URL is None:
             await bot.delete_webhook()
