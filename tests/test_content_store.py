@@ -107,3 +107,19 @@ async def test_a_reload_keeps_buttons_and_lands_a_vanished_place_in_the_menu(
     # Now that screen is gone: the same button is stale.
     again = await conversations.handle(browsing, Choice(find_job))
     assert STALE in text(again)
+
+
+async def test_the_admin_report_is_escaped_and_split(
+        setup: tuple[ContentStore, Conversations]) -> None:
+    from bot.channels.telegram.admin import report
+    from bot.content_store import ReloadResult
+    from bot.core.content.problems import Problem
+
+    store, _ = setup
+    problems = tuple(Problem(f"flows/f{n}.yaml", n, "unknown key '<b>' & more") for n in range(300))
+    parts = telegram_html.split(report(ReloadResult(Outcome.REJECTED, store(), "old", problems)))
+    assert len(parts) > 1
+    shown = [telegram_html.parse(part) for part in parts]  # raises on broken markup
+    assert all(telegram_html.length(part) <= telegram_html.MESSAGE_LIMIT for part in parts)
+    assert sum(line.endswith("unknown key '<b>' & more") for s in shown
+               for line in s.splitlines()) == 300
