@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="reviewed longer ago than this counts as stale (default 365)")
     cover.add_argument("--json", action="store_true")
     cover.add_argument("--root", type=Path)
+    content.add_parser("reload", help="check the content, then have the running `lotse run` "
+                       "load it (SIGHUP to the pid in PID_FILE)")
     evaluate = content.add_parser("eval", help="top-1/top-3 accuracy on a YAML list of questions")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true")
@@ -65,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     test = content.add_parser("test", help="run the conversation tests in conversations/")
     test.add_argument("--root", type=Path)
     stats.add_parser(sub)
+    sub.add_parser("doctor", help="check settings, database, content, bot token, staff group, "
+                   "webhook and outbox; say what to fix")
     return parser
 
 
@@ -77,6 +81,10 @@ def _day(text: str) -> dt.date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":  # a broken setting is one of the things it reports
+        from bot.doctor import doctor
+
+        return doctor()
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -113,12 +121,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
               file=sys.stderr)
         return chat(settings, argparse.Namespace(lang=None, user="local"))
     from bot.channels.telegram.app import serve
+    from bot.content_store import ContentStore
 
-    content = live_content(settings)
+    content = ContentStore(live_content(settings), UI_DIR)
 
     async def serving() -> int:
         await _migrate(settings)
-        return await serve(settings, lambda: content)
+        return await serve(settings, content)
 
     return asyncio.run(serving())
 
@@ -184,6 +193,8 @@ def purge(settings: Settings, args: argparse.Namespace) -> int:
 def content(settings: Settings, args: argparse.Namespace) -> int:
     if args.content_command == "check":
         return check_content((args.root or settings.content_root).resolve())
+    if args.content_command == "reload":
+        return reload_running(settings)
     loaded = live_content(settings, args.root)
     if args.content_command == "coverage":
         return show_coverage(loaded, args.max_age_days, args.json)
@@ -247,6 +258,23 @@ def show_coverage(loaded: Content, max_age_days: int, as_json: bool) -> int:
                           for r in rows], ensure_ascii=False))
     else:
         print(table(rows, loaded.languages.languages))
+    return 0
+
+
+def reload_running(settings: Settings) -> int:
+    """`lotse content reload`: the same check the running instance will make, then SIGHUP."""
+    from bot.pidfile import signal_reload
+
+    if check_content(settings.content_root) != 0:
+        print("lotse: not reloaded: the running Lotse keeps the version it has", file=sys.stderr)
+        return 1
+    pid = signal_reload(settings.PID_FILE)
+    if pid is None:
+        print(f"lotse: no running Lotse holds {settings.PID_FILE}; `lotse run` loads the content "
+              "when it starts", file=sys.stderr)
+        return 1
+    print(f"asked the running Lotse (pid {pid}) to reload; it reports the result in its log "
+          "and to the admins", file=sys.stderr)
     return 0
 
 

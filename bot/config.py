@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     LOG_LEVEL: str = "INFO"
     RETENTION_DAYS: int = 90
     """Days after a case is closed until its personal data is erased."""
+    CONTENT_WATCH_SECONDS: float = Field(default=1.0, ge=0)
+    """How often `lotse run` looks for edited content files; 0: only on /reload or SIGHUP."""
+    PID_FILE: Path = REPO_ROOT / "data" / "lotse.pid"
+    """Where `lotse run` writes its pid, for `lotse content reload` (SIGHUP)."""
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
                      mode="before")

@@ -325,8 +325,7 @@ class _Turn(IntakeTurn):
             flow = self.content.flows.get(flow_id)
             node = flow.nodes.get(node_id) if flow else None
             if flow is None or node is None:
-                self.say(self._("This part of the menu has changed. Here is the main menu."))
-                self.main_menu()
+                self.menu_changed()
                 return
             self.state.flow, self.state.node = flow_id, node_id
             if record:
@@ -336,6 +335,11 @@ class _Turn(IntakeTurn):
             if following is None:
                 return
             node_id = following
+        self.main_menu()
+
+    def menu_changed(self) -> None:
+        """Where a button or the person's place leads is gone: a content reload removed it."""
+        self.say(self._("This part of the menu has changed. Here is the main menu."))
         self.main_menu()
 
     def show_node(self, flow: schema.Flow, node: schema.Node) -> str | None:
@@ -383,6 +387,9 @@ class _Turn(IntakeTurn):
 
     def choose_value(self, value: str) -> None:
         node = self.current_node()
+        if node is None:
+            self.menu_changed()
+            return
         if not isinstance(node, schema.AskNode) or self.state.flow is None:
             self.stale()
             return
@@ -408,7 +415,7 @@ class _Turn(IntakeTurn):
                    final: bool = True) -> None:
         entry = self.content.entries.get(entry_id)
         if entry is None:
-            self.main_menu()
+            self.menu_changed()
             return
         if entry_id not in self.state.shown:
             self.state.shown.append(entry_id)

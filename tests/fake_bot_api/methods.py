@@ -181,7 +181,7 @@ class BotApiMethods:
     def member_json(self, chat: Chat, user_id: int) -> dict[str, Any]:
         if user_id == self.world.bot_id:
             user = self.world.bot_json()
-            status = "member" if chat.type == "private" else "administrator"
+            status = "member" if chat.type == "private" else chat.members.get(user_id, "left")
         elif user_id in self.world.users:
             user = self.world.users[user_id].to_json()
             status = ("member" if chat.id == user_id else

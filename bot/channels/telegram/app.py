@@ -21,9 +21,10 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramOb
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.channels.telegram import staff, users
+from bot.channels.telegram import admin, staff, users
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
+from bot.content_store import ContentStore
 from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
@@ -97,6 +98,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(storage))
+    dispatcher.include_router(admin.router)  # before users: /reload from an admin
     dispatcher.include_router(users.router)
     if settings.STAFF_CHAT_ID is not None:
         dispatcher.include_router(staff.make_router(settings.STAFF_CHAT_ID))
@@ -134,13 +136,14 @@ async def set_commands(bot: Bot, content: Content) -> None:
                                   language_code=code)
 
 
-async def serve(settings: Settings, content: Callable[[], Content]) -> int:
+async def serve(settings: Settings, content: ContentStore) -> int:
     redis = await RedisStates.connect(settings.REDIS_URL) if settings.REDIS_URL else None
     log.info("conversation state in %s", redacted(settings.REDIS_URL) if settings.REDIS_URL
              else "the database")
     storage = Storage.open(settings.DATABASE_URL)
     bot = make_bot(settings)
     dispatcher = make_dispatcher(storage, content, bot, settings, states=redis)
+    admin.install(dispatcher, settings, content, bot)
     retention = asyncio.create_task(purge_regularly(storage, settings.RETENTION_DAYS))
     try:
         if settings.WEBHOOK_URL is None:

@@ -1,0 +1,214 @@
+"""`lotse doctor`: everything a running Lotse needs, checked one line at a time, each failure with
+what to do about it. Exit code 1 when anything failed."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.enums import ChatMemberStatus
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.types import User
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.core.content.problems import Severity
+
+OUTBOX_TOO_OLD = dt.timedelta(minutes=10)
+"""Undelivered outbox rows older than this mean delivery is stuck."""
+WEBHOOK_ERROR_RECENT = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool | None
+    """True ✓, False ✗, None: not checked (something it needs failed)."""
+    what: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        mark = {True: "✓", False: "✗", None: "–"}[self.ok]
+        return f"{mark} {self.what}" + (f" → {self.fix}" if self.fix else "")
+
+
+def doctor() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(Finding(False, f"settings: {exc}", "fix it in .env or the environment (see "
+                      ".env.example)"))
+        return 1
+    findings = [Finding(True, "settings load"), *asyncio.run(diagnose(settings))]
+    for finding in findings:
+        print(finding)
+    return 1 if any(f.ok is False for f in findings) else 0
+
+
+async def diagnose(settings: Settings) -> list[Finding]:
+    """Every check after the settings, in the order an admin would fix them."""
+    findings = await database(settings)
+    findings.append(content(settings))
+    findings += await telegram(settings)
+    findings.append(Finding(True, f"ADMIN_IDS: {len(settings.ADMIN_IDS)} admin(s)")
+                    if settings.ADMIN_IDS else
+                    Finding(False, "ADMIN_IDS is empty", "add the Telegram user ids of the "
+                            "people who edit the content (comma-separated): they can /reload and "
+                            "hear about broken content"))
+    database_ok = findings[0].ok is True
+    findings.append(await outbox(settings) if database_ok else
+                    Finding(None, "outbox: not checked (needs a current database)"))
+    return findings
+
+
+def _error(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"[:200]
+
+
+async def database(settings: Settings) -> list[Finding]:
+    from bot.storage import migrate
+
+    url = make_url(settings.DATABASE_URL)
+    if url.get_backend_name() == "sqlite" and url.database and \
+            not Path(url.database).exists():
+        return [Finding(False, f"database file {url.database} does not exist",
+                        "run `lotse db upgrade` (`make run` does it too)")]
+    try:
+        revision = await migrate.current_revision(settings.DATABASE_URL)
+    except (SQLAlchemyError, OSError) as exc:
+        return [Finding(False, f"database not reachable ({_error(exc)})",
+                        "check DATABASE_URL and that the database server runs")]
+    head = migrate.head_revision()
+    if revision != head:
+        return [Finding(False, f"database reachable, but at migration {revision or 'none'}; the "
+                        f"code expects {head}", "run `lotse db upgrade`")]
+    return [Finding(True, f"database reachable, migrations current ({head})")]
+
+
+def content(settings: Settings) -> Finding:
+    from bot.cli import UI_DIR
+    from bot.core.content.loader import load
+
+    loaded, problems = load(settings.content_root, UI_DIR)
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    if loaded is None:
+        return Finding(False, f"content in {settings.content_root}: {errors} error(s), "
+                       f"{warnings} warning(s)", "run `lotse content check` and fix the lines it "
+                       "names")
+    return Finding(True, f"content: {len(loaded.entries)} FAQ entries, {len(loaded.flows)} "
+                   f"flows, {warnings} warning(s)" +
+                   (" (`lotse content check` lists them)" if warnings else ""))
+
+
+async def telegram(settings: Settings) -> list[Finding]:
+    """The token, the staff group and the webhook, as Telegram sees them."""
+    later = ("staff group", "webhook")
+    if settings.BOT_TOKEN is None:
+        return [Finding(False, "BOT_TOKEN is not set", "create a bot with @BotFather "
+                        "(/newbot) and put its token in .env"),
+                *(Finding(None, f"{name}: not checked (needs BOT_TOKEN)") for name in later)]
+    from bot.channels.telegram.app import make_bot
+
+    bot = make_bot(settings)
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        found = Finding(False, "Telegram rejects BOT_TOKEN (Unauthorized)", "copy the token "
+                        "again from @BotFather (/mybots → API Token); a revoked one must be "
+                        "replaced")
+    except (TelegramAPIError, TelegramNetworkError) as exc:
+        found = Finding(False, f"the Bot API at {settings.api_base} does not answer "
+                        f"({_error(exc)})", "check the network and TELEGRAM_API_BASE")
+    else:
+        return [Finding(True, f"BOT_TOKEN valid: @{me.username} (id {me.id})"),
+                *await staff_group(settings, bot, me), await webhook(settings, bot)]
+    finally:
+        await bot.session.close()
+    return [found, *(Finding(None, f"{name}: not checked (needs a working BOT_TOKEN)")
+                     for name in later)]
+
+
+async def staff_group(settings: Settings, bot: Bot, me: User) -> list[Finding]:
+    chat_id = settings.STAFF_CHAT_ID
+    if chat_id is None:
+        return [Finding(False, "STAFF_CHAT_ID is not set", "add the bot to the counsellors' "
+                        "supergroup and set STAFF_CHAT_ID to its id (like -1001234567890)")]
+    try:
+        chat = await bot.get_chat(chat_id)
+        member = await bot.get_chat_member(chat_id, me.id)
+    except TelegramAPIError as exc:
+        return [Finding(False, f"staff group {chat_id}: Telegram says {exc.message!r}",
+                        "add the bot to the group, and check STAFF_CHAT_ID")]
+    name = f"staff group {chat.title!r} ({chat_id})"
+    findings = [Finding(True, f"{name} is a forum") if chat.is_forum else
+                Finding(False, f"{name} is not a forum", "turn on Topics in the group's "
+                        "settings (each case gets its own topic)")]
+    if member.status not in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR):
+        findings.append(Finding(False, f"the bot is {ChatMemberStatus(member.status).value}, not an admin, in the "
+                                f"{name}", "make it an admin with the right 'Manage topics'"))
+    elif member.status is ChatMemberStatus.ADMINISTRATOR and \
+            not getattr(member, "can_manage_topics", False):
+        findings.append(Finding(False, f"the bot is an admin in the {name} without 'Manage "
+                                "topics'", "give it that right in the group's admin settings"))
+    else:
+        findings.append(Finding(True, f"the bot is an admin in the {name}, with 'Manage "
+                                "topics'"))
+    return findings
+
+
+async def webhook(settings: Settings, bot: Bot) -> Finding:
+    info = await bot.get_webhook_info()
+    wanted = str(settings.WEBHOOK_URL) if settings.WEBHOOK_URL else ""
+    waiting = f"{info.pending_update_count} update(s) waiting"
+    if not wanted and not info.url:
+        return Finding(True, f"no webhook: long polling ({waiting})")
+    if not wanted:
+        return Finding(False, f"Telegram delivers to a webhook ({info.url}) but WEBHOOK_URL is "
+                       "empty", "`lotse run` removes it when it starts; if another server uses "
+                       "this token, stop it (one token, one Lotse)")
+    if info.url != wanted:
+        return Finding(False, f"Telegram's webhook is {info.url or 'not set'}, WEBHOOK_URL is "
+                       f"{wanted}", "(re)start `lotse run`: it sets the webhook at start-up")
+    if info.last_error_date is not None and \
+            dt.datetime.now(dt.UTC) - info.last_error_date < WEBHOOK_ERROR_RECENT:
+        return Finding(False, f"Telegram could not deliver to the webhook at "
+                       f"{info.last_error_date:%H:%M} UTC: {info.last_error_message}",
+                       "check that WEBHOOK_URL reaches `lotse run` through your proxy")
+    return Finding(True, f"webhook set to WEBHOOK_URL ({waiting})")
+
+
+async def outbox(settings: Settings) -> Finding:
+    from bot.storage.models import OutboxMessage, utcnow
+    from bot.storage.repository import Storage
+
+    storage = Storage.open(settings.DATABASE_URL)
+    try:
+        async with storage.session() as session:
+            waiting, oldest = (await session.execute(
+                select(func.count(), func.min(OutboxMessage.created_at))
+                .where(OutboxMessage.delivered_at.is_(None)))).one()
+    finally:
+        await storage.close()
+    if not waiting:
+        return Finding(True, "outbox: nothing waiting for delivery")
+    age = utcnow() - oldest
+    what = f"outbox: {waiting} message(s) waiting, the oldest for {_duration(age)}"
+    if age > OUTBOX_TOO_OLD:
+        return Finding(False, what, "is `lotse run` running? Its log says why delivery to "
+                       "Telegram fails")
+    return Finding(True, what)
+
+
+def _duration(age: dt.timedelta) -> str:
+    seconds = int(age.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+

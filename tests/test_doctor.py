@@ -1,0 +1,102 @@
+"""`lotse doctor` against the fake Bot API, a real SQLite file and the shipped content."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.doctor import Finding, diagnose
+from bot.storage import migrate
+from tests.e2e.harness import BotProcess
+from tests.fake_bot_api import FakeBotApi
+
+STAFF = -1001234567890
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> Path:
+    path = tmp_path / "lotse.sqlite3"
+    await migrate.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+def settings(api: FakeBotApi, database: Path, **overrides: str) -> Settings:
+    values = {"BOT_TOKEN": api.token, "TELEGRAM_API_BASE": api.base_url,
+              "DATABASE_URL": f"sqlite:///{database}", "STAFF_CHAT_ID": str(STAFF),
+              "ADMIN_IDS": "900"} | overrides
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def failed(findings: list[Finding]) -> list[str]:
+    return [f.what for f in findings if f.ok is False]
+
+
+async def test_all_good_exits_0(fake_api: FakeBotApi, database: Path) -> None:
+    fake_api.group(STAFF, "Beratung", forum=True)
+    env = BotProcess(fake_api, database.parent, STAFF_CHAT_ID=str(STAFF),
+                     ADMIN_IDS="900").environment()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "doctor", cwd=database.parent, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    lines = out.decode().splitlines()
+    assert process.returncode == 0, out.decode() + err.decode()
+    assert len(lines) == 9 and all(line.startswith("✓ ") for line in lines), lines
+    assert "✓ staff group 'Beratung' (-1001234567890) is a forum" in lines
+    assert any(line.startswith("✓ outbox: nothing waiting") for line in lines)
+
+
+async def test_a_wrong_token_is_named_and_the_rest_not_checked(
+        fake_api: FakeBotApi, database: Path) -> None:
+    fake_api.group(STAFF, forum=True)
+    findings = await diagnose(settings(fake_api, database, BOT_TOKEN="123456:WRONG"))
+    assert failed(findings) == ["Telegram rejects BOT_TOKEN (Unauthorized)"]
+    assert "@BotFather" in next(f.fix for f in findings if f.ok is False)
+    assert [f.what for f in findings if f.ok is None] == [
+        "staff group: not checked (needs a working BOT_TOKEN)",
+        "webhook: not checked (needs a working BOT_TOKEN)"]
+
+
+async def test_a_staff_group_without_topics(fake_api: FakeBotApi, database: Path) -> None:
+    fake_api.group(STAFF, "Beratung", forum=False)
+    findings = await diagnose(settings(fake_api, database))
+    assert failed(findings) == ["staff group 'Beratung' (-1001234567890) is not a forum"]
+    assert "Topics" in next(f.fix for f in findings if f.ok is False)
+
+
+async def test_the_bot_is_not_an_admin_of_the_staff_group(
+        fake_api: FakeBotApi, database: Path) -> None:
+    group = fake_api.group(STAFF, "Beratung", forum=True)
+    group.add_member(fake_api.user(900), "administrator")
+    group.add_member(int(fake_api.token.split(":")[0]), "member")
+    findings = await diagnose(settings(fake_api, database))
+    assert failed(findings) == [
+        "the bot is member, not an admin, in the staff group 'Beratung' (-1001234567890)"]
+
+
+async def test_missing_group_admins_and_webhook_mismatch(
+        fake_api: FakeBotApi, database: Path) -> None:
+    findings = await diagnose(settings(fake_api, database, ADMIN_IDS="",
+                                       WEBHOOK_URL="https://lotse.example.org/telegram"))
+    assert failed(findings) == [
+        "staff group -1001234567890: Telegram says 'Bad Request: chat not found'",
+        "Telegram's webhook is not set, WEBHOOK_URL is https://lotse.example.org/telegram",
+        "ADMIN_IDS is empty"]
+
+
+async def test_pending_migrations(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    fake_api.group(STAFF, forum=True)
+    empty = tmp_path / "fresh.sqlite3"
+    empty.touch()  # a database file nobody migrated yet
+    findings = await diagnose(settings(fake_api, empty))
+    head = migrate.head_revision()
+    assert failed(findings) == [
+        f"database reachable, but at migration none; the code expects {head}"]
+    assert findings[0].fix == "run `lotse db upgrade`"
+    assert findings[-1].ok is None  # the outbox needs the tables
+
+    await migrate.upgrade(f"sqlite+aiosqlite:///{empty}")
+    assert failed(await diagnose(settings(fake_api, empty))) == []
