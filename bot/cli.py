@@ -50,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--root", type=Path)
+    export = content.add_parser("export", help="a PO file of every text with its German source, "
+                                "for translators (Poedit, Weblate)")
+    export.add_argument("--lang", required=True, help="the language to translate into")
+    export.add_argument("-o", "--output", type=Path, help="default: content-LANG.po")
+    export.add_argument("--root", type=Path)
+    imp = content.add_parser("import", help="translations from a PO file back into the YAML files")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--lang", help="only needed when the PO file names no language")
+    imp.add_argument("--root", type=Path)
     return parser
 
 
@@ -140,6 +149,11 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
     if args.content_command == "check":
         return check_content((args.root or settings.content_root).resolve())
     loaded = live_content(settings, args.root)
+    if args.content_command in ("export", "import"):
+        from bot.translation_commands import export_po, import_po
+
+        return (export_po(loaded, args.lang, args.output) if args.content_command == "export"
+                else import_po(loaded, args.file, args.lang, check_content))
     if args.content_command == "coverage":
         return show_coverage(loaded, args.max_age_days, args.json)
     if args.content_command == "match":
