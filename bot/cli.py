@@ -66,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     gaps.add_argument("--root", type=Path)
     test = content.add_parser("test", help="run the conversation tests in conversations/")
     test.add_argument("--root", type=Path)
+    export = content.add_parser("export", help="a PO file of every text with its German source, "
+                                "for translators (Poedit, Weblate)")
+    export.add_argument("--lang", required=True, help="the language to translate into")
+    export.add_argument("-o", "--output", type=Path, help="default: content-LANG.po")
+    export.add_argument("--root", type=Path)
+    imp = content.add_parser("import", help="translations from a PO file back into the YAML files")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--lang", help="only needed when the PO file names no language")
+    imp.add_argument("--root", type=Path)
     stats.add_parser(sub)
     sub.add_parser("doctor", help="check settings, database, content, bot token, staff group, "
                    "webhook and outbox; say what to fix")
@@ -196,6 +205,11 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
     if args.content_command == "reload":
         return reload_running(settings)
     loaded = live_content(settings, args.root)
+    if args.content_command in ("export", "import"):
+        from bot.translation_commands import export_po, import_po
+
+        return (export_po(loaded, args.lang, args.output) if args.content_command == "export"
+                else import_po(loaded, args.file, args.lang, check_content))
     if args.content_command == "coverage":
         return show_coverage(loaded, args.max_age_days, args.json)
     if args.content_command == "gaps":
