@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     LOG_LEVEL: str = "INFO"
     RETENTION_DAYS: int = 90
     """Days after a case is closed until its personal data is erased."""
+    THROTTLE_BURST: int = Field(8, ge=1)
+    """Messages and button presses one person may send at once before being asked to slow down."""
+    THROTTLE_PER_SECOND: float = Field(1.0, gt=0)
+    """How fast that allowance refills."""
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
                      mode="before")

@@ -21,7 +21,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramOb
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.channels.telegram import staff, users
+from bot.channels.telegram import staff, throttle, users
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
 from bot.conversation import Conversations
@@ -97,6 +97,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(storage))
+    throttle.install(dispatcher, settings)
     dispatcher.include_router(users.router)
     if settings.STAFF_CHAT_ID is not None:
         dispatcher.include_router(staff.make_router(settings.STAFF_CHAT_ID))
