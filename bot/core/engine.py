@@ -488,7 +488,7 @@ class _Turn(IntakeTurn):
         node = self.current_node()
         waiting_for_input = isinstance(node, schema.AskNode) and node.input is not None
         digits = inputs.ascii_digits(text)
-        if digits.isdigit() and not waiting_for_input:
+        if digits.isascii() and digits.isdigit() and not waiting_for_input:
             return live[int(digits) - 1][1] if 1 <= int(digits) <= len(live) else None
         flow = self.content.flows.get(self.state.flow or "")
         here = self.node_options(flow, node) if flow and node else []
