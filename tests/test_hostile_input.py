@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.telegram.render import MAX_MESSAGES_PER_UPDATE, Message, messages
@@ -200,6 +200,8 @@ def reach_review(content: Content, locale: str, question: str, name: str
 
 @settings(max_examples=1500, deadline=None)
 @given(locale=st.sampled_from(LOCALES), question=HOSTILE, name=SHORT)
+@example(locale="de", question="0", name="²")  # "²" is a digit to str.isdigit, not to int()
+@example(locale="ar", question="x", name="<a href=\"https://evil.example/\">a</a>" + " " * 60)
 def test_the_intake_review_shows_what_was_typed_literally(
         locale: str, question: str, name: str) -> None:
     assume(question[:MAX_TEXT].strip() and name.strip())
@@ -223,6 +225,7 @@ def test_the_intake_review_shows_what_was_typed_literally(
 @settings(max_examples=2000, deadline=None)
 @given(locale=st.sampled_from(LOCALES), question=HOSTILE, name=SHORT, counsellor=SHORT,
        urgent=st.booleans())
+@example(locale="de", question="👍🏽" * 1000, name="", counsellor="", urgent=False)  # 4000 units
 def test_the_case_note_shows_what_was_typed_literally(
         locale: str, question: str, name: str, counsellor: str,
         urgent: bool) -> None:
@@ -262,6 +265,7 @@ def rendered(text: str, bold: bool, buttons: int) -> None:
 @settings(max_examples=2000, deadline=None)
 @given(text=st.one_of(SHORT, sized(MAX_TEXT - 10, 5_000)), bold=st.booleans(),
        buttons=st.integers(0, 3))
+@example(text="👍🏽" * 1025, bold=True, buttons=0)  # the part after a cut overflowed
 def test_any_text_renders_into_valid_messages_and_loses_nothing(
         text: str, bold: bool, buttons: int) -> None:
     rendered(text, bold, buttons)
@@ -276,6 +280,9 @@ def test_a_100_000_character_text_renders_too(text: str, bold: bool) -> None:
 @settings(max_examples=2500, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(PIECES), st.text(ANY_CHAR, max_size=5)),
                 max_size=20).map("".join))
+@example("&#0;")
+@example("&#x110000;")
+@example("&#xD800;")
 def test_escaped_text_is_only_text_and_our_parser_agrees_with_the_fake(text: str) -> None:
     escaped = telegram_html.escape(text)
     assert telegram_html.parse(escaped) == text
