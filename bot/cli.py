@@ -5,11 +5,11 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import logs
 from bot.config import REPO_ROOT, Settings, SettingsError, load_settings
 from bot.core.content.loader import load
 from bot.core.content.model import Content
@@ -99,9 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"lotse: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.LOG_LEVEL, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure(settings.LOG_LEVEL)
     handler = {"run": run, "chat": chat, "db": db, "content": content,
                "purge": purge, "stats": stats.run}[args.command]
     try:

@@ -1,10 +1,11 @@
 """Settings: read once from the environment and `.env`, validated at the edge (pydantic-settings)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
+from pydantic import AnyHttpUrl, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ class Settings(BaseSettings):
     DEFAULT_LOCALE: str = "de"
     REDIS_URL: str | None = None
     WEBHOOK_URL: AnyHttpUrl | None = None
-    WEBHOOK_SECRET: str | None = None
+    WEBHOOK_SECRET: str | None = Field(None, validate_default=True)
     WEBHOOK_LISTEN: str = "127.0.0.1:8080"
     """Where the webhook server listens (host:port), usually behind a TLS reverse proxy."""
     LOG_LEVEL: str = "INFO"
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
     """How often `lotse run` looks for edited content files; 0: only on /reload or SIGHUP."""
     PID_FILE: Path = REPO_ROOT / "data" / "lotse.pid"
     """Where `lotse run` writes its pid, for `lotse content reload` (SIGHUP)."""
+    THROTTLE_BURST: int = Field(8, ge=1)
+    """Messages and button presses one person may send at once before being asked to slow down."""
+    THROTTLE_PER_SECOND: float = Field(1.0, gt=0)
+    """How fast that allowance refills."""
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
                      mode="before")
@@ -49,6 +54,15 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: str | None) -> str | None:
         if value is not None and (":" not in value or not value.split(":", 1)[0].isdigit()):
             raise ValueError("expected the token BotFather gave you, like 123456:ABC-DEF…")
+        return value
+
+    @field_validator("WEBHOOK_SECRET")
+    @classmethod
+    def _webhook_needs_secret(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("WEBHOOK_URL") is not None:
+            raise ValueError("required with WEBHOOK_URL, or anyone could post fake updates")
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("expected 1-256 characters A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("ADMIN_IDS", mode="before")

@@ -39,6 +39,7 @@ def test_values_are_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
     ("RETENTION_DAYS", "0", "whole number of days"),
     ("STAFF_CHAT_ID", "staff", "integer"),
     ("TELEGRAM_API_BASE", "not a url", "URL"),
+    ("WEBHOOK_SECRET", "with spaces", "A-Z"),
 ])
 def test_wrong_value_names_the_setting(monkeypatch: pytest.MonkeyPatch, name: str, value: str,
                                        words: str) -> None:
@@ -58,3 +59,12 @@ def test_cli_stops_with_one_line(tmp_path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "lotse: setting LOG_LEVEL: expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL"]
+
+
+def test_webhook_mode_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://lotse.example.org/telegram")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None)
+    assert str(caught.value).startswith("setting WEBHOOK_SECRET: required with WEBHOOK_URL")
+    monkeypatch.setenv("WEBHOOK_SECRET", "a-long_random-string0")
+    assert load_settings(_env_file=None).WEBHOOK_SECRET == "a-long_random-string0"

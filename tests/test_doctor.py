@@ -80,7 +80,8 @@ async def test_the_bot_is_not_an_admin_of_the_staff_group(
 async def test_missing_group_admins_and_webhook_mismatch(
         fake_api: FakeBotApi, database: Path) -> None:
     findings = await diagnose(settings(fake_api, database, ADMIN_IDS="",
-                                       WEBHOOK_URL="https://lotse.example.org/telegram"))
+                                       WEBHOOK_URL="https://lotse.example.org/telegram",
+                                       WEBHOOK_SECRET="s3cret"))
     assert failed(findings) == [
         "staff group -1001234567890: Telegram says 'Bad Request: chat not found'",
         "Telegram's webhook is not set, WEBHOOK_URL is https://lotse.example.org/telegram",

@@ -29,6 +29,9 @@ MAX_AUTOMATIC_STEPS = 32
 """Branch and answer nodes move on by themselves; the content check forbids loops of them, this
 is the engine's own guard."""
 MISSES_BEFORE_COUNSELLOR_FIRST = 2
+MAX_TEXT = 2000
+"""Only the first 2 000 characters of a message are read (matched, relayed, stored): bounds the
+work one message can cause."""
 INTAKE_ACTIONS = ("consent", "intake", "skip", "cancel", "send")
 EMERGENCY_MIN_SCORE = 40.0
 """Emergencies in tests/data/match_eval.yaml score 43 and more; "I have a problem" in Arabic 37."""
@@ -135,7 +138,7 @@ class _Turn(IntakeTurn):
         self.act(self.state.options[int(index)].action)
 
     def on_text(self, text: str) -> None:
-        text = text.strip()
+        text = text[:MAX_TEXT].strip()
         if not text:
             return
         if self.is_emergency(text):
@@ -492,7 +495,7 @@ class _Turn(IntakeTurn):
         node = self.current_node()
         waiting_for_input = isinstance(node, schema.AskNode) and node.input is not None
         digits = inputs.ascii_digits(text)
-        if digits.isdigit() and not waiting_for_input:
+        if digits.isascii() and digits.isdigit() and not waiting_for_input:
             return live[int(digits) - 1][1] if 1 <= int(digits) <= len(live) else None
         flow = self.content.flows.get(self.state.flow or "")
         here = self.node_options(flow, node) if flow and node else []

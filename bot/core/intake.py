@@ -12,7 +12,7 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, GiveConsent, M
                              OpenCase, RateCase, RelayToCase)
 from bot.core.i18n import N_
 from bot.core.state import Action
-from bot.core.telegram_html import escape
+from bot.core.telegram_html import escape, truncate
 from bot.core.turn import Turn
 
 STEPS = ("topic", "residence_status", "german_level", "question", "contact_preference", "phone",
@@ -34,6 +34,7 @@ QUESTIONS = {
 FIELD_LABELS = {"question": N_("Question"), "phone": N_("Phone"), "first_name": N_("First name")}
 RELAYED_KINDS = (MediaKind.PHOTO, MediaKind.DOCUMENT, MediaKind.VOICE, MediaKind.VIDEO)
 MAX_QUESTION = 2000
+"""In UTF-16 code units, as Telegram counts: the case note (question and all) fits one message."""
 MAX_NAME = 60
 RATINGS = ((3, "👍", N_("It helped")), (2, "😐", N_("Partly")), (1, "👎", N_("It did not help")))
 
@@ -157,7 +158,7 @@ class IntakeTurn(Turn):
         """Typed text while intake waits: the question, phone number or name."""
         step = self.state.intake_step
         if step == "question":
-            self.answer_step(text[:MAX_QUESTION])
+            self.answer_step(truncate(text, MAX_QUESTION).strip())
         elif step == "phone":
             phone = normalise_phone(text)
             if phone is None:
@@ -167,7 +168,7 @@ class IntakeTurn(Turn):
                 return
             self.answer_step(phone)
         elif step == "first_name":
-            self.answer_step(text[:MAX_NAME])
+            self.answer_step(text[:MAX_NAME].strip())
         else:
             self.say(self._("Please choose one of the buttons above, or press Skip."))
 

@@ -24,6 +24,12 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def truncate(text: str, limit: int) -> str:
+    """The longest start of `text` that is at most `limit` UTF-16 code units (Telegram's unit: an
+    emoji can be 2 or more), never cutting a character in half."""
+    return text.encode("utf-16-le")[:2 * limit].decode("utf-16-le", errors="ignore")
+
+
 @dataclass(frozen=True)
 class _Token:
     raw: str
@@ -51,7 +57,10 @@ def _tokens(html: str) -> list[_Token]:
                 _check_attributes(name, m.group(3) or "")
                 tokens.append(_Token(raw, opens=name))
         elif m.group(4):
-            tokens.append(_Token(raw, plain=_entity(m.group(4))))
+            char = _entity(m.group(4))
+            if char is None:
+                raise MarkupError(f"{raw} is not a character — write &amp; for an '&'")
+            tokens.append(_Token(raw, plain=char))
         elif raw in "<>&":
             if raw == ">":
                 tokens.append(_Token(raw, plain=">"))
@@ -62,12 +71,15 @@ def _tokens(html: str) -> list[_Token]:
     return tokens
 
 
-def _entity(name: str) -> str:
-    if name.startswith("#x"):
-        return chr(int(name[2:], 16))
-    if name.startswith("#"):
-        return chr(int(name[1:]))
-    return _ENTITIES[name]
+def _entity(name: str) -> str | None:
+    """The character an entity stands for; None for codes Telegram does not decode (0, beyond
+    Unicode) and for surrogates, which are not characters."""
+    if not name.startswith("#"):
+        return _ENTITIES[name]
+    code = int(name[2:], 16) if name.startswith("#x") else int(name[1:])
+    if code == 0 or code >= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return None
+    return chr(code)
 
 
 def _check_attributes(tag: str, attributes: str) -> None:
@@ -117,12 +129,16 @@ def split(html: str, limit: int = MESSAGE_LIMIT) -> list[str]:
         return [html]
     parts: list[str] = []
     part: list[_Token] = []  # the message being filled, starting with re-opened tags
+    size = 0  # of `part`, kept as it grows: long texts are split in linear time
     for token in _pieces(html):
-        if _size(part) + utf16_len(token.plain) > limit and _size(part) > 0:
+        width = utf16_len(token.plain)
+        while size + width > limit and size > 0:  # a cut may leave more than the token allows
             cut = _best_cut(part)
             parts.append(_closed(part[:cut]))
             part = _open_tags(part[:cut]) + part[cut:]
+            size = _size(part)
         part.append(token)
+        size += width
     parts.append(_closed(part))
     return [p.strip() for p in parts if parse(p).strip()]
 

@@ -21,7 +21,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramOb
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.channels.telegram import admin, staff, users
+from bot.channels.telegram import admin, staff, throttle, users
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
 from bot.content_store import ContentStore
@@ -98,6 +98,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(storage))
+    throttle.install(dispatcher, settings)
     dispatcher.include_router(admin.router)  # before users: /reload from an admin
     dispatcher.include_router(users.router)
     if settings.STAFF_CHAT_ID is not None:

@@ -1,12 +1,19 @@
-"""Engine replies as Telegram messages: HTML split at paragraph breaks, inline keyboards."""
+"""Engine replies as Telegram messages: HTML split at paragraph breaks, inline keyboards, and at
+most `MAX_MESSAGES_PER_UPDATE` messages for one update."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core import telegram_html
 from bot.core.events import Reply
+
+log = logging.getLogger(__name__)
+MAX_MESSAGES_PER_UPDATE = 5
+"""No amplification: one thing a person sends never causes more messages than this."""
 
 
 @dataclass(frozen=True)
@@ -29,3 +36,25 @@ def messages(reply: Reply) -> list[Message]:
     parts = telegram_html.split(reply.text)
     markup = keyboard(reply)
     return [Message(part, markup if i == len(parts) - 1 else None) for i, part in enumerate(parts)]
+
+
+def outgoing(replies: Sequence[Reply], limit: int = MAX_MESSAGES_PER_UPDATE
+             ) -> list[tuple[Reply, list[Message]]]:
+    """Every reply as its messages, `limit` messages at most in all. Each reply gets one message
+    and the rest are shared out in order; a reply cut short keeps its first parts, with its buttons
+    on the last part kept. (The engine gives at most 4 replies, and shipped answers fit one
+    message each, so only an over-long answer written by an admin is ever cut.)"""
+    if len(replies) > limit:
+        replies = [*replies[:limit - 1], replies[-1]]  # the last reply holds the live buttons
+    spare = limit - len(replies)
+    out: list[tuple[Reply, list[Message]]] = []
+    for reply in replies:
+        parts = messages(reply)
+        keep = 1 + min(len(parts) - 1, spare)
+        spare -= keep - 1
+        if keep < len(parts):
+            log.warning("reply of %d messages cut to %d (an answer in the content is too long)",
+                        len(parts), keep)
+            parts = [*parts[:keep - 1], replace(parts[keep - 1], keyboard=parts[-1].keyboard)]
+        out.append((reply, parts))
+    return out

@@ -8,7 +8,7 @@ from aiogram.enums import ChatType
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.channels.telegram.render import messages
+from bot.channels.telegram.render import outgoing
 from bot.channels.telegram.sender import Blocked, Sender
 from bot.conversation import Conversations, Person
 from bot.core.events import Choice, Event, Media, MediaKind, ReplyKind, Start, typed
@@ -44,8 +44,7 @@ async def deliver(conversations: Conversations, sender: Sender, user: User, even
     replies = await conversations.handle(person(user), event)
     replace = pressed
     try:
-        for reply in replies:
-            parts = messages(reply)
+        for reply, parts in outgoing(replies):
             if replace is not None and reply.kind is ReplyKind.MENU and len(parts) == 1:
                 target, replace = replace, None
                 if await sender.edit(user.id, target, parts[0]):

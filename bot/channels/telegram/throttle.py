@@ -1,0 +1,140 @@
+"""Per-person throttling in private chats: a token bucket per Telegram user. A flood gets one calm
+"slow down" in the person's language; the rest of it is dropped until the bucket refills."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from aiogram import BaseMiddleware, Dispatcher
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Chat, TelegramObject, User
+
+from bot.channels.telegram.render import Message
+from bot.channels.telegram.sender import Blocked, Sender
+from bot.channels.telegram.users import person
+from bot.config import Settings
+from bot.conversation import Conversations
+from bot.core import bidi
+from bot.core.content.model import Content
+from bot.core.i18n import N_, is_rtl
+from bot.core.telegram_html import escape
+
+log = logging.getLogger(__name__)
+SLOW_DOWN = N_("You are sending messages very fast. Please wait a moment, then write again.")
+FORGET_AFTER = 10_000
+"""Buckets kept before the full ones (people who are quiet again) are forgotten."""
+
+
+class Verdict(Enum):
+    PASS = "pass"
+    """Handle the update."""
+    WARN = "warn"
+    """The first update of a flood that is not handled: say "slow down" once."""
+    DROP = "drop"
+    """Not handled, nothing said."""
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float
+    warned: bool = False
+
+
+class TokenBuckets:
+    """A token bucket per key: `burst` events at once, refilled at `per_second`. A flood (refusals
+    until the bucket is full again) is warned about once."""
+
+    def __init__(self, burst: int, per_second: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.burst = float(burst)
+        self.per_second = per_second
+        self.clock = clock
+        self.buckets: dict[int, _Bucket] = {}
+
+    def take(self, key: int) -> Verdict:
+        now = self.clock()
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            self._forget_quiet(now)
+            bucket = self.buckets[key] = _Bucket(self.burst, now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.per_second)
+        bucket.at = now
+        if bucket.tokens >= self.burst:
+            bucket.warned = False  # quiet long enough: the flood is over
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return Verdict.PASS
+        if bucket.warned:
+            return Verdict.DROP
+        bucket.warned = True
+        return Verdict.WARN
+
+    def _forget_quiet(self, now: float) -> None:
+        if len(self.buckets) < FORGET_AFTER:
+            return
+        full = [key for key, b in self.buckets.items()
+                if b.tokens + (now - b.at) * self.per_second >= self.burst]
+        for key in full:
+            del self.buckets[key]
+
+
+def slow_down_text(content: Content, locale: str) -> str:
+    text = escape(content.ui.get(locale).gettext(SLOW_DOWN))
+    return bidi.for_rtl(text) if is_rtl(locale) else text
+
+
+class Throttle(BaseMiddleware):
+    """Outer middleware for messages and button presses; other chats pass untouched."""
+
+    def __init__(self, buckets: TokenBuckets) -> None:
+        self.buckets = buckets
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        if chat is None or user is None or chat.type != ChatType.PRIVATE:
+            return await handler(event, data)
+        verdict = self.buckets.take(user.id)
+        if verdict is Verdict.PASS:
+            return await handler(event, data)
+        if isinstance(event, CallbackQuery):
+            await _stop_spinner(event)
+        if verdict is Verdict.WARN:
+            log.info("throttled user=%s", user.id)
+            await slow_down(user, data["conversations"], data["sender"])
+        return None
+
+
+async def _stop_spinner(query: CallbackQuery) -> None:
+    """A pressed button that is not handled still gets its answer (best effort)."""
+    try:
+        await query.answer()
+    except TelegramAPIError:
+        pass
+
+
+async def slow_down(user: User, conversations: Conversations, sender: Sender) -> None:
+    content = conversations.content()
+    someone = person(user)
+    record = await conversations.storage.user(someone.channel, someone.external_id)
+    client = (user.language_code or "").split("-")[0]
+    locale = record.locale or (client if client in content.languages.languages else
+                               content.languages.default_language)
+    try:
+        await sender.send(user.id, Message(slow_down_text(content, locale)))
+    except Blocked:
+        pass
+
+
+def install(dispatcher: Dispatcher, settings: Settings) -> None:
+    """Throttle what people send in private chats (after de-duplication, before any handler)."""
+    throttle = Throttle(TokenBuckets(settings.THROTTLE_BURST, settings.THROTTLE_PER_SECOND))
+    dispatcher.message.outer_middleware(throttle)
+    dispatcher.callback_query.outer_middleware(throttle)
