@@ -7,9 +7,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from babel.support import NullTranslations
 
 from bot.core import bidi, inputs, texts
 from bot.core.content import schema
@@ -17,7 +15,7 @@ from bot.core.content.model import Content
 from bot.core.events import (Answered, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
                              EraseMe, Event, MarkUrgent, Media, MediaKind, ReplyKind, Start, Text,
                              Unanswered)
-from bot.core.i18n import N_, is_rtl, native_name
+from bot.core.i18n import N_, native_name
 from bot.core.intake import RELAYED_KINDS, IntakeTurn
 from bot.core.matcher import Confidence
 from bot.core.normalize import normalize

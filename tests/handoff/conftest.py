@@ -3,7 +3,7 @@ API with a forum staff group, and helpers that open cases the way the conversati
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,6 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 from tests.fake_bot_api import FakeBotApi
-from tests.fake_bot_api.fixtures import bot_for
 
 REPO = Path(__file__).resolve().parents[2]
 STAFF = -1001500
@@ -51,16 +50,13 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as api:
-        yield api
+def api(fake_api: FakeBotApi) -> FakeBotApi:
+    return fake_api
 
 
 @pytest.fixture
-async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
-    bot = bot_for(api)
-    yield bot
-    await bot.session.close()
+def bot(fake_bot: Bot) -> Bot:
+    return fake_bot
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ in their language) when a counsellor claims or closes their case. A real, migrat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversation import Conversations, Person
-from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
 from bot.core.events import CaseClaimed, CaseClosed, OpenCase
 from bot.core.state import State
 from bot.handoff.cases import Counsellor
-from bot.storage.migrate import upgrade
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage
 from bot.storage.repository import Storage
 
@@ -25,20 +22,6 @@ REPO = Path(__file__).resolve().parents[2]
 LENA = Counsellor(7001, "Lena")
 JONAS = Counsellor(7002, "Jonas")
 AMIRA = Person("telegram", "1001")
-
-
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_or_raise(REPO, REPO / "translations")
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'lotse.sqlite3'}"
-    await upgrade(url)
-    storage = Storage.open(url)
-    yield storage
-    await storage.close()
 
 
 @pytest.fixture

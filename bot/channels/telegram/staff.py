@@ -288,12 +288,10 @@ def make_router(staff_chat_id: int) -> Router:
     @router.message(Command("note"))
     async def on_note(message: Message, command: CommandObject, bot: Bot,
                       conversations: Conversations, staff_gate: StaffGate) -> None:
-        who = await acting(message, staff_gate)
-        case = await case_here(message, conversations)
-        if who is None or case is None:
-            if who is not None:
-                await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
+        found = await command_in_case(message, bot, conversations, staff_gate)
+        if found is None:
             return
+        who, case = found
         text = (command.args or "").strip()
         if not text:
             await say(bot, staff_chat_id, case.staff_thread_id,
@@ -306,12 +304,10 @@ def make_router(staff_chat_id: int) -> Router:
     @router.message(Command("canned"))
     async def on_canned(message: Message, bot: Bot, conversations: Conversations,
                         staff_gate: StaffGate) -> None:
-        who = await acting(message, staff_gate)
-        case = await case_here(message, conversations)
-        if who is None or case is None:
-            if who is not None:
-                await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
+        found = await command_in_case(message, bot, conversations, staff_gate)
+        if found is None:
             return
+        who, case = found
         if case.closed:
             await say(bot, staff_chat_id, case.staff_thread_id, CLOSED)
             return
@@ -328,6 +324,18 @@ def make_router(staff_chat_id: int) -> Router:
     async def case_here(message: Message, conversations: Conversations) -> CaseRecord | None:
         thread = topic_of(message)
         return None if thread is None else await conversations.cases.in_topic(thread)
+
+    async def command_in_case(message: Message, bot: Bot, conversations: Conversations,
+                              staff_gate: StaffGate) -> tuple[Counsellor, CaseRecord] | None:
+        """Who gave a case command and in which case's topic; None (with a hint to a counsellor
+        who wrote it outside a case topic) when nothing is to be done."""
+        who = await acting(message, staff_gate)
+        case = await case_here(message, conversations)
+        if who is None or case is None:
+            if who is not None:
+                await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
+            return None
+        return who, case
 
     # ----- relay ------------------------------------------------------------------------------
 
