@@ -9,25 +9,18 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 
 from bot.core import bidi
-from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
 from bot.core.events import OpenCase
 from bot.core.intake import QUESTIONS
 from bot.handoff.cases import Cases
 from bot.storage.migrate import upgrade
 from bot.storage.repository import Storage
-from tests.e2e.harness import REPO, BotProcess
+from tests.e2e.harness import BotProcess
 from tests.fake_bot_api import FakeBotApi, FakeUser, RateLimits, SentMessage
 
 STAFF = -1001234500
-
-
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_or_raise(REPO, REPO / "translations")
 
 
 def plain(text: str | None) -> str:

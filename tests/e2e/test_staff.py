@@ -11,21 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from bot.core import bidi
-from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
-from tests.e2e.harness import REPO, BotProcess
+from tests.e2e.harness import BotProcess
 from tests.fake_bot_api import FakeBotApi, SentMessage
 from tests.fake_bot_api.actors import FakeGroup, FakeUser
 
 STAFF = -1001234567890
-
-
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_or_raise(REPO, REPO / "translations")
 
 
 PATIENCE = 30.0

@@ -5,18 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot.core import bidi
-from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
-from tests.e2e.harness import REPO, BotProcess
+from tests.e2e.harness import BotProcess
 from tests.fake_bot_api import FakeBotApi, SentMessage
-
-
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_or_raise(REPO, REPO / "translations")
 
 
 def label(text: str):  # noqa: ANN201 - a matcher for FakeUser.press
