@@ -49,7 +49,7 @@ migrate: $(STAMP)
 # For developers: collect the interface strings from the code and merge them into every catalog.
 extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o translations/lotse.pot bot
-	$(BIN)/pybabel update -i translations/lotse.pot -d translations -D lotse --no-fuzzy-matching --no-wrap
+	$(BIN)/pybabel update -i translations/lotse.pot -d translations -D lotse --no-fuzzy-matching --no-wrap --ignore-obsolete
 
 # Figures, not tests: they never fail because a machine is slow.
 bench: setup
