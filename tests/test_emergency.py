@@ -20,7 +20,8 @@ ORDINARY = [c for c in CASES if c.expect != "emergency"]
 EVERYDAY_WORDS = [("hilfe", "de"), ("help", "en"), ("problem", "de"), ("ich habe ein problem", "de"),
                   ("i need help", "en"), ("مساعدة", "ar"), ("عندي مشكلة", "ar"), ("کمک", "fa"),
                   ("помогите", "ru"), ("допоможіть", "uk"), ("yardım", "tr"), ("sorun var", "tr"),
-                  ("alîkarî", "ku"), ("ሓገዝ", "ti"), ("مرسته", "ps")]
+                  ("alîkarî", "ku"), ("ሓገዝ", "ti"), ("مرسته", "ps"), ("ALT", "de"),
+                  ("alt", "de")]
 
 
 @pytest.fixture(scope="module")

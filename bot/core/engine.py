@@ -31,6 +31,8 @@ MAX_TEXT = 2000
 """Only the first 2 000 characters of a message are read (matched, relayed, stored): bounds the
 work one message can cause."""
 INTAKE_ACTIONS = ("consent", "intake", "skip", "cancel", "send")
+EMERGENCY_MIN_LETTERS = 4
+"""Shorter words are parts of too many others ("alt" is in "Gewalt")."""
 EMERGENCY_MIN_SCORE = 40.0
 """Emergencies in tests/data/match_eval.yaml score 43 and more; "I have a problem" in Arabic 37."""
 MEDIA_REPLIES: dict[MediaKind, str] = {
@@ -453,7 +455,7 @@ class _Turn(IntakeTurn):
     def is_emergency(self, text: str) -> bool:
         """Whether `text` is closest to the emergency entry: checked before anything else."""
         entry = self.content.emergency_entry
-        if entry is None:
+        if entry is None or len(normalize(text).replace(" ", "")) < EMERGENCY_MIN_LETTERS:
             return False
         result = self.content.matcher.match(text, self.locale)
         return result.confidence is not Confidence.NONE and \
