@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     """Messages and button presses one person may send at once before being asked to slow down."""
     THROTTLE_PER_SECOND: float = Field(1.0, gt=0)
     """How fast that allowance refills."""
+    SEND_PER_SECOND: float = Field(30.0, gt=0)
+    """Messages the bot sends per second overall (Telegram: about 30)."""
+    SEND_PER_CHAT_PER_SECOND: float = Field(1.0, gt=0)
+    """Messages per second to one person, after a burst of 3 (Telegram: about 1)."""
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
                      mode="before")

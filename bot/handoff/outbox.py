@@ -56,6 +56,7 @@ from bot.core.content.model import Content
 from bot.core.events import Button, Reply
 from bot.core.telegram_html import escape
 from bot.handoff.cases import facts
+from bot.pacing import Pacer, TokenBucket
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 
@@ -66,8 +67,6 @@ STAFF_KINDS = frozenset({"case_note", "case_update", "relay_to_staff", "staff_no
 PERSON_KINDS = frozenset({"relay_to_user", "reply_to_user"})
 STAFF_BURST = 3
 """Calls into the staff group that may go at once before pacing sets in."""
-PERSON_INTERVAL = 1.0
-"""Seconds between two messages to the same person."""
 POLL_SECONDS = 5.0
 SCAN_LIMIT = 200
 RETRY_BASE = 2.0
@@ -95,36 +94,6 @@ def case_keyboard(case_id: int, status: str) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=[[
         InlineKeyboardButton(text="Übernehmen", callback_data=f"case:claim:{case_id}"),
         InlineKeyboardButton(text="Schließen", callback_data=f"case:close:{case_id}")]])
-
-
-class TokenBucket:
-    """`per_minute` tokens a minute, holding at most `burst`; starts full."""
-
-    def __init__(self, per_minute: float, burst: int, now: Callable[[], float]) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = max(1, burst)
-        self.now = now
-        self.tokens = float(self.burst)
-        self.stamp = now()
-
-    def _refill(self) -> None:
-        now = self.now()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-
-    def delay(self) -> float:
-        """Seconds until a token is available (0 when one is)."""
-        self._refill()
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        self._refill()
-        self.tokens -= 1
-
-    def empty(self) -> None:
-        """After a 429: start saving up from nothing."""
-        self._refill()
-        self.tokens = min(self.tokens, 0.0)
 
 
 class StaffUnreachable(Exception):
@@ -222,7 +191,7 @@ class OutboxWorker:
     def __init__(self, storage: Storage, bot: Bot, content: Callable[[], Content],
                  staff_chat_id: int | None, per_minute: int = 20,
                  clock: Callable[[], dt.datetime] = utcnow, *,
-                 poll_seconds: float = POLL_SECONDS) -> None:
+                 poll_seconds: float = POLL_SECONDS, pacer: Pacer | None = None) -> None:
         self.storage = storage
         self.bot = bot
         self.content = content
@@ -231,7 +200,8 @@ class OutboxWorker:
         self.poll_seconds = poll_seconds
         self.staff_bucket = TokenBucket(per_minute, min(STAFF_BURST, per_minute), self._now)
         self._staff_paused_until = 0.0
-        self._person_ready: dict[str, float] = {}
+        self.pacer = pacer or Pacer(30.0, 1.0, self._now)
+        """Shared with the bot's direct replies, so both count against the same limits."""
         self._outage: StaffUnreachable | None = None
         self._outage_pause = OUTAGE_RETRY[0]
         self._outage_until = 0.0
@@ -311,7 +281,7 @@ class OutboxWorker:
             seen.add(row.lane)
             due_in = (row.next_attempt_at - now).total_seconds()
             ready_in = max(due_in, staff_wait if row.to_staff else
-                           self._person_ready.get(row.person or "", 0.0) - mono)
+                           self.pacer.delay(int(row.person)) if row.person else 0.0)
             if ready_in <= 0:
                 return row, 0.0
             wait = min(wait, ready_in)
@@ -476,17 +446,15 @@ class OutboxWorker:
                 self._pause(None, exc)
 
     async def _person_call(self, chat: str, call: Callable[[], Awaitable[T]]) -> T:
-        """One call into a person's chat, at most one a second per chat."""
-        while True:
-            while (wait := self._person_ready.get(chat, 0.0) - self._now()) > 0:
-                await self._sleep(wait)
-            now = self._now()
-            self._person_ready = {k: v for k, v in self._person_ready.items() if v > now}
-            self._person_ready[chat] = now + PERSON_INTERVAL
-            try:
-                return await call()
-            except TelegramRetryAfter as exc:
-                self._pause(chat, exc)
+        """One call into a person's chat, paced and in turn with the bot's direct replies."""
+        async with self.pacer.ordered(int(chat)):
+            while True:
+                await self.pacer.slot(int(chat))
+                try:
+                    return await call()
+                except TelegramRetryAfter as exc:
+                    self._pause(chat, exc)
+                    await self._sleep(exc.retry_after)
 
     def _pause(self, chat: str | None, exc: TelegramRetryAfter) -> None:
         """A 429: wait retry_after in the middle of a row (so no part of it goes twice); a
@@ -498,7 +466,7 @@ class OutboxWorker:
             self._staff_paused_until = until
             self.staff_bucket.empty()
         else:
-            self._person_ready[chat] = until
+            self.pacer.pause(int(chat), exc.retry_after)
         if exc.retry_after > MAX_INLINE_WAIT:
             raise exc
 

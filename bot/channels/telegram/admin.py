@@ -124,7 +124,7 @@ async def on_reload(message: TelegramMessage, reloads: Reloads) -> None:
 def install(dispatcher: Dispatcher, settings: Settings, store: ContentStore, bot: Bot) -> None:
     """Reloading for a serving dispatcher: `/reload`, the file watcher (every
     CONTENT_WATCH_SECONDS, unless 0), and SIGHUP to the pid in PID_FILE."""
-    reloads = Reloads(store, Sender(bot), settings)
+    reloads = Reloads(store, dispatcher["sender"], settings)
     dispatcher["reloads"] = reloads
     pid_file = PidFile(settings.PID_FILE)
 

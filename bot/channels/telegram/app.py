@@ -29,6 +29,7 @@ from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
 from bot.handoff.outbox import OutboxWorker
+from bot.pacing import Pacer
 from bot.retention import purge_regularly
 from bot.storage.repository import Storage
 from bot.storage.state_redis import RedisStates, redacted
@@ -106,11 +107,12 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
         dispatcher["staff_gate"] = staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS)
     # Without STAFF_CHAT_ID the worker still runs: it delivers to people and says once a minute
     # that case notes wait for the setting.
+    pacer = Pacer(settings.SEND_PER_SECOND, settings.SEND_PER_CHAT_PER_SECOND)
     outbox = OutboxWorker(storage, bot, content, settings.STAFF_CHAT_ID,
-                          settings.STAFF_GROUP_MESSAGES_PER_MINUTE)
+                          settings.STAFF_GROUP_MESSAGES_PER_MINUTE, pacer=pacer)
     dispatcher["conversations"] = Conversations(storage, content, on_case_change=outbox.wake,
                                                  states=states)
-    dispatcher["sender"] = Sender(bot)
+    dispatcher["sender"] = Sender(bot, pacer)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox
 

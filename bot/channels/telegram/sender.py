@@ -1,5 +1,6 @@
-"""Sending to Telegram: waits out 429 `retry_after`, ignores "message is not modified", and marks
-people who blocked the bot instead of retrying."""
+"""Sending to people on Telegram: paced per chat and overall (`bot.pacing.Pacer`), in order per
+chat, waits out 429 `retry_after`, retries 5xx and timeouts with backoff, ignores "message is not
+modified", and marks people who blocked the bot instead of retrying."""
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +14,7 @@ from aiogram.exceptions import (TelegramBadRequest, TelegramForbiddenError, Tele
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.channels.telegram.render import Message
+from bot.pacing import Pacer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -25,8 +27,9 @@ class Blocked(Exception):
 
 
 class Sender:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, pacer: Pacer) -> None:
         self.bot = bot
+        self.pacer = pacer
 
     async def send(self, chat_id: int, message: Message) -> int:
         """Send `message`; returns Telegram's message id."""
@@ -57,14 +60,19 @@ class Sender:
             pass
 
     async def _call(self, call: Callable[[], Awaitable[T]], chat_id: int) -> T:
+        async with self.pacer.ordered(chat_id):
+            return await self._attempts(call, chat_id)
+
+    async def _attempts(self, call: Callable[[], Awaitable[T]], chat_id: int) -> T:
         for attempt in range(1, ATTEMPTS + 1):
+            await self.pacer.slot(chat_id)
             try:
                 return await call()
             except TelegramRetryAfter as exc:
                 log.warning("429 chat=%s retry_after=%s", chat_id, exc.retry_after)
                 if attempt == ATTEMPTS:
                     raise
-                await asyncio.sleep(min(float(exc.retry_after), MAX_RETRY_AFTER))
+                self.pacer.pause(chat_id, min(float(exc.retry_after), MAX_RETRY_AFTER))
             except (TelegramServerError, TelegramNetworkError) as exc:
                 log.warning("telegram error chat=%s attempt=%d: %s", chat_id, attempt,
                             type(exc).__name__)

@@ -1,10 +1,12 @@
 """The migrant's side: private chats with the bot, turned into engine events and back."""
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message, User
 
@@ -41,16 +43,18 @@ def person(user: User) -> Person:
 async def deliver(conversations: Conversations, sender: Sender, user: User, event: Event,
                   pressed: int | None = None) -> None:
     """Run `event` and send the replies; a menu answering a pressed button replaces that menu."""
-    replies = await conversations.handle(person(user), event)
-    replace = pressed
     try:
-        for reply, parts in outgoing(replies):
-            if replace is not None and reply.kind is ReplyKind.MENU and len(parts) == 1:
-                target, replace = replace, None
-                if await sender.edit(user.id, target, parts[0]):
-                    continue
-            for part in parts:
-                await sender.send(user.id, part)
+        # the chat is held from handling to the last reply, so two updates answer in turn
+        async with sender.pacer.ordered(user.id):
+            replies = await conversations.handle(person(user), event)
+            replace = pressed
+            for reply, parts in outgoing(replies):
+                if replace is not None and reply.kind is ReplyKind.MENU and len(parts) == 1:
+                    target, replace = replace, None
+                    if await sender.edit(user.id, target, parts[0]):
+                        continue
+                for part in parts:
+                    await sender.send(user.id, part)
     except Blocked:
         log.info("blocked by user=%s", user.id)
         await conversations.blocked(person(user))
@@ -79,6 +83,7 @@ async def on_other(message: Message, conversations: Conversations, sender: Sende
 
 @router.callback_query()
 async def on_button(query: CallbackQuery, conversations: Conversations, sender: Sender) -> None:
-    await query.answer()
+    with contextlib.suppress(TelegramAPIError):  # the spinner stops anyway; the reply matters
+        await query.answer()
     pressed = query.message.message_id if query.message else None
     await deliver(conversations, sender, query.from_user, Choice(query.data or ""), pressed)
