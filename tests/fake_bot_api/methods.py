@@ -503,6 +503,7 @@ async def edit_forum_topic(api: BotApiMethods, params: Params) -> Any:
         raise bad_request("TOPIC_NOT_MODIFIED")
     topic.name = name or topic.name
     topic.icon_custom_emoji_id = topic.icon_custom_emoji_id if emoji is None else emoji or None
+    api.world.changed.notify()  # tests wait on topic names too
     return True
 
 
@@ -511,6 +512,7 @@ async def _set_closed(api: BotApiMethods, params: Params, closed: bool) -> Any:
     if topic.closed == closed:
         raise bad_request("TOPIC_NOT_MODIFIED")
     topic.closed = closed
+    api.world.changed.notify()
     return True
 
 
