@@ -56,7 +56,6 @@ class CaseRecord:
     locale: str
     topic: str | None
     staff_thread_id: int | None
-    staff_message_id: int | None
     claimed_by_id: int | None
     claimed_by_name: str | None
     created_at: dt.datetime
@@ -68,7 +67,7 @@ class CaseRecord:
 
 def _record(case: Case) -> CaseRecord:
     return CaseRecord(case.id, case.user_id, case.status, case.locale, case.topic,
-                      case.staff_thread_id, case.staff_message_id, case.claimed_by_id,
+                      case.staff_thread_id, case.claimed_by_id,
                       case.claimed_by_name, case.created_at)
 
 

@@ -203,15 +203,10 @@ def make_router(staff_chat_id: int) -> Router:
             await answer(query, "Fall übernommen.")
             if result.result == "claimed":
                 await conversations.tell(case.id, CaseClaimed(case.id))
-            if on_prompt(query, case):
+            if takeover:  # pressed on the router's prompt, never on the note the worker keeps
                 await drop_buttons(query, f"Fall #{case.id} übernommen von {escape(who.name)}.")
         else:
             await answer(query)
-
-    def on_prompt(query: CallbackQuery, case: CaseRecord) -> bool:
-        """Pressed on a prompt the router posted (not on the case note the worker keeps)."""
-        message = query.message
-        return isinstance(message, Message) and message.message_id != case.staff_message_id
 
     async def ask_outcome(query: CallbackQuery, bot: Bot, case: CaseRecord) -> None:
         if case.closed:
