@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 PER_CHAT_BURST = 3
 """Messages one private chat may get at once before its pacing sets in (Telegram allows a few)."""
 SWEEP_FROM = 256
+EPSILON = 1e-9
+"""Tokens counted as whole despite float rounding (else a refill lands at 0.999… and waits ~0 s)."""
 """Idle chats are forgotten once this many (then twice as many as remained) are known."""
 
 
@@ -31,7 +33,7 @@ class TokenBucket:
     def delay(self) -> float:
         """Seconds until a token is available (0 when one is)."""
         self._refill()
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        return 0.0 if self.tokens >= 1 - EPSILON else (1 - self.tokens) / self.rate
 
     def take(self) -> None:
         self._refill()
@@ -50,7 +52,7 @@ class TokenBucket:
     @property
     def full(self) -> bool:
         self._refill()
-        return self.tokens >= self.burst
+        return self.tokens >= self.burst - EPSILON
 
 
 class _Lane:
@@ -66,11 +68,14 @@ class _Lane:
 class Pacer:
     """Waits until a call to a chat may go: at most `per_second` overall and `per_chat_per_second`
     per chat (after a burst of PER_CHAT_BURST). `ordered(chat)` keeps one chat's messages in the
-    order they were handed in; it is re-entrant within one task."""
+    order they were handed in; it is re-entrant within one task. `now` and `sleep` are the clock
+    (a fake one in tests)."""
 
     def __init__(self, per_second: float, per_chat_per_second: float,
-                 now: Callable[[], float] = time.monotonic) -> None:
+                 now: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.now = now
+        self.sleep = sleep
         self.per_chat_per_minute = per_chat_per_second * 60
         self.overall = TokenBucket(per_second * 60, max(1, int(per_second)), now)
         self._lanes: dict[int, _Lane] = {}
@@ -95,7 +100,7 @@ class Pacer:
         lane.users += 1
         try:
             while (wait := max(lane.bucket.delay(), self.overall.delay())) > 0:
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
             lane.bucket.take()
             self.overall.take()
         finally:
