@@ -15,8 +15,8 @@ from sqlalchemy import select
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, Effect, EraseMe, Event,
-                             GiveConsent, MarkUrgent, OpenCase, RateCase, RelayToCase, Reply,
-                             SetLocale)
+                             GiveConsent, MarkUrgent, OpenCase, RateCase, RefusedButton,
+                             RelayToCase, Reply, SetLocale)
 from bot.core.state import State
 from bot.handoff.cases import Cases
 from bot.handoff.erasure import erase_person
@@ -136,6 +136,8 @@ class Conversations:
             self.on_case_change()
         elif isinstance(effect, RateCase):
             await self.cases.rate(user.id, effect.case_id, effect.rating)
+        elif isinstance(effect, RefusedButton):
+            log.info("refused button (stale, replayed or forged) user=%s", user.id)
         return None
 
     async def blocked(self, person: Person) -> None:

@@ -13,8 +13,8 @@ from bot.core import bidi, inputs, texts
 from bot.core.content import schema
 from bot.core.content.model import Content
 from bot.core.events import (Answered, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
-                             EraseMe, Event, MarkUrgent, Media, MediaKind, ReplyKind, Start, Text,
-                             Unanswered)
+                             EraseMe, Event, MarkUrgent, Media, MediaKind, RefusedButton,
+                             ReplyKind, Start, Text, Unanswered)
 from bot.core.i18n import N_, native_name
 from bot.core.intake import RELAYED_KINDS, IntakeTurn
 from bot.core.matcher import Confidence
@@ -243,6 +243,7 @@ class _Turn(IntakeTurn):
         self.enter(flow, node, record=False)
 
     def stale(self) -> None:
+        self.effects.append(RefusedButton())
         self.say(self._("This button belongs to an older message. Here is where you are now."))
         node = self.current_node()
         if node is not None and self.state.flow and self.state.node:

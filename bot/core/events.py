@@ -175,5 +175,11 @@ class RateCase:
     """3 helped, 2 partly, 1 did not help."""
 
 
+@dataclass(frozen=True)
+class RefusedButton:
+    """A button that is not on the person's current screen: stale, replayed or forged. Nothing
+    happens but the polite answer; the conversation layer logs it by id."""
+
+
 Effect = (SetLocale | GiveConsent | OpenCase | RelayToCase | MarkUrgent | RateCase | EraseMe |
-          Answered | Unanswered)
+          Answered | Unanswered | RefusedButton)

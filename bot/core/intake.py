@@ -9,7 +9,7 @@ from babel.dates import format_skeleton, format_time
 
 from bot.core import office_hours, texts
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, GiveConsent, MediaKind,
-                             OpenCase, RateCase, RelayToCase)
+                             OpenCase, RateCase, RefusedButton, RelayToCase)
 from bot.core.i18n import N_
 from bot.core.state import Action
 from bot.core.telegram_html import escape, truncate
@@ -182,6 +182,7 @@ class IntakeTurn(Turn):
         self.state.intake = {}
 
     def stale_intake(self) -> None:
+        self.effects.append(RefusedButton())
         if self.state.intake_step:
             self.say(self._("This button belongs to an older message."))
             if self.state.intake_step == "consent":

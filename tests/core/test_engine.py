@@ -12,8 +12,8 @@ import pytest
 from bot.core import bidi, telegram_html
 from bot.core.content.model import Content
 from bot.core.engine import step
-from bot.core.events import (Choice, Command, Effect, Event, Media, MediaKind, Reply, SetLocale,
-                             Start, Text)
+from bot.core.events import (Choice, Command, Effect, Event, Media, MediaKind, RefusedButton,
+                             Reply, SetLocale, Start, Text)
 from bot.core.state import Option, State
 
 STALE = "This button belongs to an older message. Here is where you are now."
@@ -268,6 +268,7 @@ def test_an_old_button_gets_a_polite_reply_and_the_current_screen(chat: Chat) ->
 def test_garbage_button_data_never_fails(chat: Chat, data: str) -> None:
     chat.send(Choice(data))
     assert chat.text == STALE + "\n\n" + MENU
+    assert chat.effects == [RefusedButton()]  # logged by the conversation layer
 
 
 def test_old_button_after_the_content_changed(content: Content) -> None:

@@ -162,6 +162,7 @@ async def test_stale_button_after_a_restart_gets_a_polite_answer(
         await bot.start()
         await user.press(label("🌐 Language"), old_menu)
         await api.wait_for(user, lambda m: "older message" in m.text)
+    assert "refused button (stale, replayed or forged) user=1" in bot.log.read_text()
     all_calls_accepted(api)
 
 
