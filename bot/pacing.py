@@ -64,8 +64,8 @@ class _Lane:
 
 
 class Pacer:
-    """Waits until a call to a chat may go: at most `per_second` overall and `per_chat_per_second`
-    per chat (after a burst of PER_CHAT_BURST). `ordered(chat)` keeps one chat's messages in the
+    """Waits until a call to a chat may go: at most `per_second` overall (in arrival order) and
+    `per_chat_per_second` per chat (after a burst of PER_CHAT_BURST). `ordered(chat)` keeps one chat's messages in the
     order they were handed in; it is re-entrant within one task."""
 
     def __init__(self, per_second: float, per_chat_per_second: float,
@@ -73,6 +73,7 @@ class Pacer:
         self.now = now
         self.per_chat_per_minute = per_chat_per_second * 60
         self.overall = TokenBucket(per_second * 60, max(1, int(per_second)), now)
+        self._overall_turn = asyncio.Lock()
         self._lanes: dict[int, _Lane] = {}
         self._sweep_at = SWEEP_FROM
 
@@ -90,16 +91,26 @@ class Pacer:
         return max(self.overall.delay(), lane.bucket.delay() if lane else 0.0)
 
     async def slot(self, chat_id: int) -> None:
-        """Wait for a token from the chat's bucket and the global one, and take both."""
+        """Wait for a token from the chat's bucket, then for the global one (`overall_slot`),
+        and take both. (One chat's calls come one at a time, through `ordered`.)"""
         lane = self._lane(chat_id)
         lane.users += 1
         try:
-            while (wait := max(lane.bucket.delay(), self.overall.delay())) > 0:
+            while (wait := lane.bucket.delay()) > 0:
                 await asyncio.sleep(wait)
+            await self.overall_slot()
             lane.bucket.take()
-            self.overall.take()
         finally:
             lane.users -= 1
+
+    async def overall_slot(self) -> None:
+        """Wait for a token from the global bucket and take it, in the order the callers came:
+        under load a chat that waits is never overtaken by later ones, and only the first in
+        line polls the clock. Calls into a group, paced by their own bucket, take one too."""
+        async with self._overall_turn:
+            while (wait := self.overall.delay()) > 0:
+                await asyncio.sleep(wait)
+            self.overall.take()
 
     def pause(self, chat_id: int, seconds: float) -> None:
         """After a 429 for `chat_id`: nothing goes to that chat for `seconds`."""
