@@ -17,10 +17,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aiogram.client.session.middlewares.base import (BaseRequestMiddleware,
-                                                     NextRequestMiddlewareType)
-from aiogram.exceptions import (TelegramAPIError, TelegramNetworkError, TelegramRetryAfter,
-                                TelegramServerError)
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -84,11 +87,14 @@ class RetryPolicy:
         raise AssertionError("unreachable")
 
 
+DEFAULT_POLICY = RetryPolicy()
+
+
 class RetrySafeCalls(BaseRequestMiddleware):
     """A session middleware: the calls in SAFE_TO_REPEAT go through `policy`, the rest as they
     are (`bot.session.middleware(RetrySafeCalls())`)."""
 
-    def __init__(self, policy: RetryPolicy = RetryPolicy()) -> None:
+    def __init__(self, policy: RetryPolicy = DEFAULT_POLICY) -> None:
         self.policy = policy
 
     async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,

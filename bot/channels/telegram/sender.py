@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.channels.telegram.render import Message
-from bot.channels.telegram.retry import RetryPolicy
+from bot.channels.telegram.retry import DEFAULT_POLICY, RetryPolicy
 from bot.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ class Blocked(Exception):
 
 
 class Sender:
-    def __init__(self, bot: Bot, pacer: Pacer, policy: RetryPolicy = RetryPolicy()) -> None:
+    def __init__(self, bot: Bot, pacer: Pacer, policy: RetryPolicy = DEFAULT_POLICY) -> None:
         self.bot = bot
         self.pacer = pacer
         self.policy = policy
