@@ -10,16 +10,20 @@ from contextlib import asynccontextmanager
 PER_CHAT_BURST = 3
 """Messages one private chat may get at once before its pacing sets in (Telegram allows a few)."""
 SWEEP_FROM = 256
+"""Idle chats are forgotten once this many (then twice as many as remained) are known."""
 EPSILON = 1e-9
 """Tokens counted as whole despite float rounding (else a refill lands at 0.999… and waits ~0 s)."""
-"""Idle chats are forgotten once this many (then twice as many as remained) are known."""
+HEADROOM = 0.9
+"""Buckets refill at 90 % of their limit: calls the network or a busy server bunch up on their way
+still arrive within the limit, because the slack saved since builds a little burst."""
 
 
 class TokenBucket:
-    """`per_minute` tokens a minute, holding at most `burst`; starts full."""
+    """At most `per_minute` tokens a minute (refilled at HEADROOM of it), holding at most `burst`;
+    starts full."""
 
     def __init__(self, per_minute: float, burst: int, now: Callable[[], float]) -> None:
-        self.rate = per_minute / 60.0
+        self.rate = per_minute / 60.0 * HEADROOM
         self.burst = max(1, burst)
         self.now = now
         self.tokens = float(self.burst)
@@ -66,10 +70,10 @@ class _Lane:
 
 
 class Pacer:
-    """Waits until a call to a chat may go: at most `per_second` overall and `per_chat_per_second`
-    per chat (after a burst of PER_CHAT_BURST). `ordered(chat)` keeps one chat's messages in the
-    order they were handed in; it is re-entrant within one task. `now` and `sleep` are the clock
-    (a fake one in tests)."""
+    """Waits until a call to a chat may go: at most `per_second` overall (chats served in the order
+    they came) and `per_chat_per_second` per chat (after a burst of PER_CHAT_BURST).
+    `ordered(chat)` keeps one chat's messages in the order they were handed in; it is re-entrant
+    within one task. `now` and `sleep` are the clock (a fake one in tests)."""
 
     def __init__(self, per_second: float, per_chat_per_second: float,
                  now: Callable[[], float] = time.monotonic,
@@ -78,6 +82,7 @@ class Pacer:
         self.sleep = sleep
         self.per_chat_per_minute = per_chat_per_second * 60
         self.overall = TokenBucket(per_second * 60, max(1, int(per_second)), now)
+        self._overall_turn = asyncio.Lock()
         self._lanes: dict[int, _Lane] = {}
         self._sweep_at = SWEEP_FROM
 
@@ -95,16 +100,26 @@ class Pacer:
         return max(self.overall.delay(), lane.bucket.delay() if lane else 0.0)
 
     async def slot(self, chat_id: int) -> None:
-        """Wait for a token from the chat's bucket and the global one, and take both."""
+        """Wait for a token from the chat's bucket, then for the global one (`overall_slot`),
+        and take both. (One chat's calls come one at a time, through `ordered`.)"""
         lane = self._lane(chat_id)
         lane.users += 1
         try:
-            while (wait := max(lane.bucket.delay(), self.overall.delay())) > 0:
+            while (wait := lane.bucket.delay()) > 0:
                 await self.sleep(wait)
+            await self.overall_slot()
             lane.bucket.take()
-            self.overall.take()
         finally:
             lane.users -= 1
+
+    async def overall_slot(self) -> None:
+        """Wait for a token from the global bucket and take it, in the order the callers came:
+        under load a chat that waits is never overtaken by later ones, and only the first in
+        line polls the clock. Calls into a group, paced by their own bucket, take one too."""
+        async with self._overall_turn:
+            while (wait := self.overall.delay()) > 0:
+                await self.sleep(wait)
+            self.overall.take()
 
     def pause(self, chat_id: int, seconds: float) -> None:
         """After a 429 for `chat_id`: nothing goes to that chat for `seconds`."""

@@ -7,8 +7,9 @@ in order, so a relay never overtakes its case note and a failing case never bloc
 
 - **Pacing.** Every call into the staff group (creating or renaming a topic, posting, editing)
   takes a token from one bucket: `per_minute` tokens a minute, at most `STAFF_BURST` at once, for
-  all topics together. A burst of cases waits in order instead of failing. Each person's chat gets
-  at most one message a second.
+  all topics together, and one from the bot's global limit it shares with the replies to people
+  (`Pacer.overall_slot`). A burst of cases waits in order instead of failing. Each person's chat
+  gets at most one message a second.
 - **Retries.** A failed row gets `attempts + 1`, `next_attempt_at` with exponential backoff and
   `last_error` = exception class + Telegram's description (never message text); after
   `GIVE_UP_AFTER` attempts a row is dropped, except a case note, which is never given up. A 429
@@ -435,11 +436,13 @@ class OutboxWorker:
     # ----- calls, paced ------------------------------------------------------------------------
 
     async def _staff_call(self, call: Callable[[], Awaitable[T]]) -> T:
-        """One call into the staff group, after the group's pacing allows it."""
+        """One call into the staff group, after the group's pacing allows it and the bot's
+        global limit (shared with every message to people) too."""
         while True:
             while (wait := self._staff_wait(self._now())) > 0:
                 await self._sleep(wait)
             self.staff_bucket.take()
+            await self.pacer.overall_slot()
             try:
                 return await call()
             except TelegramRetryAfter as exc:

@@ -2,6 +2,9 @@
 pool PostgreSQL gets."""
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,33 @@ def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
     _create_parent_folder(parsed.database)
     _configure_sqlite_connections(engine, enforce_foreign_keys)
     return engine
+
+
+class Turns:
+    """SQLite transactions of one process, one after another in the order they began.
+
+    SQLite lets one writer in at a time, and its busy handler is neither fair nor patient: in a
+    burst (200 people at once, the backlog after a restart) a transaction can wait longer than
+    the busy timeout and fail with "database is locked", and the update it belonged to is lost.
+    Taking turns in the process first makes writers queue instead, however long the queue. A
+    session opened inside another one in the same task is part of the outer turn."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[Any] | None = None
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if self._holder is task:
+            yield
+            return
+        async with self._lock:
+            self._holder = task
+            try:
+                yield
+            finally:
+                self._holder = None
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,7 +6,7 @@ need their own transaction (handoff: case + note + outbox row together) use `Sto
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy import Insert, Row, Update, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.storage.database import make_engine, make_sessionmaker
+from bot.storage.database import Turns, make_engine, make_sessionmaker
 from bot.storage.models import ConversationState, ProcessedUpdate, User, utcnow
 
 
@@ -38,6 +38,7 @@ class Storage:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = make_sessionmaker(engine)
+        self._turns = Turns() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def open(cls, url: str) -> Storage:
@@ -49,8 +50,10 @@ class Storage:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: committed when the block ends, rolled back on an error."""
-        async with self._sessions.begin() as session:
+        """A session in one transaction: committed when the block ends, rolled back on an error.
+        On SQLite, transactions take turns (`Turns`)."""
+        turn = self._turns.turn() if self._turns is not None else nullcontext()
+        async with turn, self._sessions.begin() as session:
             yield session
 
     async def user(self, channel: str, external_id: str) -> UserRecord:

@@ -87,9 +87,10 @@ class RateLimiter:
 class Faults:
     """Random failures before a call takes effect, reproducible through `seed`.
 
-    `rate` is the fraction of calls that fail, spread over `kinds` (429, 500, 502);
-    every call to a method in `methods` (default: all but getUpdates) first waits a random
-    time in `latency` seconds.
+    `rate` is the fraction of calls that fail, spread over `kinds` (429, 500, 502), and at most
+    `limit` calls fail in all (None: no limit); every call to a method in `methods` (default: all
+    but getUpdates, and getUpdates too with `get_updates`) first waits a random time in `latency`
+    seconds. A failed getUpdates hands out nothing: its updates wait for the next poll.
     """
 
     rate: float = 0.0
@@ -98,6 +99,8 @@ class Faults:
     latency: tuple[float, float] = (0.0, 0.0)
     seed: int = 0
     methods: Collection[str] | None = None
+    get_updates: bool = False
+    limit: int | None = None
 
 
 _SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway"}
@@ -114,7 +117,7 @@ class FaultInjector:
 
     def applies_to(self, method: str) -> bool:
         if self._methods is None:
-            return method.lower() != "getupdates"
+            return self.faults.get_updates or method.lower() != "getupdates"
         return method.lower() in self._methods
 
     async def before_call(self, method: str) -> None:
@@ -124,7 +127,8 @@ class FaultInjector:
         low, high = self.faults.latency
         if high > 0:
             await asyncio.sleep(self._random.uniform(low, high))
-        if self._random.random() >= self.faults.rate:
+        if self._random.random() >= self.faults.rate or \
+                (self.faults.limit is not None and len(self.injected) >= self.faults.limit):
             return
         code = self._random.choice(self.faults.kinds)
         self.injected.append((method, code))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 
 import pytest
 from aiogram import Bot
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 
 from bot.core.content.model import Content
 from bot.handoff.outbox import GIVE_UP_AFTER, OutboxWorker, case_keyboard
-from bot.pacing import TokenBucket
+from bot.pacing import Pacer, TokenBucket
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 from tests.fake_bot_api import FakeBotApi, Faults
@@ -393,3 +394,17 @@ async def test_a_row_that_keeps_failing_is_given_up_but_never_a_case_note(
     assert notice.delivered_at is not None
     assert notice.last_error == "gave up: LookupError"
     assert any("given up" in r.getMessage() for r in caplog.records)
+
+
+async def test_staff_group_calls_count_against_the_global_limit_too(
+        api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
+        open_case) -> None:
+    api.group(STAFF, forum=True)
+    for person in range(4):
+        await open_case(2100 + person)
+    pacer = Pacer(per_second=5, per_chat_per_second=1)  # the group's own limit is far higher
+    outbox = OutboxWorker(storage, bot, lambda: content, STAFF, 6000, clock, pacer=pacer)
+    started = time.monotonic()
+    await drain(outbox)
+    assert time.monotonic() - started >= (8 - 5) / 5 - 0.05  # 8 calls, 5 at once, 5 a second
+    assert pacer.overall.delay() > 0  # the people's replies now wait for them

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import Message as TelegramMessage
 
@@ -87,7 +87,7 @@ class Reloads:
         try:
             for part in telegram_html.split(text):
                 await self.sender.send(chat_id, Message(part))
-        except (Blocked, TelegramBadRequest) as exc:
+        except (Blocked, TelegramAPIError) as exc:  # even after retries: the watcher goes on
             log.warning("admin=%s not reachable (has the admin started the bot?): %s",
                         chat_id, type(exc).__name__)
 

@@ -22,6 +22,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.channels.telegram import admin, staff, throttle, users
+from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
 from bot.content_store import ContentStore
@@ -89,6 +90,7 @@ class InFlight(BaseMiddleware):
 def make_bot(settings: Settings) -> Bot:
     assert settings.BOT_TOKEN is not None
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
+    session.middleware(RetrySafeCalls())  # start-up calls survive 429 and 5xx
     return Bot(settings.BOT_TOKEN, session=session, default=DefaultBotProperties(
         parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
 

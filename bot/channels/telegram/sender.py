@@ -1,25 +1,22 @@
 """Sending to people on Telegram: paced per chat and overall (`bot.pacing.Pacer`), in order per
-chat, waits out 429 `retry_after`, retries 5xx and timeouts with backoff, ignores "message is not
+chat, retried by the `RetryPolicy` (429 `retry_after`, 5xx and timeouts), ignores "message is not
 modified", and marks people who blocked the bot instead of retrying."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import (TelegramBadRequest, TelegramForbiddenError, TelegramNetworkError,
-                                TelegramRetryAfter, TelegramServerError)
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.channels.telegram.render import Message
+from bot.channels.telegram.retry import DEFAULT_POLICY, RetryPolicy
 from bot.pacing import Pacer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-ATTEMPTS = 5
-MAX_RETRY_AFTER = 60.0
 
 
 class Blocked(Exception):
@@ -27,9 +24,10 @@ class Blocked(Exception):
 
 
 class Sender:
-    def __init__(self, bot: Bot, pacer: Pacer) -> None:
+    def __init__(self, bot: Bot, pacer: Pacer, policy: RetryPolicy = DEFAULT_POLICY) -> None:
         self.bot = bot
         self.pacer = pacer
+        self.policy = policy
 
     async def send(self, chat_id: int, message: Message) -> int:
         """Send `message`; returns Telegram's message id."""
@@ -61,24 +59,9 @@ class Sender:
 
     async def _call(self, call: Callable[[], Awaitable[T]], chat_id: int) -> T:
         async with self.pacer.ordered(chat_id):
-            return await self._attempts(call, chat_id)
-
-    async def _attempts(self, call: Callable[[], Awaitable[T]], chat_id: int) -> T:
-        for attempt in range(1, ATTEMPTS + 1):
-            await self.pacer.slot(chat_id)
             try:
-                return await call()
-            except TelegramRetryAfter as exc:
-                log.warning("429 chat=%s retry_after=%s", chat_id, exc.retry_after)
-                if attempt == ATTEMPTS:
-                    raise
-                self.pacer.pause(chat_id, min(float(exc.retry_after), MAX_RETRY_AFTER))
-            except (TelegramServerError, TelegramNetworkError) as exc:
-                log.warning("telegram error chat=%s attempt=%d: %s", chat_id, attempt,
-                            type(exc).__name__)
-                if attempt == ATTEMPTS:
-                    raise
-                await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+                return await self.policy.run(
+                    call, chat_id=chat_id, before_attempt=lambda: self.pacer.slot(chat_id),
+                    hold=lambda seconds: self.pacer.pause(chat_id, seconds))
             except TelegramForbiddenError:
                 raise Blocked(chat_id) from None
-        raise AssertionError("unreachable")
