@@ -13,6 +13,7 @@ from aiogram.exceptions import (TelegramBadRequest, TelegramForbiddenError, Tele
                                 TelegramRetryAfter, TelegramServerError)
 from aiogram.types import InlineKeyboardMarkup
 
+from bot import metrics
 from bot.channels.telegram.render import Message
 from bot.pacing import Pacer
 
@@ -35,6 +36,7 @@ class Sender:
         """Send `message`; returns Telegram's message id."""
         sent = await self._call(lambda: self.bot.send_message(
             chat_id, message.text, reply_markup=message.keyboard), chat_id)
+        metrics.REPLIES.labels("sent").inc()
         return sent.message_id
 
     async def edit(self, chat_id: int, message_id: int, message: Message) -> bool:
@@ -48,6 +50,7 @@ class Sender:
                 return True
             log.info("edit failed chat=%s message=%s: %s", chat_id, message_id, exc.message)
             return False
+        metrics.REPLIES.labels("edited").inc()
         return True
 
     async def remove_keyboard(self, chat_id: int, message_id: int,
@@ -72,12 +75,14 @@ class Sender:
                 log.warning("429 chat=%s retry_after=%s", chat_id, exc.retry_after)
                 if attempt == ATTEMPTS:
                     raise
+                metrics.SEND_RETRIES.labels("reply", "429").inc()
                 self.pacer.pause(chat_id, min(float(exc.retry_after), MAX_RETRY_AFTER))
             except (TelegramServerError, TelegramNetworkError) as exc:
                 log.warning("telegram error chat=%s attempt=%d: %s", chat_id, attempt,
                             type(exc).__name__)
                 if attempt == ATTEMPTS:
                     raise
+                metrics.SEND_RETRIES.labels("reply", metrics.retry_reason(exc)).inc()
                 await asyncio.sleep(0.5 * 2 ** (attempt - 1))
             except TelegramForbiddenError:
                 raise Blocked(chat_id) from None
