@@ -10,14 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge,
-                               GCCollector, PlatformCollector, ProcessCollector, generate_latest)
+from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, PlatformCollector,
+                               ProcessCollector)
+from prometheus_client.exposition import choose_encoder
 
 from bot.core.events import Effect, Matched
 
 REGISTRY = CollectorRegistry()
 """Lotse's metrics and the process collectors (not prometheus_client's global registry)."""
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)
@@ -90,6 +90,8 @@ def show_outbox_backlog(backlog: Iterable[Waiting]) -> None:
         OUTBOX_OLDEST.labels(waiting.kind, waiting.destination).set(waiting.oldest_seconds)
 
 
-def exposition() -> bytes:
-    """Everything in the registry, in Prometheus' text format."""
-    return generate_latest(REGISTRY)
+def exposition(accept: str | None) -> tuple[bytes, str]:
+    """Everything in the registry and its content type: Prometheus' text format, or OpenMetrics
+    when the scraper's Accept header asks for it."""
+    encode, content_type = choose_encoder(accept or "")
+    return encode(REGISTRY), content_type

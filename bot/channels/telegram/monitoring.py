@@ -90,15 +90,15 @@ class Monitoring:
         self.health = health
         self.storage = storage
 
-    async def metrics(self, _: web.Request) -> web.Response:
+    async def metrics(self, request: web.Request) -> web.Response:
         try:
             async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
                 metrics.show_outbox_backlog(await backlog(self.storage, utcnow()))
         except Exception as exc:  # noqa: BLE001 - the other figures are still worth having
             log.warning("outbox backlog not readable for /metrics: %s", type(exc).__name__)
             metrics.show_outbox_backlog([])
-        return web.Response(body=metrics.exposition(),
-                            headers={"Content-Type": metrics.CONTENT_TYPE})
+        body, content_type = metrics.exposition(request.headers.get("Accept"))
+        return web.Response(body=body, headers={"Content-Type": content_type})
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/healthz", self.health.answer)
