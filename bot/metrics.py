@@ -11,14 +11,17 @@ from dataclasses import dataclass
 
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, PlatformCollector,
-                               ProcessCollector)
+                               ProcessCollector, disable_created_metrics)
 from prometheus_client.exposition import choose_encoder
 
+from bot.core.case_note import OUTCOMES
 from bot.core.events import Effect, Matched
+from bot.core.matcher import Confidence
 
 REGISTRY = CollectorRegistry()
 """Lotse's metrics and the process collectors (not prometheus_client's global registry)."""
 
+disable_created_metrics()  # no `*_created` series: Prometheus knows when a counter restarted
 ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)
 GCCollector(registry=REGISTRY)
@@ -51,6 +54,27 @@ OUTBOX_BACKLOG = Gauge("lotse_outbox_backlog", "Outbox messages waiting for deli
 OUTBOX_OLDEST = Gauge("lotse_outbox_oldest_seconds", "Age of the oldest outbox message waiting "
                       "for delivery, by kind and destination.", ["kind", "destination"],
                       registry=REGISTRY)
+
+RETRY_REASONS = ("429", "5xx", "network", "other")
+
+
+def _start_at_zero() -> None:
+    """Show the label values known in advance at 0 from the start, so that rate() and alerts
+    see them before the first one happens."""
+    for confidence in Confidence:
+        MATCHES.labels(confidence.value)
+    for how in ("sent", "edited"):
+        REPLIES.labels(how)
+    for how in ("claimed", "taken_over"):
+        CASES_CLAIMED.labels(how)
+    for outcome in OUTCOMES:
+        CASES_CLOSED.labels(outcome)
+    for path in ("reply", "outbox"):
+        for reason in RETRY_REASONS:
+            SEND_RETRIES.labels(path, reason)
+
+
+_start_at_zero()
 
 
 def retry_reason(exc: BaseException) -> str:

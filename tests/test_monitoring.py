@@ -75,7 +75,8 @@ async def test_the_backlog_counts_what_waits_per_kind_and_destination(storage: S
     assert content_type.startswith("text/plain")
     samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
                for family in text_string_to_metric_families(body.decode())
-               for s in family.samples if s.name.startswith("lotse_outbox_")}
+               for s in family.samples
+               if s.name in ("lotse_outbox_backlog", "lotse_outbox_oldest_seconds")}
     assert samples == {
         ("lotse_outbox_backlog", (("destination", "staff"), ("kind", "case_note"))): 2,
         ("lotse_outbox_backlog", (("destination", "person"), ("kind", "relay_to_user"))): 1,
