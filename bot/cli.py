@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"lotse: {exc}", file=sys.stderr)
         return 2
-    logs.configure(settings.LOG_LEVEL)
+    logs.configure(settings.LOG_LEVEL, settings.LOG_FORMAT)
     handler = {"run": run, "chat": chat, "db": db, "content": content,
                "purge": purge, "stats": stats.run}[args.command]
     try:

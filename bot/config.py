@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 class Settings(BaseSettings):
@@ -31,7 +32,12 @@ class Settings(BaseSettings):
     WEBHOOK_SECRET: str | None = Field(None, validate_default=True)
     WEBHOOK_LISTEN: str = "127.0.0.1:8080"
     """Where the webhook server listens (host:port), usually behind a TLS reverse proxy."""
+    METRICS_LISTEN: str | None = None
+    """Where /metrics and /healthz are served besides the webhook server (host:port); the way
+    to have them in long polling mode."""
     LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: str = "text"
+    """text: one readable line per record; json: one JSON object per line, for log shipping."""
     RETENTION_DAYS: int = 90
     """Days after a case is closed until its personal data is erased."""
     CONTENT_WATCH_SECONDS: float = Field(default=1.0, ge=0)
@@ -48,7 +54,7 @@ class Settings(BaseSettings):
     """Messages per second to one person, after a burst of 3 (Telegram: about 1)."""
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
-                     mode="before")
+                     "METRICS_LISTEN", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -102,12 +108,18 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a language code like de or en") from None
         return value
 
-    @field_validator("WEBHOOK_LISTEN")
+    @field_validator("WEBHOOK_LISTEN", "METRICS_LISTEN")
     @classmethod
-    def _host_port(cls, value: str) -> str:
+    def _host_port(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("expected host:port, e.g. 127.0.0.1:8080")
+        if info.field_name == "METRICS_LISTEN" and info.data.get("WEBHOOK_URL") is not None \
+                and value == info.data.get("WEBHOOK_LISTEN"):
+            raise ValueError("must differ from WEBHOOK_LISTEN, which serves /metrics and "
+                             "/healthz already")
         return value
 
     @field_validator("LOG_LEVEL")
@@ -116,6 +128,13 @@ class Settings(BaseSettings):
         if value.upper() not in LOG_LEVELS:
             raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
         return value.upper()
+
+    @field_validator("LOG_FORMAT")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.lower() not in LOG_FORMATS:
+            raise ValueError(f"expected one of {', '.join(LOG_FORMATS)}")
+        return value.lower()
 
     @field_validator("RETENTION_DAYS", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bot import metrics
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, Effect, EraseMe, Event,
@@ -104,6 +105,7 @@ class Conversations:
             self.on_case_change()
             return replies  # nothing is saved again: the person starts afresh
         effects = list(result.effects)
+        metrics.count_matches(effects)
         for effect in result.effects:
             follow_up = await self.carry_out(user, effect)
             if follow_up is not None:

@@ -23,11 +23,15 @@ def test_values_are_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@localhost/lotse")
     monkeypatch.setenv("LOG_LEVEL", "debug")
     monkeypatch.setenv("STAFF_CHAT_ID", "")
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    monkeypatch.setenv("METRICS_LISTEN", "")
     settings = load_settings(_env_file=None)
     assert settings.ADMIN_IDS == frozenset({11, 22, 33})
     assert settings.DATABASE_URL == "postgresql+asyncpg://u:p@localhost/lotse"
     assert settings.LOG_LEVEL == "DEBUG"
     assert settings.STAFF_CHAT_ID is None
+    assert settings.LOG_FORMAT == "json"
+    assert settings.METRICS_LISTEN is None
 
 
 @pytest.mark.parametrize(("name", "value", "words"), [
@@ -36,6 +40,8 @@ def test_values_are_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
     ("DATABASE_URL", "mysql://x", "sqlite:///"),
     ("DEFAULT_LOCALE", "xx-nowhere-1", "language code"),
     ("LOG_LEVEL", "LOUD", "DEBUG"),
+    ("LOG_FORMAT", "xml", "text, json"),
+    ("METRICS_LISTEN", "9100", "host:port"),
     ("RETENTION_DAYS", "0", "whole number of days"),
     ("STAFF_CHAT_ID", "staff", "integer"),
     ("TELEGRAM_API_BASE", "not a url", "URL"),
@@ -68,3 +74,15 @@ def test_webhook_mode_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     assert str(caught.value).startswith("setting WEBHOOK_SECRET: required with WEBHOOK_URL")
     monkeypatch.setenv("WEBHOOK_SECRET", "a-long_random-string0")
     assert load_settings(_env_file=None).WEBHOOK_SECRET == "a-long_random-string0"
+
+
+def test_metrics_listen_is_another_address_than_the_webhook(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://lotse.example.org/telegram")
+    monkeypatch.setenv("WEBHOOK_SECRET", "a-long_random-string0")
+    monkeypatch.setenv("METRICS_LISTEN", "127.0.0.1:8080")  # WEBHOOK_LISTEN's default
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None)
+    assert str(caught.value).startswith("setting METRICS_LISTEN: must differ from WEBHOOK_LISTEN")
+    monkeypatch.setenv("METRICS_LISTEN", "127.0.0.1:9100")
+    assert load_settings(_env_file=None).METRICS_LISTEN == "127.0.0.1:9100"

@@ -1,6 +1,7 @@
 """/delete: after it, no row in any table holds anything the person told or sent."""
 from __future__ import annotations
 
+from bot import metrics
 from bot.conversation import Conversations, Person
 from bot.core.events import Choice, Command, Text
 from bot.storage.repository import Storage
@@ -26,8 +27,14 @@ async def everything_stored(storage: Storage) -> str:
     return "\n".join(repr(row) for table_rows in stored for row in table_rows)
 
 
+def closed_as_deleted() -> float:
+    return metrics.REGISTRY.get_sample_value("lotse_cases_closed_total",
+                                             {"outcome": "deleted"}) or 0.0
+
+
 async def test_delete_leaves_nothing_personal(conversations: Conversations) -> None:
     person = Person("telegram", "555")
+    deleted_before = closed_as_deleted()
     await conversations.handle(person, Command("language", "de"))
     await conversations.handle(person, Command("counsellor"))
     await press(conversations, person, "Einverstanden")
@@ -55,6 +62,7 @@ async def test_delete_leaves_nothing_personal(conversations: Conversations) -> N
     assert await rows(conversations.storage, "SELECT count(*) FROM conversation_states") == [(0,)]
     cases = await rows(conversations.storage, "SELECT status, outcome, topic, locale FROM cases")
     assert cases == [("closed", "deleted", "training", "de")]  # only anonymous counters remain
+    assert closed_as_deleted() == deleted_before + 1  # /metrics counts the case as closed
 
     replies = await conversations.handle(person, Text("hallo"))  # afresh: a new person
     assert replies

@@ -13,8 +13,8 @@ from bot.core import bidi, inputs, texts
 from bot.core.content import schema
 from bot.core.content.model import Content
 from bot.core.events import (Answered, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
-                             EraseMe, Event, MarkUrgent, Media, MediaKind, RefusedButton,
-                             ReplyKind, Start, Text, Unanswered)
+                             EraseMe, Event, MarkUrgent, Matched, Media, MediaKind,
+                             RefusedButton, ReplyKind, Start, Text, Unanswered)
 from bot.core.i18n import N_, native_name
 from bot.core.intake import RELAYED_KINDS, IntakeTurn
 from bot.core.matcher import Confidence
@@ -437,6 +437,7 @@ class _Turn(IntakeTurn):
 
     def ask_matcher(self, text: str) -> None:
         result = self.content.matcher.match(text, self.locale)
+        self.effects.append(Matched(result.confidence))
         if result.confidence is Confidence.CONFIDENT:
             self.show_entry(result.candidates[0].entry_id)
             return

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from bot.core.matcher import Confidence
+
 
 # ----- events ---------------------------------------------------------------------------------
 
@@ -164,6 +166,13 @@ class Unanswered:
 
 
 @dataclass(frozen=True)
+class Matched:
+    """A typed question went through the FAQ matcher with this outcome (counted for /metrics)."""
+
+    confidence: Confidence
+
+
+@dataclass(frozen=True)
 class EraseMe:
     """The person asked to delete everything Lotse stored about them."""
 
@@ -182,4 +191,4 @@ class RefusedButton:
 
 
 Effect = (SetLocale | GiveConsent | OpenCase | RelayToCase | MarkUrgent | RateCase | EraseMe |
-          Answered | Unanswered | RefusedButton)
+          Answered | Unanswered | Matched | RefusedButton)

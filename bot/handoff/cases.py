@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.core import texts
 from bot.core.case_note import OUTCOMES, CaseFacts, note
 from bot.core.content.model import Content
@@ -122,7 +123,8 @@ class Cases:
             session.add(OutboxMessage(kind="case_note", dedupe_key=f"case:{case.id}:note",
                                       case_id=case.id, payload={}, created_at=now,
                                       next_attempt_at=now))
-            return case.id
+        metrics.CASES_OPENED.inc()
+        return case.id
 
     async def relay(self, request: RelayToCase) -> None:
         """Something the person sent while the case is open, on its way to the staff topic."""
@@ -198,6 +200,12 @@ class Cases:
                     takeover: bool = False) -> ClaimResult:
         """Mark the case as held by `counsellor`; a case held by someone else moves only with
         `takeover`. Writes the note update and the topic notice with it."""
+        result = await self._claim(case_id, counsellor, takeover)
+        if result.changed:
+            metrics.CASES_CLAIMED.labels(result.result).inc()
+        return result
+
+    async def _claim(self, case_id: int, counsellor: Counsellor, takeover: bool) -> ClaimResult:
         now = self.clock()
         async with self._changing, self.storage.session() as session:
             case = await self._locked(session, case_id)
@@ -225,6 +233,12 @@ class Cases:
         """Close the case with an outcome; False when it was closed already (or is unknown)."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
+        closed = await self._close(case_id, counsellor, outcome)
+        if closed:
+            metrics.CASES_CLOSED.labels(outcome).inc()
+        return closed
+
+    async def _close(self, case_id: int, counsellor: Counsellor, outcome: str) -> bool:
         now = self.clock()
         async with self._changing, self.storage.session() as session:
             case = await self._locked(session, case_id)

@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import delete, select
 
+from bot import metrics
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
 from bot.storage.repository import Storage
 
@@ -28,11 +29,13 @@ async def erase_person(storage: Storage, user_id: int, now: dt.datetime) -> list
                 TranscriptMessage.case_id.in_(numbers)))
             await session.execute(delete(OutboxMessage).where(
                 OutboxMessage.case_id.in_(numbers), OutboxMessage.delivered_at.is_(None)))
+        closing = [case for case in cases if case.status != "closed"]
+        for case in closing:
+            case.status, case.closed_at, case.outcome = "closed", now, "deleted"
         for case in cases:
-            if case.status != "closed":
-                case.status, case.closed_at, case.outcome = "closed", now, "deleted"
             session.add_all(anonymise(case, ERASED_NOTE.format(number=case.id), now))
         await session.execute(delete(User).where(User.id == user_id))
+    metrics.CASES_CLOSED.labels("deleted").inc(len(closing))
     return numbers
 
 

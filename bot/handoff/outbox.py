@@ -49,8 +49,9 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError,
                                 TelegramMigrateToChat, TelegramRetryAfter)
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from bot import metrics
 from bot.core import telegram_html
 from bot.core.case_note import topic_name
 from bot.core.content.model import Content
@@ -186,6 +187,18 @@ def _caption(text: str) -> str:
     return escape(text[:CAPTION_TEXT_LIMIT])
 
 
+async def backlog(storage: Storage, now: dt.datetime) -> list[metrics.Waiting]:
+    """What waits for delivery, per kind: how many and for how long. One grouped query over the
+    index on delivered_at, cheap enough for every scrape of /metrics."""
+    async with storage.session() as session:
+        rows = (await session.execute(
+            select(OutboxMessage.kind, func.count(), func.min(OutboxMessage.created_at))
+            .where(OutboxMessage.delivered_at.is_(None)).group_by(OutboxMessage.kind))).all()
+    return [metrics.Waiting(kind, "staff" if kind in STAFF_KINDS else "person", count,
+                            max(0.0, (now - oldest).total_seconds()))
+            for kind, count, oldest in rows]
+
+
 class OutboxWorker:
     """Delivers the outbox; `start()` with the bot, `wake()` after writing a row, `stop()` last."""
 
@@ -218,6 +231,11 @@ class OutboxWorker:
         unreachable staff group again at once; a 429's retry_after is still respected)."""
         self._outage_until = 0.0
         self._wakeup.set()
+
+    @property
+    def running(self) -> bool:
+        """Whether the delivery task is alive (started, not stopped, not crashed)."""
+        return self._task is not None and not self._task.done()
 
     async def start(self) -> None:
         if self._task is None:
@@ -363,6 +381,7 @@ class OutboxWorker:
             await self._drop(row, f"gave up: {error}", attempts)
             return
         delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
+        metrics.SEND_RETRIES.labels("outbox", metrics.retry_reason(exc)).inc()
         log.warning("outbox row=%s kind=%s case=%s attempt %d failed, next in %.0fs: %s",
                     row.id, row.kind, row.case_id, attempts, delay, error)
         async with self.storage.session() as session:
@@ -374,6 +393,7 @@ class OutboxWorker:
         """Mark a row that can never arrive as done, with the reason in last_error."""
         log.info("outbox row=%s kind=%s case=%s dropped: %s", row.id, row.kind, row.case_id,
                  reason)
+        metrics.OUTBOX_DROPPED.labels(row.kind).inc()
         async with self.storage.session() as session:
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
                 delivered_at=self.clock(), last_error=reason,
@@ -397,6 +417,7 @@ class OutboxWorker:
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
                                   .values(delivered_at=self.clock(), last_error=None))
         log.info("outbox delivered row=%s kind=%s case=%s", row.id, row.kind, row.case_id)
+        metrics.OUTBOX_DELIVERED.labels(row.kind).inc()
 
     # ----- the staff group --------------------------------------------------------------------
 
@@ -464,6 +485,7 @@ class OutboxWorker:
         longer wait ends the row's attempt without counting it as a failure."""
         log.warning("429 %s retry_after=%s", "staff group" if chat is None else "person chat",
                     exc.retry_after)
+        metrics.SEND_RETRIES.labels("outbox", "429").inc()
         until = self._now() + exc.retry_after
         if chat is None:
             self._staff_paused_until = until

@@ -24,7 +24,8 @@ class BotProcess:
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(
-            ("BOT_", "TELEGRAM_", "DATABASE_", "STAFF_", "ADMIN_", "WEBHOOK_", "REDIS_"))}
+            ("BOT_", "TELEGRAM_", "DATABASE_", "STAFF_", "ADMIN_", "WEBHOOK_", "REDIS_", "LOG_",
+             "METRICS_"))}
         env.update(BOT_TOKEN=self.api.token, TELEGRAM_API_BASE=self.api.base_url,
                    DATABASE_URL=f"sqlite:///{self.folder / 'lotse.sqlite3'}",
                    CONTENT_ROOT=str(REPO), LOG_LEVEL="INFO", PYTHONUNBUFFERED="1",

@@ -1,9 +1,13 @@
 """Logs carry ids and event names only: a person gives their name and phone number in free text
 and through consent and intake, the case goes to the staff group and back and forth with a
-counsellor, and no name and no number appears anywhere in the real bot's log."""
+counsellor, and no name and no number appears anywhere in the real bot's log, as text lines or
+as JSON lines (LOG_FORMAT=json: every line one object with the message's ids as keys)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.harness import BotProcess
 from tests.fake_bot_api import FakeBotApi, SentMessage
@@ -19,14 +23,16 @@ def first_choice(message: SentMessage) -> str:
     return message.buttons[0][0].text
 
 
-async def test_no_name_and_no_phone_number_in_the_log(fake_api: FakeBotApi,
-                                                      tmp_path: Path) -> None:
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_no_name_and_no_phone_number_in_the_log(fake_api: FakeBotApi, tmp_path: Path,
+                                                      log_format: str) -> None:
     api = fake_api
     user = api.user(8001, FIRST, last_name=LAST, language_code="en")
     lena = api.user(8002, "Lena", last_name=COUNSELLOR)
     group = api.group(STAFF, "Beratung", members=[lena])
     # DEBUG: every level up to INFO is in the file, from Lotse and from the libraries it uses
-    async with BotProcess(api, tmp_path, LOG_LEVEL="DEBUG", STAFF_CHAT_ID=str(STAFF)) as bot:
+    async with BotProcess(api, tmp_path, LOG_LEVEL="DEBUG", LOG_FORMAT=log_format,
+                          STAFF_CHAT_ID=str(STAFF)) as bot:
         await user.send("/start")
         await api.wait_for(user, lambda m: bool(m.buttons))
         await user.send(f"Hello, I am {FIRST} {LAST}, please call me at {PHONE}")
@@ -62,6 +68,18 @@ async def test_no_name_and_no_phone_number_in_the_log(fake_api: FakeBotApi,
         await api.wait_for(user, lambda m: "I call" in m.text, timeout=30)
         assert await bot.stop() == 0
     log = bot.log.read_text(encoding="utf-8")
-    assert "DEBUG bot.conversation: event=Text" in log  # the debug lines are really there
-    assert "INFO aiogram.event: Update id=" in log
+    if log_format == "text":
+        assert "DEBUG bot.conversation: event=Text" in log  # the debug lines are really there
+        assert "INFO aiogram.event: Update id=" in log
+    else:
+        lines = [json.loads(line) for line in log.splitlines()]  # every line is one object
+        assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
+        assert any(line["level"] == "DEBUG" and line["logger"] == "bot.conversation" and
+                   line.get("event") == "Text" and isinstance(line.get("user"), int)
+                   for line in lines)
+        assert any(line["logger"] == "aiogram.event" and line["message"].startswith("Update id=")
+                   for line in lines)
+        assert any(line["message"].startswith("case opened") and line.get("case") == 1
+                   for line in lines)
+        log = json.dumps(lines, ensure_ascii=False)  # what a log shipper would store
     assert [trace for trace in TRACES if trace in log] == []

@@ -21,7 +21,8 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramOb
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.channels.telegram import admin, staff, throttle, users
+from bot import metrics
+from bot.channels.telegram import admin, monitoring, staff, throttle, users
 from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
@@ -60,6 +61,7 @@ class Dedupe(BaseMiddleware):
         assert isinstance(event, Update)
         if not await self.storage.mark_update_processed(event.update_id):
             log.info("duplicate update=%s ignored", event.update_id)
+            metrics.DUPLICATE_UPDATES.inc()
             return None
         return await handler(event, data)
 
@@ -117,6 +119,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     dispatcher["sender"] = Sender(bot, pacer)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox
+    monitoring.install(dispatcher, storage, states, outbox)  # after Dedupe, before the hooks
 
     @dispatcher.startup()
     async def register_commands(bot: Bot) -> None:
@@ -151,13 +154,14 @@ async def serve(settings: Settings, content: ContentStore) -> int:
     admin.install(dispatcher, settings, content, bot)
     retention = asyncio.create_task(purge_regularly(storage, settings.RETENTION_DAYS))
     try:
-        if settings.WEBHOOK_URL is None:
-            await bot.delete_webhook()
-            log.info("serving by long polling")
-            await dispatcher.start_polling(
-                bot, allowed_updates=dispatcher.resolve_used_update_types())
-        else:
-            await serve_webhook(settings, bot, dispatcher)
+        async with dispatcher["monitoring"].serving(settings.METRICS_LISTEN):
+            if settings.WEBHOOK_URL is None:
+                await bot.delete_webhook()
+                log.info("serving by long polling")
+                await dispatcher.start_polling(
+                    bot, allowed_updates=dispatcher.resolve_used_update_types())
+            else:
+                await serve_webhook(settings, bot, dispatcher)
     finally:
         retention.cancel()
         await storage.close()
@@ -173,7 +177,7 @@ async def serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) ->
     SimpleRequestHandler(dispatcher=dispatcher, bot=bot,
                          secret_token=settings.WEBHOOK_SECRET).register(
         app, path=urlparse(url).path or "/")
-    app.router.add_get("/healthz", lambda _: web.Response(text="ok"))
+    dispatcher["monitoring"].add_routes(app)  # /healthz and /metrics
     host, _, port = settings.WEBHOOK_LISTEN.rpartition(":")
     runner = web.AppRunner(app)
     await runner.setup()

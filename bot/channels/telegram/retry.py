@@ -25,6 +25,8 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
+from bot import metrics
+
 if TYPE_CHECKING:
     from aiogram import Bot
     from aiogram.methods import Response, TelegramMethod
@@ -46,6 +48,9 @@ class RetryPolicy:
     long each time, at most `longest_pause`. With the defaults a call is given up after about
     half a minute of failures; 20 % random failures lose one call in ten million."""
 
+    path: str = "reply"
+    """The `path` label of the retries in the metrics: "reply" for the Sender, "setup" for the
+    calls RetrySafeCalls repeats."""
     attempts: int = 10
     first_pause: float = 0.5
     longest_pause: float = 5.0
@@ -73,6 +78,7 @@ class RetryPolicy:
                             exc.retry_after, attempt, self.attempts)
                 if attempt == self.attempts:
                     raise
+                metrics.SEND_RETRIES.labels(self.path, "429").inc()
                 wait = min(float(exc.retry_after), self.longest_retry_after)
                 if hold is None:
                     await asyncio.sleep(wait)
@@ -83,6 +89,7 @@ class RetryPolicy:
                             type(exc).__name__, attempt, self.attempts)
                 if attempt == self.attempts:
                     raise
+                metrics.SEND_RETRIES.labels(self.path, metrics.retry_reason(exc)).inc()
                 await asyncio.sleep(self.pause(attempt))
         raise AssertionError("unreachable")
 
@@ -94,7 +101,7 @@ class RetrySafeCalls(BaseRequestMiddleware):
     """A session middleware: the calls in SAFE_TO_REPEAT go through `policy`, the rest as they
     are (`bot.session.middleware(RetrySafeCalls())`)."""
 
-    def __init__(self, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+    def __init__(self, policy: RetryPolicy = RetryPolicy(path="setup")) -> None:
         self.policy = policy
 
     async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,

@@ -11,6 +11,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 
+from bot import metrics
 from bot.channels.telegram.render import Message
 from bot.channels.telegram.retry import DEFAULT_POLICY, RetryPolicy
 from bot.pacing import Pacer
@@ -33,6 +34,7 @@ class Sender:
         """Send `message`; returns Telegram's message id."""
         sent = await self._call(lambda: self.bot.send_message(
             chat_id, message.text, reply_markup=message.keyboard), chat_id)
+        metrics.REPLIES.labels("sent").inc()
         return sent.message_id
 
     async def edit(self, chat_id: int, message_id: int, message: Message) -> bool:
@@ -46,6 +48,7 @@ class Sender:
                 return True
             log.info("edit failed chat=%s message=%s: %s", chat_id, message_id, exc.message)
             return False
+        metrics.REPLIES.labels("edited").inc()
         return True
 
     async def remove_keyboard(self, chat_id: int, message_id: int,
