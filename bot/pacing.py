@@ -1,5 +1,6 @@
-"""Pacing outgoing calls within Telegram's flood limits: the token bucket, and the `Pacer` that
-every message to a person goes through (one global bucket, one bucket and one lock per chat)."""
+"""Pacing outgoing calls within Telegram's flood limits: the `Pacer` that every message to a person
+goes through (one global token bucket and one per chat, drawn from `bot.shared.buckets`, so several
+instances share them through Redis; one lock per chat in this process keeps a chat's order)."""
 from __future__ import annotations
 
 import asyncio
@@ -7,57 +8,18 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from bot.shared.buckets import Bucket, Buckets, LocalBuckets
+
 PER_CHAT_BURST = 3
 """Messages one private chat may get at once before its pacing sets in (Telegram allows a few)."""
 SWEEP_FROM = 256
 """Idle chats are forgotten once this many (then twice as many as remained) are known."""
 
 
-class TokenBucket:
-    """`per_minute` tokens a minute, holding at most `burst`; starts full."""
-
-    def __init__(self, per_minute: float, burst: int, now: Callable[[], float]) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = max(1, burst)
-        self.now = now
-        self.tokens = float(self.burst)
-        self.stamp = now()
-
-    def _refill(self) -> None:
-        now = self.now()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-
-    def delay(self) -> float:
-        """Seconds until a token is available (0 when one is)."""
-        self._refill()
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        self._refill()
-        self.tokens -= 1
-
-    def empty(self) -> None:
-        """After a 429: start saving up from nothing."""
-        self._refill()
-        self.tokens = min(self.tokens, 0.0)
-
-    def hold(self, seconds: float) -> None:
-        """After a 429 with `retry_after`: no token for `seconds`."""
-        self._refill()
-        self.tokens = min(self.tokens, 1 - seconds * self.rate)
-
-    @property
-    def full(self) -> bool:
-        self._refill()
-        return self.tokens >= self.burst
-
-
 class _Lane:
-    """One chat: its bucket, the lock that keeps its messages in order, and who holds it."""
+    """One chat: the lock that keeps its messages in order, and who holds it."""
 
-    def __init__(self, bucket: TokenBucket) -> None:
-        self.bucket = bucket
+    def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.owner: asyncio.Task[object] | None = None
         self.users = 0
@@ -69,41 +31,35 @@ class Pacer:
     order they were handed in; it is re-entrant within one task."""
 
     def __init__(self, per_second: float, per_chat_per_second: float,
-                 now: Callable[[], float] = time.monotonic) -> None:
-        self.now = now
-        self.per_chat_per_minute = per_chat_per_second * 60
-        self.overall = TokenBucket(per_second * 60, max(1, int(per_second)), now)
+                 now: Callable[[], float] = time.monotonic, buckets: Buckets | None = None) -> None:
+        self.buckets: Buckets = LocalBuckets(now) if buckets is None else buckets
+        self.overall = Bucket("send", per_second, max(1, int(per_second)))
+        self.per_chat_per_second = per_chat_per_second
         self._lanes: dict[int, _Lane] = {}
         self._sweep_at = SWEEP_FROM
+
+    def _chat(self, chat_id: int) -> Bucket:
+        return Bucket(f"send:{chat_id}", self.per_chat_per_second, PER_CHAT_BURST)
 
     def _lane(self, chat_id: int) -> _Lane:
         if chat_id not in self._lanes:
             if len(self._lanes) >= self._sweep_at:
                 self._sweep()
-            self._lanes[chat_id] = _Lane(TokenBucket(self.per_chat_per_minute, PER_CHAT_BURST,
-                                                     self.now))
+            self._lanes[chat_id] = _Lane()
         return self._lanes[chat_id]
 
-    def delay(self, chat_id: int) -> float:
+    async def delay(self, chat_id: int) -> float:
         """Seconds until `chat_id` may get a message (0: now)."""
-        lane = self._lanes.get(chat_id)
-        return max(self.overall.delay(), lane.bucket.delay() if lane else 0.0)
+        return await self.buckets.delay(self.overall, self._chat(chat_id))
 
     async def slot(self, chat_id: int) -> None:
         """Wait for a token from the chat's bucket and the global one, and take both."""
-        lane = self._lane(chat_id)
-        lane.users += 1
-        try:
-            while (wait := max(lane.bucket.delay(), self.overall.delay())) > 0:
-                await asyncio.sleep(wait)
-            lane.bucket.take()
-            self.overall.take()
-        finally:
-            lane.users -= 1
+        while (wait := (await self.buckets.take(self.overall, self._chat(chat_id))).wait) > 0:
+            await asyncio.sleep(wait)
 
-    def pause(self, chat_id: int, seconds: float) -> None:
+    async def pause(self, chat_id: int, seconds: float) -> None:
         """After a 429 for `chat_id`: nothing goes to that chat for `seconds`."""
-        self._lane(chat_id).bucket.hold(seconds)
+        await self.buckets.hold(self._chat(chat_id), seconds)
 
     @asynccontextmanager
     async def ordered(self, chat_id: int) -> AsyncIterator[None]:
@@ -125,7 +81,6 @@ class Pacer:
             lane.users -= 1
 
     def _sweep(self) -> None:
-        """Forget idle chats (nobody waiting, bucket full again) so the table stays small."""
-        self._lanes = {chat: lane for chat, lane in self._lanes.items()
-                       if lane.users or not lane.bucket.full}
+        """Forget idle chats (nobody holding or waiting) so the table stays small."""
+        self._lanes = {chat: lane for chat, lane in self._lanes.items() if lane.users}
         self._sweep_at = max(SWEEP_FROM, 2 * len(self._lanes))

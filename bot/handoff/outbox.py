@@ -56,7 +56,8 @@ from bot.core.content.model import Content
 from bot.core.events import Button, Reply
 from bot.core.telegram_html import escape
 from bot.handoff.cases import facts
-from bot.pacing import Pacer, TokenBucket
+from bot.pacing import Pacer
+from bot.shared.buckets import TokenBucket
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 
@@ -281,7 +282,7 @@ class OutboxWorker:
             seen.add(row.lane)
             due_in = (row.next_attempt_at - now).total_seconds()
             ready_in = max(due_in, staff_wait if row.to_staff else
-                           self.pacer.delay(int(row.person)) if row.person else 0.0)
+                           await self.pacer.delay(int(row.person)) if row.person else 0.0)
             if ready_in <= 0:
                 return row, 0.0
             wait = min(wait, ready_in)
@@ -443,7 +444,7 @@ class OutboxWorker:
             try:
                 return await call()
             except TelegramRetryAfter as exc:
-                self._pause(None, exc)
+                await self._pause(None, exc)
 
     async def _person_call(self, chat: str, call: Callable[[], Awaitable[T]]) -> T:
         """One call into a person's chat, paced and in turn with the bot's direct replies."""
@@ -453,10 +454,10 @@ class OutboxWorker:
                 try:
                     return await call()
                 except TelegramRetryAfter as exc:
-                    self._pause(chat, exc)
+                    await self._pause(chat, exc)
                     await self._sleep(exc.retry_after)
 
-    def _pause(self, chat: str | None, exc: TelegramRetryAfter) -> None:
+    async def _pause(self, chat: str | None, exc: TelegramRetryAfter) -> None:
         """A 429: wait retry_after in the middle of a row (so no part of it goes twice); a
         longer wait ends the row's attempt without counting it as a failure."""
         log.warning("429 %s retry_after=%s", "staff group" if chat is None else "person chat",
@@ -466,7 +467,7 @@ class OutboxWorker:
             self._staff_paused_until = until
             self.staff_bucket.empty()
         else:
-            self.pacer.pause(int(chat), exc.retry_after)
+            await self.pacer.pause(int(chat), exc.retry_after)
         if exc.retry_after > MAX_INLINE_WAIT:
             raise exc
 

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from bot.core.content.model import Content
 from bot.handoff.outbox import GIVE_UP_AFTER, OutboxWorker, case_keyboard
-from bot.pacing import TokenBucket
+from bot.shared.buckets import TokenBucket
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 from tests.fake_bot_api import FakeBotApi, Faults

@@ -72,7 +72,7 @@ class Sender:
                 log.warning("429 chat=%s retry_after=%s", chat_id, exc.retry_after)
                 if attempt == ATTEMPTS:
                     raise
-                self.pacer.pause(chat_id, min(float(exc.retry_after), MAX_RETRY_AFTER))
+                await self.pacer.pause(chat_id, min(float(exc.retry_after), MAX_RETRY_AFTER))
             except (TelegramServerError, TelegramNetworkError) as exc:
                 log.warning("telegram error chat=%s attempt=%d: %s", chat_id, attempt,
                             type(exc).__name__)
