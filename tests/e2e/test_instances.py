@@ -6,18 +6,19 @@ come in the order they asked, and every case reaches the staff group exactly onc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 import redis
 
 from bot.core.content.model import Content
 from bot.storage import migrate
 from tests.e2e.harness import BotProcess
 from tests.e2e.test_staff import STAFF, intake, patient, plain
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import FakeBotApi, SentMessage
 from tests.fake_bot_api.actors import FakeUser
 
 PEOPLE = 50
@@ -38,14 +39,14 @@ def title(content: Content, entry: str) -> str:
 
 async def test_two_instances_share_the_work_without_doubles_or_disorder(
         tmp_path: Path, content: Content, postgres_database: str, redis_url: str,
-        unused_tcp_port_factory) -> None:  # noqa: ANN001 - pytest-asyncio's factory
+        unused_tcp_port_factory: Callable[[], int]) -> None:
     shared_redis = redis_url.rsplit("/", 1)[0] + "/2"  # a database of its own, emptied
     with redis.Redis.from_url(shared_redis) as client:
         client.flushdb()
     ports = [unused_tcp_port_factory() for _ in range(2)]
     titles = {entry: title(content, entry) for entry in QUESTIONS}
     chance = random.Random(8)
-    async with FakeBotApi() as api:
+    async with FakeBotApi() as api, contextlib.AsyncExitStack() as running:
         patient(api)
         api.group(STAFF, "Beratung", forum=True)
         instances = [BotProcess(
@@ -57,6 +58,7 @@ async def test_two_instances_share_the_work_without_doubles_or_disorder(
         await migrate.upgrade(postgres_database)  # once, before the instances start together
         for instance in instances:
             instance.folder.mkdir()
+            running.push_async_exit(instance)  # killed if the test fails before it stops them
         await asyncio.gather(*(instance.start(timeout=60) for instance in instances))
         await api.wait_until(lambda: len(api.calls_to("setWebhook")) == len(instances))
         api.balance_webhook(f"http://127.0.0.1:{port}" for port in ports)
@@ -69,7 +71,7 @@ async def test_two_instances_share_the_work_without_doubles_or_disorder(
             for entry in asked[person.id]:
                 await person.send(titles[entry])
             for entry in asked[person.id]:
-                await api.wait_for(person, lambda m, e=entry: titles[e] in first_line(m.text))
+                await api.wait_for(person, answering(titles[entry]))
             if number % HANDOFF_EVERY == 0:
                 await intake(api, person, content, "de", f"Frage Nummer {number}")
 
@@ -100,10 +102,14 @@ async def test_two_instances_share_the_work_without_doubles_or_disorder(
         assert "Traceback" not in log and "turn lost" not in log
 
 
+def answering(title: str) -> Callable[[SentMessage], bool]:
+    return lambda message: title in first_line(message.text)
+
+
 def first_line(text: str | None) -> str:
     return plain(text).split("\n")[0]
 
 
-def case_notes(api: FakeBotApi) -> list:  # noqa: ANN201 - SentMessage
+def case_notes(api: FakeBotApi) -> list[SentMessage]:
     """The case notes in the staff group: the messages with the claim button."""
     return [m for m in api.messages(STAFF) if m.buttons and m.thread_id is not None]

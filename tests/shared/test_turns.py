@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from redis.asyncio import Redis
 
-from bot.shared.turns import KEY_PREFIX, LocalTurns, RedisTurns, Turns, TurnLost
+from bot.shared.turns import KEY_PREFIX, LocalTurns, RedisTurns, TurnLost, Turns
 
 
 @pytest.fixture
