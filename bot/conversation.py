@@ -4,10 +4,9 @@ Every channel (Telegram, the console) calls `Conversations.handle`; the engine i
 What counsellors do to a person's case reaches the person through `Conversations.notify`."""
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, Effect, EraseM
 from bot.core.state import State
 from bot.handoff.cases import Cases
 from bot.handoff.erasure import erase_person
+from bot.shared.turns import LocalTurns, Turns
 from bot.storage.models import User, utcnow
 from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
 from bot.storage.state_store import StateStore
@@ -40,7 +40,7 @@ class Person:
 class Conversations:
     def __init__(self, storage: Storage, content: Callable[[], Content],
                  on_case_change: Callable[[], None] = lambda: None,
-                 states: StateStore | None = None) -> None:
+                 states: StateStore | None = None, turns: Turns | None = None) -> None:
         self.storage = storage
         self.states: StateStore = storage if states is None else states
         """Where conversation state is kept: the database, or Redis when REDIS_URL is set."""
@@ -50,16 +50,13 @@ class Conversations:
         self.usage = Usage(storage)
         self.on_case_change = on_case_change
         """Called when something waits in the outbox (wakes the delivery worker)."""
-        self._turns: weakref.WeakValueDictionary[int, asyncio.Lock] = \
-            weakref.WeakValueDictionary()
+        self.turns: Turns = LocalTurns() if turns is None else turns
+        """Shared by the instances when REDIS_URL is set."""
 
-    def _turn(self, user_id: int) -> asyncio.Lock:
+    def _turn(self, user_id: int) -> AbstractAsyncContextManager[None]:
         """One engine step at a time per person: their own messages and what counsellors do to
         their case both load, change and save the same state."""
-        lock = self._turns.get(user_id)
-        if lock is None:
-            lock = self._turns[user_id] = asyncio.Lock()
-        return lock
+        return self.turns.hold(f"user:{user_id}")
 
     async def handle(self, person: Person, event: Event) -> list[Reply]:
         user = await self.storage.user(person.channel, person.external_id)

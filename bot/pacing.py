@@ -1,5 +1,6 @@
-"""Pacing outgoing calls within Telegram's flood limits: the token bucket, and the `Pacer` that
-every message to a person goes through (one global bucket, one bucket and one lock per chat)."""
+"""Pacing outgoing calls within Telegram's flood limits: the `Pacer` that every message to a person
+goes through (one global token bucket and one per chat, drawn from `bot.shared.buckets`, so several
+instances share them through Redis; one lock per chat in this process keeps a chat's order)."""
 from __future__ import annotations
 
 import asyncio
@@ -7,123 +8,76 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from bot.shared.buckets import HEADROOM, Bucket, Buckets, LocalBuckets
+
 PER_CHAT_BURST = 3
 """Messages one private chat may get at once before its pacing sets in (Telegram allows a few)."""
 SWEEP_FROM = 256
 """Idle chats are forgotten once this many (then twice as many as remained) are known."""
-EPSILON = 1e-9
-"""Tokens counted as whole despite float rounding (else a refill lands at 0.999… and waits ~0 s)."""
-HEADROOM = 0.9
-"""Buckets refill at 90 % of their limit: calls the network or a busy server bunch up on their way
-still arrive within the limit, because the slack saved since builds a little burst."""
-
-
-class TokenBucket:
-    """At most `per_minute` tokens a minute (refilled at HEADROOM of it), holding at most `burst`;
-    starts full."""
-
-    def __init__(self, per_minute: float, burst: int, now: Callable[[], float]) -> None:
-        self.rate = per_minute / 60.0 * HEADROOM
-        self.burst = max(1, burst)
-        self.now = now
-        self.tokens = float(self.burst)
-        self.stamp = now()
-
-    def _refill(self) -> None:
-        now = self.now()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-
-    def delay(self) -> float:
-        """Seconds until a token is available (0 when one is)."""
-        self._refill()
-        return 0.0 if self.tokens >= 1 - EPSILON else (1 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        self._refill()
-        self.tokens -= 1
-
-    def empty(self) -> None:
-        """After a 429: start saving up from nothing."""
-        self._refill()
-        self.tokens = min(self.tokens, 0.0)
-
-    def hold(self, seconds: float) -> None:
-        """After a 429 with `retry_after`: no token for `seconds`."""
-        self._refill()
-        self.tokens = min(self.tokens, 1 - seconds * self.rate)
-
-    @property
-    def full(self) -> bool:
-        self._refill()
-        return self.tokens >= self.burst - EPSILON
 
 
 class _Lane:
-    """One chat: its bucket, the lock that keeps its messages in order, and who holds it."""
+    """One chat: the lock that keeps its messages in order, and who holds it."""
 
-    def __init__(self, bucket: TokenBucket) -> None:
-        self.bucket = bucket
+    def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.owner: asyncio.Task[object] | None = None
         self.users = 0
 
 
 class Pacer:
-    """Waits until a call to a chat may go: at most `per_second` overall (chats served in the order
-    they came) and `per_chat_per_second` per chat (after a burst of PER_CHAT_BURST).
-    `ordered(chat)` keeps one chat's messages in the order they were handed in; it is re-entrant
-    within one task. `now` and `sleep` are the clock (a fake one in tests)."""
+    """Waits until a call to a chat may go: at most `per_second` overall (the chats of this process
+    served in the order they came) and `per_chat_per_second` per chat (after a burst of
+    PER_CHAT_BURST), both refilled at HEADROOM of the limit. `ordered(chat)` keeps one chat's
+    messages in the order they were handed in; it is re-entrant within one task. `now` and `sleep`
+    are the clock (a fake one in tests)."""
 
     def __init__(self, per_second: float, per_chat_per_second: float,
-                 now: Callable[[], float] = time.monotonic,
+                 now: Callable[[], float] = time.monotonic, buckets: Buckets | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        self.now = now
+        self.buckets: Buckets = LocalBuckets(now) if buckets is None else buckets
         self.sleep = sleep
-        self.per_chat_per_minute = per_chat_per_second * 60
-        self.overall = TokenBucket(per_second * 60, max(1, int(per_second)), now)
+        self.overall = Bucket("send", per_second * HEADROOM, max(1, int(per_second)))
+        self.per_chat_per_second = per_chat_per_second * HEADROOM
         self._overall_turn = asyncio.Lock()
         self._lanes: dict[int, _Lane] = {}
         self._sweep_at = SWEEP_FROM
+
+    def _chat(self, chat_id: int) -> Bucket:
+        return Bucket(f"send:{chat_id}", self.per_chat_per_second, PER_CHAT_BURST)
 
     def _lane(self, chat_id: int) -> _Lane:
         if chat_id not in self._lanes:
             if len(self._lanes) >= self._sweep_at:
                 self._sweep()
-            self._lanes[chat_id] = _Lane(TokenBucket(self.per_chat_per_minute, PER_CHAT_BURST,
-                                                     self.now))
+            self._lanes[chat_id] = _Lane()
         return self._lanes[chat_id]
 
-    def delay(self, chat_id: int) -> float:
+    async def delay(self, chat_id: int) -> float:
         """Seconds until `chat_id` may get a message (0: now)."""
-        lane = self._lanes.get(chat_id)
-        return max(self.overall.delay(), lane.bucket.delay() if lane else 0.0)
+        return await self.buckets.delay(self.overall, self._chat(chat_id))
 
     async def slot(self, chat_id: int) -> None:
-        """Wait for a token from the chat's bucket, then for the global one (`overall_slot`),
-        and take both. (One chat's calls come one at a time, through `ordered`.)"""
-        lane = self._lane(chat_id)
-        lane.users += 1
-        try:
-            while (wait := lane.bucket.delay()) > 0:
-                await self.sleep(wait)
-            await self.overall_slot()
-            lane.bucket.take()
-        finally:
-            lane.users -= 1
+        """Wait for the chat's bucket, then take a token from it and from the global one, in
+        the order the chats came (`overall_slot`). One chat's calls come one at a time, through
+        `ordered`, so the chat's token is still there when its turn at the global one comes."""
+        chat = self._chat(chat_id)
+        while (wait := await self.buckets.delay(chat)) > 0:
+            await self.sleep(wait)
+        await self.overall_slot(chat)
 
-    async def overall_slot(self) -> None:
-        """Wait for a token from the global bucket and take it, in the order the callers came:
-        under load a chat that waits is never overtaken by later ones, and only the first in
-        line polls the clock. Calls into a group, paced by their own bucket, take one too."""
+    async def overall_slot(self, *also: Bucket) -> None:
+        """Wait for a token from the global bucket (and from `also`) and take it, in the order
+        the callers came: under load a chat that waits is never overtaken by later ones, and only
+        the first in line polls the clock. Calls into a group, paced by their own bucket, take
+        one too."""
         async with self._overall_turn:
-            while (wait := self.overall.delay()) > 0:
+            while (wait := (await self.buckets.take(self.overall, *also)).wait) > 0:
                 await self.sleep(wait)
-            self.overall.take()
 
-    def pause(self, chat_id: int, seconds: float) -> None:
+    async def pause(self, chat_id: int, seconds: float) -> None:
         """After a 429 for `chat_id`: nothing goes to that chat for `seconds`."""
-        self._lane(chat_id).bucket.hold(seconds)
+        await self.buckets.hold(self._chat(chat_id), seconds)
 
     @asynccontextmanager
     async def ordered(self, chat_id: int) -> AsyncIterator[None]:
@@ -145,7 +99,6 @@ class Pacer:
             lane.users -= 1
 
     def _sweep(self) -> None:
-        """Forget idle chats (nobody waiting, bucket full again) so the table stays small."""
-        self._lanes = {chat: lane for chat, lane in self._lanes.items()
-                       if lane.users or not lane.bucket.full}
+        """Forget idle chats (nobody holding or waiting) so the table stays small."""
+        self._lanes = {chat: lane for chat, lane in self._lanes.items() if lane.users}
         self._sweep_at = max(SWEEP_FROM, 2 * len(self._lanes))

@@ -30,6 +30,30 @@ in order, so a relay never overtakes its case note and a failing case never bloc
   after the restart: an empty duplicate topic (if it was createForumTopic) or a second copy of the
   message. The Bot API offers no way to look up what was already done, so the window is kept as
   short as a single commit right after Telegram's answer.
+
+**Several instances on one PostgreSQL** deliver each row exactly once, each lane in order, and
+pace the staff group for all of them together, because only one of them delivers at a time:
+
+- **One holder.** Every instance runs a worker, but only the holder of the database's outbox lock
+  delivers (`bot.storage.leadership`: a session advisory lock on a connection of its own). The
+  others stand by and try for the lock at every poll (`poll_seconds`, 5 s) and whenever they are
+  woken; so the staff group's pacing, the lanes' order and the retries live in one process, as
+  with one instance. A stand-by that wrote rows wakes the holder with NOTIFY, so a case opened on
+  any instance reaches the group at once. When the holder dies (even SIGKILL) PostgreSQL releases
+  its lock with its connection and a stand-by takes over within `poll_seconds`; on SIGTERM it
+  steps down at once. A new holder assumes the group's allowance was just spent by the old one:
+  its first call into the group waits until a whole burst (`STAFF_BURST`) has refilled.
+- **Fenced rows.** The holder checks, before each row, that its lock connection is still alive,
+  and delivers the row under a claim: the transaction-level advisory lock (`CLAIM_SPACE`, row id),
+  the equivalent of `SELECT ... FOR UPDATE SKIP LOCKED` that does not block the row's own updates.
+  A holder that lost its lock in the middle of a row (its connection was cut, the process lives
+  on) still holds the claim until the row is done; the new holder skips that lane meanwhile and,
+  once it gets the claim, reads the row again, so the row goes once. A claim dies with its
+  connection too, so a dead holder leaves nothing locked. A holder killed in the middle of a call
+  leaves the one window described above, exactly as a single instance does.
+
+SQLite serves one instance: its holder keeps a file lock beside the database, and a second process
+on the same file stands by (and says once that this is a misconfiguration).
 """
 from __future__ import annotations
 
@@ -39,7 +63,7 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -49,7 +73,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError,
                                 TelegramMigrateToChat, TelegramRetryAfter)
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from bot import metrics
 from bot.core import telegram_html
@@ -58,7 +82,9 @@ from bot.core.content.model import Content
 from bot.core.events import Button, Reply
 from bot.core.telegram_html import escape
 from bot.handoff.cases import facts
-from bot.pacing import Pacer, TokenBucket
+from bot.pacing import Pacer
+from bot.shared.buckets import HEADROOM, TokenBucket
+from bot.storage.leadership import Leadership, leadership_for
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 
@@ -87,6 +113,8 @@ NOT_MODIFIED = ("message is not modified", "topic_not_modified")
 MEDIA_NAMES = {"photo": "Foto", "document": "Dokument", "voice": "Sprachnachricht",
                "video": "Video"}
 STAFF_FIX = "add the bot to the staff group as admin with 'Manage topics'"
+CLAIM_SPACE = 0x4C4F5453
+"""The first key of a row's claim (an advisory lock on two int4 keys: this, the row id)."""
 
 
 def case_keyboard(case_id: int, status: str) -> InlineKeyboardMarkup | None:
@@ -205,14 +233,16 @@ class OutboxWorker:
     def __init__(self, storage: Storage, bot: Bot, content: Callable[[], Content],
                  staff_chat_id: int | None, per_minute: int = 20,
                  clock: Callable[[], dt.datetime] = utcnow, *,
-                 poll_seconds: float = POLL_SECONDS, pacer: Pacer | None = None) -> None:
+                 poll_seconds: float = POLL_SECONDS, pacer: Pacer | None = None,
+                 leadership: Leadership | None = None) -> None:
         self.storage = storage
         self.bot = bot
         self.content = content
         self.staff_chat_id = staff_chat_id
         self.clock = clock
         self.poll_seconds = poll_seconds
-        self.staff_bucket = TokenBucket(per_minute, min(STAFF_BURST, per_minute), self._now)
+        self.staff_bucket = TokenBucket(per_minute * HEADROOM, min(STAFF_BURST, per_minute),
+                                        self._now)
         self._staff_paused_until = 0.0
         self.pacer = pacer or Pacer(30.0, 1.0, self._now)
         """Shared with the bot's direct replies, so both count against the same limits."""
@@ -223,6 +253,10 @@ class OutboxWorker:
         self._wakeup = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.leadership = leadership or leadership_for(storage.engine.url, self._wakeup.set)
+        self._holder = False
+        self._rows_added = False
+        """Set by `wake()`: rows were written here, so a stand-by wakes the holder."""
 
     # ----- lifecycle --------------------------------------------------------------------------
 
@@ -230,6 +264,7 @@ class OutboxWorker:
         """Something new waits in the outbox: look now instead of at the next poll (and try an
         unreachable staff group again at once; a 429's retry_after is still respected)."""
         self._outage_until = 0.0
+        self._rows_added = True
         self._wakeup.set()
 
     @property
@@ -243,25 +278,29 @@ class OutboxWorker:
             self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Let the row in hand finish (up to `timeout`), then end the task."""
+        """Let the row in hand finish (up to `timeout`), end the task, and step down."""
         task, self._task = self._task, None
-        if task is None:
-            return
-        self._stop.set()
-        self._wakeup.set()
-        done, _ = await asyncio.wait({task}, timeout=timeout)
-        if not done:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        log.info("outbox worker stopped")
+        if task is not None:
+            self._stop.set()
+            self._wakeup.set()
+            done, _ = await asyncio.wait({task}, timeout=timeout)
+            if not done:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            log.info("outbox worker stopped")
+        self._holder = False
+        await self.leadership.release()
 
     async def _run(self) -> None:
         log.info("outbox worker started staff_chat=%s", self.staff_chat_id)
         while not self._stop.is_set():
             self._wakeup.clear()
+            rows_added, self._rows_added = self._rows_added, False
             try:
                 wait = await self.deliver_ready()
+                if rows_added and not self._holder:
+                    await self.leadership.wake_holder()
             except _Stopping:
                 break
             except Exception as exc:  # a bug or the database: keep the worker alive, try again
@@ -277,22 +316,54 @@ class OutboxWorker:
     # ----- one pass ---------------------------------------------------------------------------
 
     async def deliver_ready(self) -> float:
-        """Deliver every row that can go now; returns the seconds until the next one could."""
+        """Deliver every row that can go now, if this instance is the holder; returns the seconds
+        until the next one could (or until a stand-by tries for the lock again)."""
+        busy: set[tuple[bool, int]] = set()  # lanes whose head row a former holder still has
         while not self._stop.is_set():
-            row, wait = await self._next_ready()
+            if not await self._holding():
+                return self.poll_seconds
+            row, wait = await self._next_ready(busy)
             if row is None:
                 return wait
-            await self._deliver(row)
+            async with self._claim(row) as claimed:
+                if claimed:
+                    await self._deliver(row)
+                else:
+                    busy.add(row.lane)
         return 0.0
 
-    async def _next_ready(self) -> tuple[_Row | None, float]:
+    async def _holding(self) -> bool:
+        """Whether this instance delivers now; a new holder's staff pacing starts spent."""
+        held = await self.leadership.held()
+        if held and not self._holder and self.leadership.shared:
+            self.staff_bucket.hold(self.staff_bucket.burst / self.staff_bucket.rate)
+        self._holder = held
+        return held
+
+    @contextlib.asynccontextmanager
+    async def _claim(self, row: _Row) -> AsyncIterator[bool]:
+        """Whether `row` is still waiting and no other instance has it; the claim lasts until the
+        block ends (a transaction-level advisory lock). Only one instance uses SQLite."""
+        if not self.leadership.shared:
+            yield True
+            return
+        async with self.storage.session() as session:
+            claimed = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:space, :row)"),
+                                           {"space": CLAIM_SPACE, "row": row.id})
+            if claimed:  # a former holder may have finished the row since it was read
+                attempts = await session.scalar(select(OutboxMessage.attempts).where(
+                    OutboxMessage.id == row.id, OutboxMessage.delivered_at.is_(None)))
+                claimed = attempts == row.attempts
+            yield bool(claimed)
+
+    async def _next_ready(self, busy: set[tuple[bool, int]]) -> tuple[_Row | None, float]:
         now, mono = self.clock(), self._now()
         staff_wait = self._staff_wait(mono)
         rows = await self._load(include_staff=self.staff_chat_id is not None)
         if self.staff_chat_id is None and self._warning_due(UNSET) and \
                 await self._staff_rows_waiting():
             self._warn(UNSET)
-        seen: set[tuple[bool, int]] = set()
+        seen = set(busy)
         wait = math.inf
         for row in rows:
             if row.lane in seen:
@@ -300,7 +371,7 @@ class OutboxWorker:
             seen.add(row.lane)
             due_in = (row.next_attempt_at - now).total_seconds()
             ready_in = max(due_in, staff_wait if row.to_staff else
-                           self.pacer.delay(int(row.person)) if row.person else 0.0)
+                           await self.pacer.delay(int(row.person)) if row.person else 0.0)
             if ready_in <= 0:
                 return row, 0.0
             wait = min(wait, ready_in)
@@ -311,10 +382,8 @@ class OutboxWorker:
                    self.staff_bucket.delay())
 
     async def _load(self, include_staff: bool) -> list[_Row]:
-        """The oldest undelivered rows, separately per destination so neither starves the other.
-
-        Plain SELECT ... ORDER BY id: one worker per database. With several workers on PostgreSQL,
-        claim rows with FOR UPDATE SKIP LOCKED here."""
+        """The oldest undelivered rows, separately per destination so neither starves the other
+        (read by the holder alone; each row is claimed before it goes, see `_claim`)."""
         groups = [PERSON_KINDS, STAFF_KINDS] if include_staff else [PERSON_KINDS]
         rows: list[_Row] = []
         async with self.storage.session() as session:
@@ -467,7 +536,7 @@ class OutboxWorker:
             try:
                 return await call()
             except TelegramRetryAfter as exc:
-                self._pause(None, exc)
+                await self._pause(None, exc)
 
     async def _person_call(self, chat: str, call: Callable[[], Awaitable[T]]) -> T:
         """One call into a person's chat, paced and in turn with the bot's direct replies."""
@@ -477,10 +546,10 @@ class OutboxWorker:
                 try:
                     return await call()
                 except TelegramRetryAfter as exc:
-                    self._pause(chat, exc)
+                    await self._pause(chat, exc)
                     await self._sleep(exc.retry_after)
 
-    def _pause(self, chat: str | None, exc: TelegramRetryAfter) -> None:
+    async def _pause(self, chat: str | None, exc: TelegramRetryAfter) -> None:
         """A 429: wait retry_after in the middle of a row (so no part of it goes twice); a
         longer wait ends the row's attempt without counting it as a failure."""
         log.warning("429 %s retry_after=%s", "staff group" if chat is None else "person chat",
@@ -491,7 +560,7 @@ class OutboxWorker:
             self._staff_paused_until = until
             self.staff_bucket.empty()
         else:
-            self.pacer.pause(int(chat), exc.retry_after)
+            await self.pacer.pause(int(chat), exc.retry_after)
         if exc.retry_after > MAX_INLINE_WAIT:
             raise exc
 

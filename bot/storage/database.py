@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Per process: a webhook instance handles updates concurrently, and each holds a connection only
@@ -74,6 +75,15 @@ class Turns:
                 yield
             finally:
                 self._holder = None
+
+
+def make_dedicated_engine(url: URL, application_name: str) -> AsyncEngine:
+    """A PostgreSQL engine for a connection kept open for its session (an advisory lock, LISTEN):
+    never pooled, so closing it ends the session, and in autocommit, so it never sits idle in a
+    transaction."""
+    return create_async_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT",
+                               connect_args={"server_settings": {
+                                   "application_name": application_name}})
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -22,7 +24,7 @@ from .methods import BotApiMethods
 from .models import ApiCall, Chat, SentMessage, Topic
 from .params import Params, Upload
 from .policies import FaultInjector, Faults, RateLimiter, RateLimits, RateViolation
-from .world import PendingUpdate, World
+from .world import PendingUpdate, Webhook, World
 
 ChatRef = int | FakeUser | FakeGroup
 MAX_REQUEST_BYTES = 50 * 1024 * 1024
@@ -64,6 +66,14 @@ async def _read_params(request: web.Request) -> Params:
     return Params(values)
 
 
+def _chat_of(payload: dict[str, Any]) -> int:
+    """The chat an update belongs to (Telegram sends one chat's updates in sequence); updates of
+    no chat count as the sender's, or as chat 0."""
+    body = next((v for k, v in payload.items() if k != "update_id" and isinstance(v, dict)), {})
+    chat = body.get("chat") or (body.get("message") or {}).get("chat") or body.get("from") or {}
+    return int(chat.get("id", 0))
+
+
 def _answer(payload: dict[str, Any], status: int = 200) -> web.Response:
     return web.json_response(payload, status=status)
 
@@ -89,6 +99,10 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self._pump: asyncio.Task[None] | None = None
         self._port: int | None = None
+        self._backends: list[str] = []
+        self._turn = itertools.count()
+        self.webhook_deliveries: list[tuple[int, str]] = []
+        """(update_id, url) of every webhook delivery Lotse answered with success."""
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -166,32 +180,76 @@ class FakeBotApi:
         return _answer(NOT_FOUND.payload(), 404)
 
     async def _pump_webhook(self) -> None:
-        """Deliver queued updates to the webhook, one at a time, retrying failed deliveries."""
+        """Deliver queued updates to the webhook as Telegram does: up to `max_connections` at
+        once, one chat's updates one after another (the next once the last was answered), a
+        failed delivery retried after `webhook_retry_delay`. After `balance_webhook`, each
+        delivery goes to the next backend in turn, as through a load balancer."""
         world = self._world
+        busy: set[int] = set()  # chats with an update on its way
+        sending: set[int] = set()  # id() of the updates on their way
+        deliveries: set[asyncio.Task[None]] = set()
 
         def next_update() -> PendingUpdate | None:
-            return world.pending[0] if world.webhook is not None and world.pending else None
+            hook = world.webhook
+            if hook is None or len(deliveries) >= hook.max_connections:
+                return None
+            for update in world.pending:
+                if id(update) not in sending and _chat_of(update.payload) not in busy:
+                    return update
+            return None
 
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            while not world.closed:
-                update = await world.changed.wait_for(next_update, 3600)
-                hook = world.webhook
-                if update is None or hook is None:
-                    continue
-                headers = {"X-Telegram-Bot-Api-Secret-Token": hook.secret_token} \
-                    if hook.secret_token else {}
-                try:
-                    async with session.post(hook.url, json=update.payload, headers=headers) as resp:
-                        if resp.status >= 300:
-                            raise ConnectionError(
-                                f"Wrong response from the webhook: {resp.status} {resp.reason}")
-                        if update in world.pending:
-                            world.pending.remove(update)
-                        await self._run_webhook_reply(resp)
-                except (aiohttp.ClientError, OSError, TimeoutError) as error:
-                    hook.last_error_date = int(time.time())
-                    hook.last_error_message = str(error) or type(error).__name__
-                    await asyncio.sleep(self._webhook_retry_delay)
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+            try:
+                while not world.closed:
+                    update = await world.changed.wait_for(next_update, 3600)
+                    hook = world.webhook
+                    if update is None or hook is None:
+                        continue
+                    chat = _chat_of(update.payload)
+                    busy.add(chat)
+                    sending.add(id(update))
+                    task = asyncio.create_task(self._deliver(session, hook, update))
+                    deliveries.add(task)
+
+                    def done(task: asyncio.Task[None], chat: int = chat,
+                             update: PendingUpdate = update) -> None:
+                        deliveries.discard(task)
+                        busy.discard(chat)
+                        sending.discard(id(update))
+                        world.changed.notify()
+
+                    task.add_done_callback(done)
+            finally:
+                for task in deliveries:
+                    task.cancel()
+                await asyncio.gather(*deliveries, return_exceptions=True)
+
+    async def _deliver(self, session: aiohttp.ClientSession, hook: Webhook,
+                       update: PendingUpdate) -> None:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": hook.secret_token} \
+            if hook.secret_token else {}
+        url = hook.url
+        if self._backends:
+            url = self._backends[next(self._turn) % len(self._backends)] + \
+                urlsplit(hook.url)._replace(scheme="", netloc="").geturl()
+        try:
+            async with session.post(url, json=update.payload, headers=headers) as resp:
+                if resp.status >= 300:
+                    raise ConnectionError(
+                        f"Wrong response from the webhook: {resp.status} {resp.reason}")
+                if update in self._world.pending:
+                    self._world.pending.remove(update)
+                self.webhook_deliveries.append((update.update_id, url))
+                await self._run_webhook_reply(resp)
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            hook.last_error_date = int(time.time())
+            hook.last_error_message = str(error) or type(error).__name__
+            await asyncio.sleep(self._webhook_retry_delay)
+
+    def balance_webhook(self, backends: Iterable[str]) -> None:
+        """Deliver webhook updates to these servers ("http://host:port"; the webhook url's path
+        is kept) in turn instead of to the webhook url: several instances behind a balancer."""
+        self._backends = list(backends)
 
     async def _run_webhook_reply(self, resp: aiohttp.ClientResponse) -> None:
         """A webhook may answer with a method call in its response body; Telegram executes it."""

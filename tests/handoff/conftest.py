@@ -1,10 +1,12 @@
-"""Fixtures for the handoff tests: a real migrated SQLite file, the shipped content, the fake Bot
-API with a forum staff group, and helpers that open cases the way the conversation does."""
+"""Fixtures for the handoff tests: a real migrated database (every test runs on SQLite and on
+PostgreSQL), the shipped content, the fake Bot API with a forum staff group, and helpers that open
+cases the way the conversation does."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram import Bot
@@ -13,6 +15,7 @@ from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
 from bot.core.events import OpenCase
 from bot.handoff.cases import Cases
+from bot.handoff.outbox import OutboxWorker
 from bot.storage.migrate import upgrade
 from bot.storage.models import utcnow
 from bot.storage.repository import Storage
@@ -41,10 +44,9 @@ def content() -> Content:
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'lotse.sqlite3'}"
-    await upgrade(url)
-    storage = Storage.open(url)
+async def storage(database_url: str) -> AsyncIterator[Storage]:
+    await upgrade(database_url)
+    storage = Storage.open(database_url)
     yield storage
     await storage.close()
 
@@ -64,6 +66,19 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture
+async def outbox_workers() -> AsyncIterator[Callable[..., OutboxWorker]]:
+    """`outbox_workers(storage, bot, ...)`: an OutboxWorker that is stopped (and steps down) at
+    the end of the test."""
+    made: list[OutboxWorker] = []
+
+    def make(*args: Any, **kwargs: Any) -> OutboxWorker:
+        made.append(OutboxWorker(*args, **kwargs))
+        return made[-1]
+
+    yield make
+    for outbox in made:
+        await outbox.stop()
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
-"""The outbox worker against a real SQLite file and the fake Bot API: every kind of row, the
-idempotent case note, retries and backoff, 429, blocked people, an unreachable staff group."""
+"""The outbox worker against a real database (SQLite and PostgreSQL) and the fake Bot API: every
+kind of row, the idempotent case note, retries and backoff, 429, blocked people, an unreachable
+staff group."""
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from aiogram import Bot
@@ -13,7 +16,8 @@ from sqlalchemy import select, update
 
 from bot.core.content.model import Content
 from bot.handoff.outbox import GIVE_UP_AFTER, OutboxWorker, case_keyboard
-from bot.pacing import HEADROOM, Pacer, TokenBucket
+from bot.pacing import Pacer
+from bot.shared.buckets import TokenBucket
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 from tests.fake_bot_api import FakeBotApi, Faults
@@ -22,9 +26,19 @@ from tests.fake_bot_api.fixtures import bot_for
 from .conftest import STAFF, Clock
 
 
-def worker(storage: Storage, bot: Bot, content: Content, clock: Clock,
-           staff: int | None = STAFF, per_minute: int = 600) -> OutboxWorker:
-    return OutboxWorker(storage, bot, lambda: content, staff, per_minute, clock)
+Worker = Callable[..., OutboxWorker]
+
+
+@pytest.fixture
+def worker(outbox_workers: Worker) -> Worker:
+    """`worker(storage, bot, content, clock, staff=STAFF, per_minute=600)`, stopped after the
+    test."""
+
+    def make(storage: Storage, bot: Bot, content: Content, clock: Clock,
+             staff: int | None = STAFF, per_minute: int = 600, **options: Any) -> OutboxWorker:
+        return outbox_workers(storage, bot, lambda: content, staff, per_minute, clock, **options)
+
+    return make
 
 
 async def drain(outbox: OutboxWorker) -> float:
@@ -65,7 +79,7 @@ async def transcript(storage: Storage, case_id: int, direction: str, kind: str =
 
 async def test_case_note_creates_one_topic_with_the_note_and_buttons(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, worker: Worker) -> None:
     staff = api.group(STAFF, "Beratung", forum=True)
     case_id = await open_case(1001, question="أريد دورة <لغة> & عمل")
     outbox = worker(storage, bot, content, clock)
@@ -87,7 +101,7 @@ async def test_case_note_creates_one_topic_with_the_note_and_buttons(
 
 async def test_after_a_crash_between_topic_and_note_only_the_note_is_posted(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, worker: Worker) -> None:
     staff = api.group(STAFF, forum=True)
     case_id = await open_case(1002)
     topic = await bot.create_forum_topic(STAFF, "#1 · Sprachkurs · Arabisch · neu")
@@ -101,7 +115,7 @@ async def test_after_a_crash_between_topic_and_note_only_the_note_is_posted(
 
 async def test_a_note_already_posted_is_not_posted_again(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, worker: Worker) -> None:
     staff = api.group(STAFF, forum=True)
     case_id = await open_case(1003)
     async with storage.session() as session:
@@ -114,7 +128,7 @@ async def test_a_note_already_posted_is_not_posted_again(
 
 async def test_relays_and_notices_follow_their_case_note_in_order(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, worker: Worker) -> None:
     case_id = await open_case(1004)
     sent_photo = await api.user(1004).send_photo()  # a real file id on the fake's side
     file_id = sent_photo.content["photo"][0]["file_id"]
@@ -144,7 +158,7 @@ async def test_relays_and_notices_follow_their_case_note_in_order(
 
 async def test_case_update_edits_the_note_and_renames_the_topic(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, worker: Worker) -> None:
     staff = api.group(STAFF, forum=True)
     case_id = await open_case(1005)
     outbox = worker(storage, bot, content, clock)
@@ -171,7 +185,7 @@ async def test_case_update_edits_the_note_and_renames_the_topic(
 
 async def test_person_rows_reach_the_person_escaped_with_buttons(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, worker: Worker) -> None:
     api.group(STAFF, forum=True)
     person = api.user(1006, language_code="ar")
     person.started = True
@@ -197,7 +211,7 @@ async def test_person_rows_reach_the_person_escaped_with_buttons(
 
 async def test_a_person_who_blocked_the_bot_is_marked_and_the_row_dropped(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, worker: Worker) -> None:
     api.group(STAFF, forum=True)
     person = api.user(1007)
     person.started = True
@@ -214,7 +228,7 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_the_row_dropped(
 
 
 async def test_failures_back_off_exponentially_and_record_no_text(
-        storage: Storage, content: Content, clock: Clock, open_case) -> None:
+        storage: Storage, content: Content, clock: Clock, open_case, worker: Worker) -> None:
     async with FakeBotApi(faults=Faults(rate=1.0, kinds=(500,), methods={"sendMessage"})) as api:
         api.group(STAFF, forum=True)
         bot = bot_for(api)
@@ -234,7 +248,7 @@ async def test_failures_back_off_exponentially_and_record_no_text(
 
 
 async def test_429_is_waited_out_within_the_row_and_not_counted(
-        storage: Storage, content: Content, clock: Clock, open_case) -> None:
+        storage: Storage, content: Content, clock: Clock, open_case, worker: Worker) -> None:
     faults = Faults(rate=0.5, kinds=(429,), retry_after=1, seed=4,
                     methods={"createForumTopic", "sendMessage"})
     async with FakeBotApi(faults=faults) as api:
@@ -250,14 +264,14 @@ async def test_429_is_waited_out_within_the_row_and_not_counted(
 
 
 async def test_a_long_429_ends_the_attempt_without_counting_it(
-        storage: Storage, content: Content, clock: Clock, open_case) -> None:
+        storage: Storage, content: Content, clock: Clock, open_case, worker: Worker) -> None:
     faults = Faults(rate=1.0, kinds=(429,), retry_after=90, methods={"createForumTopic"})
     async with FakeBotApi(faults=faults) as api:
         api.group(STAFF, forum=True)
         bot = bot_for(api)
         await open_case(1009)
         outbox = worker(storage, bot, content, clock)
-        wait = await outbox.deliver_ready()
+        wait = await drain(outbox)
         [row] = await rows(storage)
         assert row.attempts == 0 and row.delivered_at is None and 89 < wait <= 90
         assert outbox.staff_bucket.delay() > 0  # the bucket starts saving up again
@@ -266,7 +280,7 @@ async def test_a_long_429_ends_the_attempt_without_counting_it(
 
 async def test_an_unreachable_staff_group_is_reported_once_a_minute_and_resumes(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case, caplog: pytest.LogCaptureFixture) -> None:
+        open_case, caplog: pytest.LogCaptureFixture, worker: Worker) -> None:
     caplog.set_level(logging.WARNING, "bot.handoff.outbox")
     await open_case(1010)
     await open_case(1011)
@@ -294,7 +308,7 @@ async def test_an_unreachable_staff_group_is_reported_once_a_minute_and_resumes(
 
 async def test_without_staff_chat_id_people_still_get_theirs(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case, caplog: pytest.LogCaptureFixture) -> None:
+        open_case, caplog: pytest.LogCaptureFixture, worker: Worker) -> None:
     caplog.set_level(logging.WARNING, "bot.handoff.outbox")
     person = api.user(1012)
     person.started = True
@@ -313,7 +327,7 @@ async def test_without_staff_chat_id_people_still_get_theirs(
 
 async def test_the_staff_group_is_paced_and_cases_stay_in_order(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, worker: Worker) -> None:
     staff = api.group(STAFF, forum=True)
     for person in range(6):
         await open_case(2000 + person)
@@ -328,10 +342,10 @@ async def test_the_staff_group_is_paced_and_cases_stay_in_order(
 
 async def test_worker_task_wakes_stops_and_delivers_on_start(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, worker: Worker) -> None:
     staff = api.group(STAFF, forum=True)
     await open_case(3001)  # waited from before a "restart"
-    outbox = OutboxWorker(storage, bot, lambda: content, STAFF, 600, clock, poll_seconds=30)
+    outbox = worker(storage, bot, content, clock, poll_seconds=30)
     await outbox.start()
     await api.wait_until(lambda: len(api.messages(staff)) == 1, timeout=5)
     await open_case(3002)
@@ -347,7 +361,7 @@ def test_token_bucket() -> None:
     for _ in range(3):
         assert bucket.delay() == 0
         bucket.take()
-    refill = 3.0 / HEADROOM  # 20 a minute, refilled at HEADROOM of it
+    refill = 3.0  # 20 a minute
     assert bucket.delay() == pytest.approx(refill)
     now[0] = refill
     assert bucket.delay() == 0
@@ -360,7 +374,7 @@ def test_token_bucket() -> None:
 
 async def test_a_topic_deleted_before_the_note_is_created_again(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, worker: Worker) -> None:
     staff = api.group(STAFF, forum=True)
     case_id = await open_case(1013)
     topic = await bot.create_forum_topic(STAFF, "#1")
@@ -380,7 +394,7 @@ async def test_a_topic_deleted_before_the_note_is_created_again(
 
 async def test_a_row_that_keeps_failing_is_given_up_but_never_a_case_note(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case, caplog: pytest.LogCaptureFixture) -> None:
+        open_case, caplog: pytest.LogCaptureFixture, worker: Worker) -> None:
     api.group(STAFF, forum=True)
     case_id = await open_case(1014)
     await add_row(storage, case_id, "staff_notice", "n1", text="Hinweis")

@@ -1,7 +1,8 @@
 """Serving Lotse on Telegram: long polling, or a webhook server when WEBHOOK_URL is set.
 
-Updates are de-duplicated by update_id, one person's updates are handled in order (aiogram's event
-isolation), and SIGTERM stops intake, lets the updates in hand finish, and exits cleanly."""
+Updates are de-duplicated by update_id, one person's updates are handled in order (in this process
+and, with REDIS_URL, across instances: `bot.shared`), and SIGTERM stops intake, lets the updates in
+hand finish, and exits cleanly."""
 from __future__ import annotations
 
 import asyncio
@@ -23,6 +24,7 @@ from aiohttp import web
 
 from bot import metrics
 from bot.channels.telegram import admin, monitoring, staff, throttle, users
+from bot.channels.telegram.order import InOrder
 from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
@@ -34,8 +36,9 @@ from bot.handoff.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.retention import purge_regularly
 from bot.storage.repository import Storage
-from bot.storage.state_redis import RedisStates, redacted
-from bot.storage.state_store import StateStore
+from bot.shared.setup import Shared
+from bot.shared.updates import ProcessedUpdates
+from bot.storage.state_redis import redacted
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 20.0
@@ -53,13 +56,13 @@ COMMAND_DESCRIPTIONS = {
 class Dedupe(BaseMiddleware):
     """Handles each update_id once, however often Telegram (or a restart) delivers it."""
 
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, processed: ProcessedUpdates) -> None:
+        self.processed = processed
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        if not await self.storage.mark_update_processed(event.update_id):
+        if not await self.processed.mark_update_processed(event.update_id):
             log.info("duplicate update=%s ignored", event.update_id)
             metrics.DUPLICATE_UPDATES.inc()
             return None
@@ -98,12 +101,14 @@ def make_bot(settings: Settings) -> Bot:
 
 
 def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
-                    settings: Settings, states: StateStore | None = None) -> Dispatcher:
+                    settings: Settings, shared: Shared | None = None) -> Dispatcher:
+    shared = shared or Shared.local(storage)
     dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
-    dispatcher.update.outer_middleware(Dedupe(storage))
-    throttle.install(dispatcher, settings)
+    dispatcher.update.outer_middleware(Dedupe(shared.processed))
+    dispatcher.update.outer_middleware(InOrder(shared.turns))
+    throttle.install(dispatcher, settings, shared.buckets)
     dispatcher.include_router(admin.router)  # before users: /reload from an admin
     dispatcher.include_router(users.router)
     if settings.STAFF_CHAT_ID is not None:
@@ -111,11 +116,12 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
         dispatcher["staff_gate"] = staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS)
     # Without STAFF_CHAT_ID the worker still runs: it delivers to people and says once a minute
     # that case notes wait for the setting.
-    pacer = Pacer(settings.SEND_PER_SECOND, settings.SEND_PER_CHAT_PER_SECOND)
+    pacer = Pacer(settings.SEND_PER_SECOND, settings.SEND_PER_CHAT_PER_SECOND,
+                  buckets=shared.buckets)
     outbox = OutboxWorker(storage, bot, content, settings.STAFF_CHAT_ID,
                           settings.STAFF_GROUP_MESSAGES_PER_MINUTE, pacer=pacer)
     dispatcher["conversations"] = Conversations(storage, content, on_case_change=outbox.wake,
-                                                 states=states)
+                                                 states=shared.states, turns=shared.turns)
     dispatcher["sender"] = Sender(bot, pacer)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox
@@ -145,12 +151,16 @@ async def set_commands(bot: Bot, content: Content) -> None:
 
 
 async def serve(settings: Settings, content: ContentStore) -> int:
-    redis = await RedisStates.connect(settings.REDIS_URL) if settings.REDIS_URL else None
+    storage = Storage.open(settings.DATABASE_URL)
+    try:
+        shared = await Shared.connect(settings.REDIS_URL, storage)
+    except BaseException:
+        await storage.close()
+        raise
     log.info("conversation state in %s", redacted(settings.REDIS_URL) if settings.REDIS_URL
              else "the database")
-    storage = Storage.open(settings.DATABASE_URL)
     bot = make_bot(settings)
-    dispatcher = make_dispatcher(storage, content, bot, settings, states=redis)
+    dispatcher = make_dispatcher(storage, content, bot, settings, shared)
     admin.install(dispatcher, settings, content, bot)
     retention = asyncio.create_task(purge_regularly(storage, settings.RETENTION_DAYS))
     try:
@@ -165,8 +175,7 @@ async def serve(settings: Settings, content: ContentStore) -> int:
     finally:
         retention.cancel()
         await storage.close()
-        if redis is not None:
-            await redis.close()
+        await shared.close()
     log.info("stopped")
     return 0
 
@@ -174,7 +183,9 @@ async def serve(settings: Settings, content: ContentStore) -> int:
 async def serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
     url = str(settings.WEBHOOK_URL)
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot,
+    # Telegram is answered after the update was handled: its next update of the same chat then
+    # finds this one done or waiting in the person's queue (`InOrder`), on whichever instance.
+    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, handle_in_background=False,
                          secret_token=settings.WEBHOOK_SECRET).register(
         app, path=urlparse(url).path or "/")
     dispatcher["monitoring"].add_routes(app)  # /healthz and /metrics

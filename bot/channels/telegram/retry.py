@@ -62,7 +62,7 @@ class RetryPolicy:
 
     async def run(self, call: Callable[[], Awaitable[T]], *, chat_id: int | None = None,
                   before_attempt: Callable[[], Awaitable[None]] | None = None,
-                  hold: Callable[[float], None] | None = None) -> T:
+                  hold: Callable[[float], Awaitable[None]] | None = None) -> T:
         """`call()` until it succeeds; the last failure is raised. `before_attempt` runs before
         every try (the Sender's pacing); `hold(seconds)`, if given, replaces the sleep after a
         429 (the Sender holds the chat's pacing instead, which `before_attempt` then waits out).
@@ -83,7 +83,7 @@ class RetryPolicy:
                 if hold is None:
                     await asyncio.sleep(wait)
                 else:
-                    hold(wait)
+                    await hold(wait)
             except (TelegramServerError, TelegramNetworkError) as exc:
                 log.warning("%s%s %s attempt %d/%d", method_name(exc), where,
                             type(exc).__name__, attempt, self.attempts)

@@ -1,11 +1,10 @@
-"""Per-person throttling in private chats: a token bucket per Telegram user. A flood gets one calm
-"slow down" in the person's language; the rest of it is dropped until the bucket refills."""
+"""Per-person throttling in private chats: a token bucket per Telegram user (`bot.shared.buckets`,
+shared by all instances through Redis). A flood gets one calm "slow down" in the person's
+language; the rest of it is dropped until the bucket refills."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -23,11 +22,10 @@ from bot.core import bidi
 from bot.core.content.model import Content
 from bot.core.i18n import N_, is_rtl
 from bot.core.telegram_html import escape
+from bot.shared.buckets import Bucket, Buckets
 
 log = logging.getLogger(__name__)
 SLOW_DOWN = N_("You are sending messages very fast. Please wait a moment, then write again.")
-FORGET_AFTER = 10_000
-"""Buckets kept before the full ones (people who are quiet again) are forgotten."""
 
 
 class Verdict(Enum):
@@ -39,51 +37,6 @@ class Verdict(Enum):
     """Not handled, nothing said."""
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    at: float
-    warned: bool = False
-
-
-class TokenBuckets:
-    """A token bucket per key: `burst` events at once, refilled at `per_second`. A flood (refusals
-    until the bucket is full again) is warned about once."""
-
-    def __init__(self, burst: int, per_second: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.burst = float(burst)
-        self.per_second = per_second
-        self.clock = clock
-        self.buckets: dict[int, _Bucket] = {}
-
-    def take(self, key: int) -> Verdict:
-        now = self.clock()
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            self._forget_quiet(now)
-            bucket = self.buckets[key] = _Bucket(self.burst, now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.per_second)
-        bucket.at = now
-        if bucket.tokens >= self.burst:
-            bucket.warned = False  # quiet long enough: the flood is over
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return Verdict.PASS
-        if bucket.warned:
-            return Verdict.DROP
-        bucket.warned = True
-        return Verdict.WARN
-
-    def _forget_quiet(self, now: float) -> None:
-        if len(self.buckets) < FORGET_AFTER:
-            return
-        full = [key for key, b in self.buckets.items()
-                if b.tokens + (now - b.at) * self.per_second >= self.burst]
-        for key in full:
-            del self.buckets[key]
-
-
 def slow_down_text(content: Content, locale: str) -> str:
     text = escape(content.ui.get(locale).gettext(SLOW_DOWN))
     return bidi.for_rtl(text) if is_rtl(locale) else text
@@ -92,8 +45,18 @@ def slow_down_text(content: Content, locale: str) -> str:
 class Throttle(BaseMiddleware):
     """Outer middleware for messages and button presses; other chats pass untouched."""
 
-    def __init__(self, buckets: TokenBuckets) -> None:
+    def __init__(self, buckets: Buckets, burst: int, per_second: float) -> None:
         self.buckets = buckets
+        self.burst = burst
+        self.per_second = per_second
+
+    async def verdict(self, user_id: int) -> Verdict:
+        """Draw from the person's bucket: a flood (refusals until the bucket is full again) is
+        warned about once."""
+        taken = await self.buckets.take(Bucket(f"throttle:{user_id}", self.per_second, self.burst))
+        if taken.wait == 0:
+            return Verdict.PASS
+        return Verdict.WARN if taken.flood_began else Verdict.DROP
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -101,7 +64,7 @@ class Throttle(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if chat is None or user is None or chat.type != ChatType.PRIVATE:
             return await handler(event, data)
-        verdict = self.buckets.take(user.id)
+        verdict = await self.verdict(user.id)
         if verdict is Verdict.PASS:
             return await handler(event, data)
         if isinstance(event, CallbackQuery):
@@ -133,8 +96,8 @@ async def slow_down(user: User, conversations: Conversations, sender: Sender) ->
         pass
 
 
-def install(dispatcher: Dispatcher, settings: Settings) -> None:
+def install(dispatcher: Dispatcher, settings: Settings, buckets: Buckets) -> None:
     """Throttle what people send in private chats (after de-duplication, before any handler)."""
-    throttle = Throttle(TokenBuckets(settings.THROTTLE_BURST, settings.THROTTLE_PER_SECOND))
+    throttle = Throttle(buckets, settings.THROTTLE_BURST, settings.THROTTLE_PER_SECOND)
     dispatcher.message.outer_middleware(throttle)
     dispatcher.callback_query.outer_middleware(throttle)
