@@ -125,7 +125,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     dispatcher["sender"] = Sender(bot, pacer)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox
-    monitoring.install(dispatcher, storage, states, outbox)  # after Dedupe, before the hooks
+    monitoring.install(dispatcher, storage, shared.states, outbox)  # after Dedupe, before hooks
 
     @dispatcher.startup()
     async def register_commands(bot: Bot) -> None:
