@@ -1,7 +1,9 @@
 """Serving Lotse on Telegram: long polling, or a webhook server when WEBHOOK_URL is set.
 
-Updates are de-duplicated by update_id, one person's updates are handled in order (aiogram's event
-isolation), and SIGTERM stops intake, lets the updates in hand finish, and exits cleanly."""
+Updates are acknowledged to Telegram only once handled (polling: `polling.Poller`; webhook: the
+answer comes after handling), so a crash never loses one; they are de-duplicated by update_id, one
+person's updates are handled in order, and SIGTERM stops intake, lets the updates in hand finish,
+and exits cleanly."""
 from __future__ import annotations
 
 import asyncio
@@ -22,6 +24,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.channels.telegram import admin, staff, throttle, users
+from bot.channels.telegram.polling import SHUTDOWN_GRACE_SECONDS, Poller
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
 from bot.content_store import ContentStore
@@ -36,7 +39,6 @@ from bot.storage.state_redis import RedisStates, redacted
 from bot.storage.state_store import StateStore
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE_SECONDS = 20.0
 COMMAND_DESCRIPTIONS = {
     "start": N_("Start again"),
     "menu": N_("Main menu"),
@@ -49,18 +51,31 @@ COMMAND_DESCRIPTIONS = {
 
 
 class Dedupe(BaseMiddleware):
-    """Handles each update_id once, however often Telegram (or a restart) delivers it."""
+    """Handles each update_id to the end once, however often Telegram (or a restart) delivers
+    it. An update is recorded as processed only after its handling ended, so one cut off by a
+    crash is handled again when it comes again; handlers get it as `turn`, which keys its case,
+    relays and replies (`bot.replay`). A delivery that comes while the same update is in hand is
+    skipped."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        self._in_hand: set[int] = set()
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        if not await self.storage.mark_update_processed(event.update_id):
-            log.info("duplicate update=%s ignored", event.update_id)
+        update_id = event.update_id
+        if update_id in self._in_hand or await self.storage.update_processed(update_id):
+            log.info("duplicate update=%s ignored", update_id)
             return None
-        return await handler(event, data)
+        self._in_hand.add(update_id)
+        data["turn"] = f"telegram:{update_id}"
+        try:
+            result = await handler(event, data)
+            await self.storage.mark_update_processed(update_id)
+            return result
+        finally:
+            self._in_hand.discard(update_id)
 
 
 class InFlight(BaseMiddleware):
@@ -152,8 +167,7 @@ async def serve(settings: Settings, content: ContentStore) -> int:
         if settings.WEBHOOK_URL is None:
             await bot.delete_webhook()
             log.info("serving by long polling")
-            await dispatcher.start_polling(
-                bot, allowed_updates=dispatcher.resolve_used_update_types())
+            await Poller(dispatcher, bot, dispatcher.resolve_used_update_types()).run()
         else:
             await serve_webhook(settings, bot, dispatcher)
     finally:
@@ -168,7 +182,8 @@ async def serve(settings: Settings, content: ContentStore) -> int:
 async def serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
     url = str(settings.WEBHOOK_URL)
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot,
+    # answered after handling: Telegram delivers an update again when the bot died meanwhile
+    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, handle_in_background=False,
                          secret_token=settings.WEBHOOK_SECRET).register(
         app, path=urlparse(url).path or "/")
     app.router.add_get("/healthz", lambda _: web.Response(text="ok"))
