@@ -72,7 +72,10 @@ class ForkedChild:
         self.send_signal(signal.SIGKILL)
 
     async def wait(self) -> int:
-        await self._exited.wait()
+        try:
+            await asyncio.wait_for(self._exited.wait(), 10.0)
+        except TimeoutError:
+            raise RuntimeError(f"no exit reported for pid {self.pid}") from None
         assert self.returncode is not None
         return self.returncode
 
@@ -102,11 +105,15 @@ class ForkServer:
             raise RuntimeError(f"fork server did not start:\n{self.log.read_text()[-3000:]}")
         self._reader = asyncio.create_task(self._read())
 
-    async def fork(self) -> ForkedChild:
+    async def fork(self, timeout: float = 10.0) -> ForkedChild:
         assert self.process is not None and self.process.stdin is not None
         self.process.stdin.write(b"fork\n")
         await self.process.stdin.drain()
-        return await self._started.get()
+        try:
+            return await asyncio.wait_for(self._started.get(), timeout)
+        except TimeoutError:
+            raise RuntimeError(f"fork server did not fork (exit code "
+                               f"{self.process.returncode})") from None
 
     async def _read(self) -> None:
         assert self.process is not None and self.process.stdout is not None
