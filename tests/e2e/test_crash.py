@@ -92,12 +92,13 @@ async def person_story(api: FakeBotApi, content: Content, person: FakeUser, grou
         text = f"Nachricht {round_} von {person.id}"
         written[person.id].append(text)
         await person.send(text)
-        await api.wait_until(lambda: any(m.text == f"💬 {text}"
-                                         for m in api.messages(group, thread_id=thread)))
+        await api.wait_until(lambda text=text: any(
+            m.text == f"💬 {text}" for m in api.messages(group, thread_id=thread)))
         answer = f"Antwort {round_} an {person.id}"
         answered[person.id].append(answer)
         await counsellor.send(answer, chat=group, thread_id=thread)
-        await api.wait_until(lambda: any(m.text == answer for m in api.messages(person)))
+        await api.wait_until(lambda answer=answer: any(
+            m.text == answer for m in api.messages(person)))
 
 
 async def case_topic(api: FakeBotApi, group: FakeGroup, number: int) -> int:

@@ -18,6 +18,8 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable, Hashable
+from functools import partial
+
 from aiogram import Bot, Dispatcher
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.types import Update
@@ -25,7 +27,7 @@ from aiogram.types import Update
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 10
-"""Seconds a long poll waits for new updates when none is in hand."""
+"""Seconds a long poll waits for an update (it answers at once while updates are in hand)."""
 BUSY_POLL_SECONDS = 0.5
 """While updates are in hand: the longest wait before looking for new ones again."""
 STUCK_SECONDS = 120.0
@@ -181,7 +183,7 @@ class Poller:
             self.acks.confirmed(offset)
             fresh = [u for u in updates if self.acks.take(u.update_id)]
             for update in fresh:
-                self.lanes.submit(lane_of(update), lambda u=update: self._handle(u))
+                self.lanes.submit(lane_of(update), partial(self._handle, update))
             if updates and not fresh:  # only updates in hand came back
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(BUSY_POLL_SECONDS):
@@ -190,7 +192,7 @@ class Poller:
     async def _handle(self, update: Update) -> None:
         try:
             await self.dispatcher.feed_update(self.bot, update)
-        except Exception as exc:  # noqa: BLE001 - logged by id; the update counts as handled
+        except Exception as exc:  # logged by id; the update counts as handled
             log.error("update=%s failed: %s", update.update_id, type(exc).__name__)
             log.debug("update=%s failed", update.update_id, exc_info=True)
         finally:
