@@ -30,13 +30,13 @@ def test_the_offset_never_passes_an_update_in_hand() -> None:
     assert acks.take(9) and acks.offset == 9
 
 
-def test_a_stuck_update_stops_holding_the_offset_back() -> None:
+def test_a_slow_update_stops_holding_the_offset_back() -> None:
     clock = Clock()
     acks = Acknowledgements(clock)
     acks.take(5)
     acks.take(6)
     acks.finish(6)
-    clock.now += polling.STUCK_SECONDS + 1
+    clock.now += polling.HOLD_SECONDS + 1
     assert acks.offset == 7
     assert not acks.take(5)
 

@@ -76,8 +76,8 @@ class Crashes:
 async def person_story(api: FakeBotApi, content: Content, person: FakeUser, group: FakeGroup,
                        counsellor: FakeUser, crashes: Crashes, numbers: dict[int, int],
                        written: dict[int, list[str]], answered: dict[int, list[str]]) -> None:
-    """Intake and Send, then rounds of writing into the case and an answer in its topic until
-    the crashes are over."""
+    """Intake and Send, then rounds of writing into the case and an answer in its topic (two,
+    and more until the crashes are over)."""
     t = content.ui.get("de")
     await intake(api, person, content, "de", f"Frage von {person.id}: Wo gibt es Kurse?")
     sent = re.escape(t.gettext("Sent. Your case number is #{number}.")).replace(
@@ -87,7 +87,7 @@ async def person_story(api: FakeBotApi, content: Content, person: FakeUser, grou
     numbers[person.id] = number
     thread = await case_topic(api, group, number)
     round_ = 0
-    while not crashes.done:
+    while round_ < 2 or not crashes.done:  # at least two rounds, more while the kills go on
         round_ += 1
         text = f"Nachricht {round_} von {person.id}"
         written[person.id].append(text)

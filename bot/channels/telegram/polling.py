@@ -9,7 +9,12 @@ power loss) Telegram delivers every unfinished update again, and `Dedupe` plus t
 One person's updates (same chat and sender) are handled one after another in the order they
 came; different people's at the same time. While updates are in hand, getUpdates answers at once
 with them again (Telegram cannot be asked for "only the new ones"); those are skipped, and the
-next poll waits until an update finishes or `BUSY_POLL_SECONDS` pass."""
+next poll comes `BUSY_POLL_SECONDS` later.
+
+getUpdates returns at most 100 updates from the offset on, so an update that takes long (Telegram
+failing, retries with backoff) would keep everyone else's new updates out of reach. After
+`HOLD_SECONDS` in hand it therefore stops holding the offset back: only a crash in the rest of
+its handling would lose it."""
 from __future__ import annotations
 
 import asyncio
@@ -28,11 +33,10 @@ log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 10
 """Seconds a long poll waits for an update (it answers at once while updates are in hand)."""
-BUSY_POLL_SECONDS = 0.5
-"""While updates are in hand: the longest wait before looking for new ones again."""
-STUCK_SECONDS = 120.0
-"""An update in hand longer than this stops holding the offset back, so one hung update cannot
-stop all others (only a crash in that time would lose it)."""
+BUSY_POLL_SECONDS = 0.2
+"""While updates are in hand: the pause before looking for new ones again."""
+HOLD_SECONDS = 5.0
+"""How long an update in hand holds the offset back (see the module)."""
 RETRY_SECONDS = (1.0, 30.0)
 """First and longest pause after getUpdates failed."""
 SHUTDOWN_GRACE_SECONDS = 20.0
@@ -66,9 +70,9 @@ class Acknowledgements:
 
     @property
     def offset(self) -> int | None:
-        """getUpdates' offset: the oldest update in hand (not stuck), else one past the newest;
-        None before the first update."""
-        since = self.clock() - STUCK_SECONDS
+        """getUpdates' offset: the oldest update in hand (for up to `HOLD_SECONDS`), else one
+        past the newest; None before the first update."""
+        since = self.clock() - HOLD_SECONDS
         waiting = [u for u, taken in self._in_hand.items() if taken > since]
         return min(waiting) if waiting else self._next
 
@@ -128,7 +132,6 @@ class Poller:
         self.timeout = timeout
         self.acks = Acknowledgements()
         self.lanes = Lanes()
-        self._finished = asyncio.Event()
 
     async def run(self) -> None:
         """Start up, poll until told to stop, let the updates in hand finish (up to
@@ -168,7 +171,6 @@ class Poller:
         pause = RETRY_SECONDS[0]
         while True:
             offset = self.acks.offset
-            self._finished.clear()
             try:
                 updates = await self.bot.get_updates(
                     offset=offset, timeout=self.timeout,
@@ -185,9 +187,7 @@ class Poller:
             for update in fresh:
                 self.lanes.submit(lane_of(update), partial(self._handle, update))
             if updates and not fresh:  # only updates in hand came back
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(BUSY_POLL_SECONDS):
-                        await self._finished.wait()
+                await asyncio.sleep(BUSY_POLL_SECONDS)
 
     async def _handle(self, update: Update) -> None:
         try:
@@ -197,5 +197,4 @@ class Poller:
             log.debug("update=%s failed", update.update_id, exc_info=True)
         finally:
             self.acks.finish(update.update_id)
-            self._finished.set()
 
