@@ -1,7 +1,11 @@
 """One person's event through the engine: load their state, step, save it, carry out the effects.
 
 Every channel (Telegram, the console) calls `Conversations.handle`; the engine itself stays pure.
-What counsellors do to a person's case reaches the person through `Conversations.notify`."""
+What counsellors do to a person's case reaches the person through `Conversations.notify`.
+
+A channel that can deliver an update twice (Telegram, after a crash) passes the update as `turn`:
+the case or relay it writes is keyed by it, and a turn already saved is answered from its record
+(`bot.replay`) instead of being run again."""
 from __future__ import annotations
 
 import logging
@@ -20,6 +24,7 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, Effect, EraseM
 from bot.core.state import State
 from bot.handoff.cases import Cases
 from bot.handoff.erasure import erase_person
+from bot.replay import replies_of, with_turn
 from bot.shared.turns import LocalTurns, Turns
 from bot.storage.models import User, utcnow
 from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
@@ -58,10 +63,11 @@ class Conversations:
         their case both load, change and save the same state."""
         return self.turns.hold(f"user:{user_id}")
 
-    async def handle(self, person: Person, event: Event) -> list[Reply]:
+    async def handle(self, person: Person, event: Event, turn: str | None = None) -> list[Reply]:
+        """Run `event` for `person`; `turn` names the delivery it came in (see the module)."""
         user = await self.storage.user(person.channel, person.external_id)
         async with self._turn(user.id):
-            return await self._step(user, event)
+            return await self._step(user, event, turn)
 
     async def notify(self, person: Person, event: CaseClaimed | CaseClosed) -> list[Reply]:
         """A counsellor's action on the person's case, through the engine for that person: their
@@ -88,9 +94,13 @@ class Conversations:
             self.on_case_change()
         return count
 
-    async def _step(self, user: UserRecord, event: Event) -> list[Reply]:
+    async def _step(self, user: UserRecord, event: Event, turn: str | None = None) -> list[Reply]:
         content = self.content()
-        state = State.from_json(await self.states.load_state(user.id))
+        saved = await self.states.load_state(user.id)
+        if turn is not None and (recorded := replies_of(saved, turn)) is not None:
+            log.info("turn replayed user=%s replies=%d", user.id, len(recorded))
+            return recorded
+        state = State.from_json(saved)
         if state.locale is None and user.locale:
             state.locale = user.locale
         result = step(content, state, event)
@@ -104,30 +114,33 @@ class Conversations:
         effects = list(result.effects)
         metrics.count_matches(effects)
         for effect in result.effects:
-            follow_up = await self.carry_out(user, effect)
+            follow_up = await self.carry_out(user, effect, turn)
             if follow_up is not None:
                 result = step(content, result.state, follow_up)
                 replies += result.replies
         if not isinstance(event, CaseClaimed | CaseClosed):  # counsellors' actions are not usage
             await self.usage.record(content, state, result.state, effects, utcnow())
-        await self.states.save_state(user.id, result.state.to_json(), content.version)
+        await self.states.save_state(
+            user.id, with_turn(result.state.to_json(), saved, turn, replies), content.version)
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies
 
-    async def carry_out(self, user: UserRecord, effect: Effect) -> Event | None:
-        """Do what the engine asked; some effects answer with an event for the engine."""
+    async def carry_out(self, user: UserRecord, effect: Effect,
+                        turn: str | None = None) -> Event | None:
+        """Do what the engine asked; some effects answer with an event for the engine. A case
+        or relay is written once per `turn`."""
         if isinstance(effect, SetLocale):
             await self.storage.set_locale(user.id, effect.locale)
         elif isinstance(effect, GiveConsent):
             await self.storage.set_consent(user.id, utcnow())
             log.info("consent user=%s", user.id)
         elif isinstance(effect, OpenCase):
-            case_id = await self.cases.open(user.id, effect)
+            case_id = await self.cases.open(user.id, effect, turn)
             log.info("case opened case=%s user=%s", case_id, user.id)
             self.on_case_change()
             return CaseOpened(case_id, utcnow(), by_phone=bool(effect.intake.get("phone")))
         elif isinstance(effect, RelayToCase):
-            await self.cases.relay(effect)
+            await self.cases.relay(effect, turn)
             self.on_case_change()
         elif isinstance(effect, MarkUrgent):
             await self.cases.mark_urgent(effect.case_id)

@@ -2,7 +2,9 @@
 person adds while it is open, the counsellors' side (claim, takeover, close, internal notes,
 relay, canned replies) and the rating when it is closed.
 
-Every change writes its outbox rows in the same transaction, so what was decided is delivered."""
+Every change writes its outbox rows in the same transaction, so what was decided is delivered.
+A change made for an update that may be delivered again (`turn`) keys its outbox row by that
+update, so the same update never opens a second case or relays a message twice."""
 from __future__ import annotations
 
 import asyncio
@@ -101,12 +103,16 @@ class Cases:
         self._changing = asyncio.Lock()
         """Claims and closes one at a time in this process (SQLite has no row locks)."""
 
-    async def open(self, user_id: int, request: OpenCase) -> int:
+    async def open(self, user_id: int, request: OpenCase, turn: str | None = None) -> int:
         """Create the case with its note and the outbox entry that delivers it, all at once:
-        what the person is promised is in the database before anything is sent."""
+        what the person is promised is in the database before anything is sent. The same
+        `turn` again gives the case it opened."""
         intake = request.intake
         now = self.clock()
         async with self.storage.session() as session:
+            opened = await _written(session, turn, "case_note")
+            if opened is not None and opened.case_id is not None:
+                return opened.case_id
             user = await session.get_one(User, user_id)
             case = Case(user_id=user_id, status="new", urgent=request.urgent,
                         topic=intake.get("topic"),
@@ -120,23 +126,27 @@ class Cases:
             if case.question:
                 session.add(TranscriptMessage(case_id=case.id, direction="user", kind="text",
                                               text=case.question, created_at=now))
-            session.add(OutboxMessage(kind="case_note", dedupe_key=f"case:{case.id}:note",
+            session.add(OutboxMessage(kind="case_note",
+                                      dedupe_key=_key(turn, "case_note", f"case:{case.id}:note"),
                                       case_id=case.id, payload={}, created_at=now,
                                       next_attempt_at=now))
         metrics.CASES_OPENED.inc()
         return case.id
 
-    async def relay(self, request: RelayToCase) -> None:
-        """Something the person sent while the case is open, on its way to the staff topic."""
+    async def relay(self, request: RelayToCase, turn: str | None = None) -> None:
+        """Something the person sent while the case is open, on its way to the staff topic
+        (once per `turn`)."""
         now = self.clock()
         async with self.storage.session() as session:
+            if await _written(session, turn, "relay_to_staff") is not None:
+                return
             message = TranscriptMessage(case_id=request.case_id, direction="user",
                                         kind=request.kind.value if request.kind else "text",
                                         text=request.text, file_id=request.ref, created_at=now)
             session.add(message)
             await session.flush()
-            session.add(OutboxMessage(kind="relay_to_staff",
-                                      dedupe_key=f"case:{request.case_id}:user:{message.id}",
+            key = _key(turn, "relay_to_staff", f"case:{request.case_id}:user:{message.id}")
+            session.add(OutboxMessage(kind="relay_to_staff", dedupe_key=key,
                                       case_id=request.case_id, payload={"message": message.id},
                                       created_at=now, next_attempt_at=now))
 
@@ -267,12 +277,15 @@ class Cases:
             return message.id
 
     async def relay_to_user(self, case_id: int, kind: str, text: str | None = None,
-                            file_id: str | None = None) -> int | None:
+                            file_id: str | None = None, turn: str | None = None) -> int | None:
         """What a counsellor wrote in the topic, on its way to the person (text, or a photo,
-        document or voice note by file id with an optional caption). None when the case is
-        closed or unknown."""
+        document or voice note by file id with an optional caption), once per `turn`. Returns
+        the transcript id; None when the case is closed or unknown."""
         now = self.clock()
         async with self.storage.session() as session:
+            relayed = await _written(session, turn, "relay_to_user")
+            if relayed is not None:
+                return int(relayed.payload["message"])
             case = await session.get(Case, case_id)
             if case is None or case.status == "closed":
                 return None
@@ -280,8 +293,8 @@ class Cases:
                                         text=text, file_id=file_id, created_at=now)
             session.add(message)
             await session.flush()
-            self._outbox(session, "relay_to_user", f"case:{case_id}:counsellor:{message.id}",
-                         case_id, {"message": message.id}, now)
+            key = _key(turn, "relay_to_user", f"case:{case_id}:counsellor:{message.id}")
+            self._outbox(session, "relay_to_user", key, case_id, {"message": message.id}, now)
             return message.id
 
     async def canned(self, case_id: int, name: str) -> CannedSent | None:
@@ -337,3 +350,16 @@ class Cases:
                 payload: dict[str, Any], now: dt.datetime) -> None:
         session.add(OutboxMessage(kind=kind, dedupe_key=key, case_id=case_id, payload=payload,
                                   created_at=now, next_attempt_at=now))
+
+
+def _key(turn: str | None, kind: str, otherwise: str) -> str:
+    """An outbox row's dedupe key: one per `turn` and kind when the change came with a turn."""
+    return otherwise if turn is None else f"{turn}:{kind}"
+
+
+async def _written(session: AsyncSession, turn: str | None, kind: str) -> OutboxMessage | None:
+    """The outbox row of `kind` that `turn` wrote already, if any (never without a turn)."""
+    if turn is None:
+        return None
+    return await session.scalar(select(OutboxMessage)
+                                .where(OutboxMessage.dedupe_key == _key(turn, kind, "")))

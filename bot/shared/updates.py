@@ -13,8 +13,13 @@ REMEMBER_SECONDS = 2 * 24 * 3600
 
 
 class ProcessedUpdates(Protocol):
+    async def update_processed(self, update_id: int) -> bool:
+        """Whether the update was handled to the end already."""
+        ...
+
     async def mark_update_processed(self, update_id: int) -> bool:
-        """Claim an update for handling: True the first time, False for every redelivery."""
+        """Record that an update was handled to the end: True the first time, False when it was
+        recorded already."""
         ...
 
 
@@ -24,6 +29,9 @@ class RedisProcessedUpdates:
 
     def __init__(self, client: Redis) -> None:
         self.client = client
+
+    async def update_processed(self, update_id: int) -> bool:
+        return bool(await self.client.exists(f"{KEY_PREFIX}{update_id}"))
 
     async def mark_update_processed(self, update_id: int) -> bool:
         return bool(await self.client.set(f"{KEY_PREFIX}{update_id}", 1, nx=True,

@@ -115,8 +115,14 @@ class Storage:
                 delete(ConversationState).where(ConversationState.user_id == user_id)
             )
 
+    async def update_processed(self, update_id: int) -> bool:
+        """Whether the update was handled to the end already (see `mark_update_processed`)."""
+        async with self.session() as session:
+            return await session.get(ProcessedUpdate, update_id) is not None
+
     async def mark_update_processed(self, update_id: int) -> bool:
-        """Claim an update for handling: True the first time, False for every redelivery."""
+        """Record that an update was handled to the end: True the first time, False when it was
+        recorded already."""
         try:
             async with self.session() as session:
                 await session.execute(insert(ProcessedUpdate).values(update_id=update_id))

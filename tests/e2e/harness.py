@@ -7,20 +7,25 @@ import signal
 import sys
 from pathlib import Path
 
+from tests.e2e.forks import ForkedChild, ForkServer
 from tests.fake_bot_api import FakeBotApi
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 class BotProcess:
-    """One Lotse process; its database and log live in `folder`, so a restart keeps the state."""
+    """One Lotse process; its database and log live in `folder`, so a restart keeps the state.
+    `forked`: every start forks the process from a server that imported the bot once (see
+    `tests.e2e.forks`), for tests that restart it many times."""
 
-    def __init__(self, api: FakeBotApi, folder: Path, **settings: str) -> None:
+    def __init__(self, api: FakeBotApi, folder: Path, forked: bool = False,
+                 **settings: str) -> None:
         self.api = api
         self.folder = folder
         self.settings = settings
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: asyncio.subprocess.Process | ForkedChild | None = None
         self.log = folder / "lotse.log"
+        self.forks = ForkServer(self.log) if forked else None
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(
@@ -42,10 +47,15 @@ class BotProcess:
         # the last calls before serving (a long poll is recorded only when it returns)
         ready = "setWebhook" if "WEBHOOK_URL" in self.settings else "getMe"
         polls = len(self.api.calls_to(ready))
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=self.folder, env=self.environment(),
-                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+        if self.forks is not None:
+            if self.forks.process is None:
+                await self.forks.start(self.environment(), self.folder, timeout)
+            self.process = await self.forks.fork()
+        else:
+            with self.log.open("ab") as log:
+                self.process = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot", "run", cwd=self.folder, env=self.environment(),
+                    stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
         await self.api.wait_until(lambda: len(self.api.calls_to(ready)) > polls or self.exited,
                                   timeout=timeout)
         if self.exited:
@@ -74,3 +84,5 @@ class BotProcess:
     async def __aexit__(self, *exc: object) -> None:
         if self.process is not None and not self.exited:
             await self.kill()
+        if self.forks is not None:
+            await self.forks.close()

@@ -24,11 +24,11 @@ STAFF = -1001234567890
 PATIENCE = 30.0
 
 
-def patient(api: FakeBotApi) -> FakeBotApi:
+def patient(api: FakeBotApi, patience: float = PATIENCE) -> FakeBotApi:
     """The fake with longer waits: the bot process shares the machine with other test runs."""
-    api.wait_for = functools.partial(api.wait_for, timeout=PATIENCE)  # type: ignore[method-assign]
+    api.wait_for = functools.partial(api.wait_for, timeout=patience)  # type: ignore[method-assign]
     api.wait_until = functools.partial(  # type: ignore[method-assign]
-        api.wait_until, timeout=PATIENCE)
+        api.wait_until, timeout=patience)
     return api
 
 

@@ -115,6 +115,8 @@ class ApiCall:
     ok: bool
     error_code: int | None = None
     description: str | None = None
+    at: float = field(default_factory=time.monotonic)
+    """When the call was answered (the test process's monotonic clock)."""
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Serving Lotse on Telegram: long polling, or a webhook server when WEBHOOK_URL is set.
 
-Updates are de-duplicated by update_id, one person's updates are handled in order (in this process
-and, with REDIS_URL, across instances: `bot.shared`), and SIGTERM stops intake, lets the updates in
-hand finish, and exits cleanly."""
+Updates are acknowledged to Telegram only once handled (polling: `polling.Poller`; webhook: the
+answer comes after handling), so a crash never loses one; they are de-duplicated by update_id, one
+person's updates are handled in order (in this process and, with REDIS_URL, across instances:
+`bot.shared`), and SIGTERM stops intake, lets the updates in hand finish, and exits cleanly."""
 from __future__ import annotations
 
 import asyncio
@@ -25,6 +26,7 @@ from aiohttp import web
 from bot import metrics
 from bot.channels.telegram import admin, monitoring, staff, throttle, users
 from bot.channels.telegram.order import InOrder
+from bot.channels.telegram.polling import SHUTDOWN_GRACE_SECONDS, Poller
 from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
@@ -41,7 +43,6 @@ from bot.shared.updates import ProcessedUpdates
 from bot.storage.state_redis import redacted
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE_SECONDS = 20.0
 COMMAND_DESCRIPTIONS = {
     "start": N_("Start again"),
     "menu": N_("Main menu"),
@@ -54,19 +55,32 @@ COMMAND_DESCRIPTIONS = {
 
 
 class Dedupe(BaseMiddleware):
-    """Handles each update_id once, however often Telegram (or a restart) delivers it."""
+    """Handles each update_id to the end once, however often Telegram (or a restart) delivers
+    it. An update is recorded as processed only after its handling ended, so one cut off by a
+    crash is handled again when it comes again; handlers get it as `turn`, which keys its case,
+    relays and replies (`bot.replay`). A delivery that comes while the same update is in hand is
+    skipped."""
 
     def __init__(self, processed: ProcessedUpdates) -> None:
         self.processed = processed
+        self._in_hand: set[int] = set()
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        if not await self.processed.mark_update_processed(event.update_id):
-            log.info("duplicate update=%s ignored", event.update_id)
+        update_id = event.update_id
+        if update_id in self._in_hand or await self.processed.update_processed(update_id):
+            log.info("duplicate update=%s ignored", update_id)
             metrics.DUPLICATE_UPDATES.inc()
             return None
-        return await handler(event, data)
+        self._in_hand.add(update_id)
+        data["turn"] = f"telegram:{update_id}"
+        try:
+            result = await handler(event, data)
+            await self.processed.mark_update_processed(update_id)
+            return result
+        finally:
+            self._in_hand.discard(update_id)
 
 
 class InFlight(BaseMiddleware):
@@ -168,8 +182,7 @@ async def serve(settings: Settings, content: ContentStore) -> int:
             if settings.WEBHOOK_URL is None:
                 await bot.delete_webhook()
                 log.info("serving by long polling")
-                await dispatcher.start_polling(
-                    bot, allowed_updates=dispatcher.resolve_used_update_types())
+                await Poller(dispatcher, bot, dispatcher.resolve_used_update_types()).run()
             else:
                 await serve_webhook(settings, bot, dispatcher)
     finally:
@@ -183,8 +196,9 @@ async def serve(settings: Settings, content: ContentStore) -> int:
 async def serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
     url = str(settings.WEBHOOK_URL)
     app = web.Application()
-    # Telegram is answered after the update was handled: its next update of the same chat then
-    # finds this one done or waiting in the person's queue (`InOrder`), on whichever instance.
+    # Telegram is answered after the update was handled: it delivers an update again when the
+    # bot died meanwhile, and its next update of the same chat finds this one done or waiting in
+    # the person's queue (`InOrder`), on whichever instance.
     SimpleRequestHandler(dispatcher=dispatcher, bot=bot, handle_in_background=False,
                          secret_token=settings.WEBHOOK_SECRET).register(
         app, path=urlparse(url).path or "/")

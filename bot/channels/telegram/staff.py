@@ -336,7 +336,7 @@ def make_router(staff_chat_id: int) -> Router:
 
     @router.message()
     async def on_message(message: Message, bot: Bot, conversations: Conversations,
-                         staff_gate: StaffGate) -> None:
+                         staff_gate: StaffGate, turn: str) -> None:
         thread = topic_of(message)
         if thread is None or message.from_user is None or message.from_user.is_bot:
             return  # General, service messages, other bots
@@ -365,7 +365,7 @@ def make_router(staff_chat_id: int) -> Router:
                 closed_told.add(case.id)
                 await say(bot, staff_chat_id, thread, CLOSED)
             return
-        sent = await conversations.cases.relay_to_user(case.id, kind, text, file_id)
+        sent = await conversations.cases.relay_to_user(case.id, kind, text, file_id, turn)
         if sent is None:
             await say(bot, staff_chat_id, thread, CLOSED)
             return

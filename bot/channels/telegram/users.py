@@ -41,12 +41,13 @@ def person(user: User) -> Person:
 
 
 async def deliver(conversations: Conversations, sender: Sender, user: User, event: Event,
-                  pressed: int | None = None) -> None:
-    """Run `event` and send the replies; a menu answering a pressed button replaces that menu."""
+                  turn: str, pressed: int | None = None) -> None:
+    """Run `event` (delivered as `turn`, see `app.Dedupe`) and send the replies; a menu
+    answering a pressed button replaces that menu."""
     try:
         # the chat is held from handling to the last reply, so two updates answer in turn
         async with sender.pacer.ordered(user.id):
-            replies = await conversations.handle(person(user), event)
+            replies = await conversations.handle(person(user), event, turn)
             replace = pressed
             for reply, parts in outgoing(replies):
                 if replace is not None and reply.kind is ReplyKind.MENU and len(parts) == 1:
@@ -62,28 +63,32 @@ async def deliver(conversations: Conversations, sender: Sender, user: User, even
 
 @router.message(CommandStart())
 async def on_start(message: Message, command: CommandObject, conversations: Conversations,
-                   sender: Sender) -> None:
+                   sender: Sender, turn: str) -> None:
     assert message.from_user is not None
     event = Start(command.args, message.from_user.language_code)
-    await deliver(conversations, sender, message.from_user, event)
+    await deliver(conversations, sender, message.from_user, event, turn)
 
 
 @router.message(F.text)
-async def on_text(message: Message, conversations: Conversations, sender: Sender) -> None:
+async def on_text(message: Message, conversations: Conversations, sender: Sender,
+                  turn: str) -> None:
     assert message.from_user is not None and message.text is not None
-    await deliver(conversations, sender, message.from_user, typed(message.text))
+    await deliver(conversations, sender, message.from_user, typed(message.text), turn)
 
 
 @router.message()
-async def on_other(message: Message, conversations: Conversations, sender: Sender) -> None:
+async def on_other(message: Message, conversations: Conversations, sender: Sender,
+                   turn: str) -> None:
     assert message.from_user is not None
     kind = next((k for attr, k in MEDIA if getattr(message, attr, None)), MediaKind.OTHER)
-    await deliver(conversations, sender, message.from_user, Media(kind, file_ref(message)))
+    await deliver(conversations, sender, message.from_user, Media(kind, file_ref(message)), turn)
 
 
 @router.callback_query()
-async def on_button(query: CallbackQuery, conversations: Conversations, sender: Sender) -> None:
+async def on_button(query: CallbackQuery, conversations: Conversations, sender: Sender,
+                    turn: str) -> None:
     with contextlib.suppress(TelegramAPIError):  # the spinner stops anyway; the reply matters
         await query.answer()
     pressed = query.message.message_id if query.message else None
-    await deliver(conversations, sender, query.from_user, Choice(query.data or ""), pressed)
+    await deliver(conversations, sender, query.from_user, Choice(query.data or ""), turn,
+                  pressed)

@@ -1,0 +1,63 @@
+"""The polling loop's bookkeeping: which offset confirms only finished updates, and one person's
+updates in order while others go at once."""
+from __future__ import annotations
+
+import asyncio
+
+from bot.channels.telegram import polling
+from bot.channels.telegram.polling import Acknowledgements, Lanes
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_offset_never_passes_an_update_in_hand() -> None:
+    acks = Acknowledgements()
+    assert acks.offset is None
+    assert [acks.take(u) for u in (5, 6, 7)] == [True, True, True]
+    acks.finish(6)
+    acks.finish(7)
+    assert acks.offset == 5  # 6 and 7 are done, but 5 is not: Telegram keeps all three
+    assert not acks.take(6) and not acks.take(5)  # delivered again: skipped
+    acks.finish(5)
+    assert acks.offset == 8
+    acks.confirmed(8)
+    assert acks.take(9) and acks.offset == 9
+
+
+def test_a_slow_update_stops_holding_the_offset_back() -> None:
+    clock = Clock()
+    acks = Acknowledgements(clock)
+    acks.take(5)
+    acks.take(6)
+    acks.finish(6)
+    clock.now += polling.HOLD_SECONDS + 1
+    assert acks.offset == 7
+    assert not acks.take(5)
+
+
+async def test_one_lane_in_order_lanes_at_once() -> None:
+    lanes = Lanes()
+    log: list[str] = []
+    gate = asyncio.Event()
+
+    def work(name: str, wait: bool = False):
+        async def run() -> None:
+            if wait:
+                await gate.wait()
+            log.append(name)
+        return run
+
+    lanes.submit("amira", work("amira 1", wait=True))
+    lanes.submit("amira", work("amira 2"))
+    lanes.submit("lena", work("lena 1"))
+    await asyncio.sleep(0.01)
+    assert log == ["lena 1"]  # amira's second waits behind her first; lena does not
+    gate.set()
+    await asyncio.wait(lanes.tasks)
+    assert log == ["lena 1", "amira 1", "amira 2"]
