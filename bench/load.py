@@ -89,15 +89,17 @@ async def press(api: ObservedBotApi, person: FakeUser, matches: Callable[[str], 
 
 @dataclass
 class Conversations:
-    """What a conversation phase measured inside its window."""
+    """What a conversation phase measured: the reply latency of every question asked in its
+    window (also when the reply came after it), and the replies that came within the window."""
 
     window: float
     latencies: list[float] = field(default_factory=list)
+    replied_in_window: int = 0
     lost: int = 0
 
     @property
     def per_second(self) -> float:
-        return len(self.latencies) / self.window
+        return self.replied_in_window / self.window
 
     def percentile(self, share: float) -> float:
         """The latency below which `share` of the replies came (nearest rank), in seconds."""
@@ -118,25 +120,28 @@ async def converse(api: ObservedBotApi, crowd: Sequence[FakeUser], questions: di
                    *, warmup: float, window: float, think: tuple[float, float],
                    seed: int = 1) -> Conversations:
     """Each person asks questions in their language, waiting for each reply and then `think`
-    (min, max) seconds. Replies to questions asked in the `window` after `warmup` are measured."""
+    (min, max) seconds; with a think time, each starts after a random part of it, so that they
+    do not all write at once. Measured: the `window` after `warmup`."""
     result = Conversations(window)
     rng = random.Random(seed)
     begin = time.perf_counter() + warmup
     end = begin + window
 
     async def ask(person: FakeUser) -> None:
+        await asyncio.sleep(rng.uniform(0, think[1]))
         mine = questions[person.language_code or "de"]
         for text in itertools.islice(itertools.cycle(mine), rng.randrange(len(mine)), None):
-            if time.perf_counter() >= end:
-                return
             asked = time.perf_counter()
+            if asked >= end:
+                return
             try:
                 latency = await say(api, person, text)
             except TimeoutError:
                 result.lost += 1
                 continue
-            if begin <= asked and asked + latency <= end:
+            if begin <= asked:
                 result.latencies.append(latency)
+                result.replied_in_window += asked + latency <= end
             if think[1] > 0:
                 await asyncio.sleep(rng.uniform(*think))
 
@@ -146,26 +151,33 @@ async def converse(api: ObservedBotApi, crowd: Sequence[FakeUser], questions: di
 
 # ---- conversation state for many people ----------------------------------------------------
 
-async def hold_state(api: ObservedBotApi, crowd: Sequence[FakeUser], at_once: int) -> None:
+async def hold_state(api: ObservedBotApi, crowd: Sequence[FakeUser], at_once: int) -> int:
     """Each person sends /start and presses the first flow on the menu: every one of them is
-    then somewhere in a flow, which the bot must remember."""
+    then somewhere in a flow, which the bot must remember. Returns how many got no answer."""
+    lost = 0
+
     def is_choice(call: ApiCall) -> bool:
         markup = call.params.get("reply_markup")
         return isinstance(markup, dict) and any(
             "callback_data" in button for row in markup.get("inline_keyboard", []) for button in row)
 
     async def settle(person: FakeUser) -> None:
+        nonlocal lost
         menu = api.next_call(person.id, is_choice)
         await person.send("/start")
-        async with asyncio.timeout(REPLY_TIMEOUT):
-            await menu
-            moved = api.next_call(person.id)
-            callback = await person.press(lambda button: bool(button.data) and not str(
-                button.data).startswith(("http://", "https://")))
-            await moved
-            await callback.wait_answered(REPLY_TIMEOUT)
+        try:
+            async with asyncio.timeout(REPLY_TIMEOUT):
+                await menu
+                moved = api.next_call(person.id)
+                callback = await person.press(lambda button: bool(button.data) and not str(
+                    button.data).startswith(("http://", "https://")))
+                await moved
+                await callback.wait_answered(REPLY_TIMEOUT)
+        except TimeoutError:
+            lost += 1
 
     await in_parallel(crowd, settle, at_once)
+    return lost
 
 
 def resident_kib(pid: int) -> int:

@@ -80,6 +80,9 @@ def table(figures: list[BackendFigures], matcher: list[bench_matcher.MatcherFigu
         ("consent → case note, median s", "",
          lambda f: f"{f.handoff_from_consent_median_s:.2f}"),
         ("'Send' → case note, median s", "", lambda f: f"{f.handoff_from_send_median_s:.2f}"),
+        ("no answer in 60 s: questions / handoffs / people set up", "0 / 0 / 0",
+         lambda f: f"{sum(x.lost for x in f.latency)} / {f.handoffs_lost} / "
+                   f"{f.people_without_state}"),
         ("calls the fake rejected", "0", lambda f: str(f.failed_calls)),
     ]
     header = ("figure", "target", *(f.backend for f in figures))

@@ -3,7 +3,7 @@ fake Bot API server, and the figures of bench/load.py for them. `bench/run.py` r
 and on PostgreSQL+Redis and reports."""
 from __future__ import annotations
 
-import asyncio
+import math
 import statistics
 import tempfile
 import time
@@ -45,10 +45,10 @@ class Plan:
     throughput_people: int = 100
     throughput_window: float = 10.0
     latency_levels: tuple[int, ...] = (50, 200, 500)
-    latency_window: float = 10.0
-    think: tuple[float, float] = (1.0, 3.0)
-    """Seconds a person reads before writing again (uniform), in the latency runs."""
-    warmup: float = 2.0
+    latency_window: float = 15.0
+    think: tuple[float, float] = (4.0, 12.0)
+    """Seconds a person reads and types before writing again (uniform), in the latency runs."""
+    warmup: float = 6.0
     people_with_state: int = 10_000
     handoffs: int = 10
     at_once: int = 200
@@ -121,12 +121,16 @@ class BackendFigures:
     latency: list[Latency] = field(default_factory=list)
     handoff_from_consent_s: list[float] = field(default_factory=list)
     handoff_from_send_s: list[float] = field(default_factory=list)
+    handoffs_lost: int = 0
+    """Handoffs in which a step got no answer within load.REPLY_TIMEOUT."""
     echo_rss_mb: float = 0.0
     """The echo bot's resident memory: what aiogram alone takes."""
     rss_idle_mb: float = 0.0
     """Lotse's resident memory once started, before any update."""
     people_with_state: int = 0
     """People who each sent /start and pressed a flow, after all the other phases."""
+    people_without_state: int = 0
+    """People whose /start or press got no answer within load.REPLY_TIMEOUT."""
     state_setup_s: float = 0.0
     rss_with_state_mb: float = 0.0
     redis_with_state_mb: float | None = None
@@ -139,11 +143,11 @@ class BackendFigures:
 
     @property
     def handoff_from_consent_median_s(self) -> float:
-        return statistics.median(self.handoff_from_consent_s)
+        return statistics.median(self.handoff_from_consent_s or [math.nan])
 
     @property
     def handoff_from_send_median_s(self) -> float:
-        return statistics.median(self.handoff_from_send_s)
+        return statistics.median(self.handoff_from_send_s or [math.nan])
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {
@@ -217,15 +221,19 @@ async def run_backend(backend: Backend, plan: Plan, content: Content,
                 for number in range(plan.handoffs):
                     person = api.user(4_000_000 + number, f"H{number}",
                                       language_code=languages[number % len(languages)])
-                    handoff = await load.hand_over(api, person, content, STAFF_CHAT,
-                                                   questions[person.language_code or "de"][0])
+                    try:
+                        handoff = await load.hand_over(api, person, content, STAFF_CHAT,
+                                                       questions[person.language_code or "de"][0])
+                    except TimeoutError:
+                        figures.handoffs_lost += 1
+                        continue
                     figures.handoff_from_consent_s.append(round(handoff.from_consent, 3))
                     figures.handoff_from_send_s.append(round(handoff.from_send, 3))
                 progress(f"{backend.name}: handoffs {figures.handoff_from_consent_s}")
                 started = time.perf_counter()
                 crowd = load.people(api, plan.people_with_state, languages, 5_000_000)
-                await load.hold_state(api, crowd, plan.at_once)
-                figures.people_with_state = len(crowd)
+                figures.people_without_state = await load.hold_state(api, crowd, plan.at_once)
+                figures.people_with_state = len(crowd) - figures.people_without_state
                 figures.state_setup_s = round(time.perf_counter() - started, 1)
                 figures.rss_with_state_mb = resident_mb(lotse)
                 redis_bytes = backend.redis_memory()
