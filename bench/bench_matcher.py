@@ -25,7 +25,7 @@ from bot.core.matcher import Matcher, MatchDoc  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTHETIC_ENTRIES = 2_000
-ROUNDS = 3
+ROUNDS = 2
 """Each question is matched this many times; the figure is the average."""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -95,6 +96,8 @@ class Conversations:
     window: float
     latencies: list[float] = field(default_factory=list)
     replied_in_window: int = 0
+    replied: int = 0
+    """Every reply, in the warm-up too."""
     lost: int = 0
 
     @property
@@ -139,6 +142,7 @@ async def converse(api: ObservedBotApi, crowd: Sequence[FakeUser], questions: di
             except TimeoutError:
                 result.lost += 1
                 continue
+            result.replied += 1
             if begin <= asked:
                 result.latencies.append(latency)
                 result.replied_in_window += asked + latency <= end
@@ -151,33 +155,31 @@ async def converse(api: ObservedBotApi, crowd: Sequence[FakeUser], questions: di
 
 # ---- conversation state for many people ----------------------------------------------------
 
-async def hold_state(api: ObservedBotApi, crowd: Sequence[FakeUser], at_once: int) -> int:
-    """Each person sends /start and presses the first flow on the menu: every one of them is
-    then somewhere in a flow, which the bot must remember. Returns how many got no answer."""
+async def hold_state(api: ObservedBotApi, crowd: Sequence[FakeUser], flows: Sequence[str],
+                     at_once: int) -> int:
+    """Each person opens a flow by deep link (`/start <flow>`, as from a county's web page or
+    poster), one update each: every one of them is then in a flow, in their language, which
+    the bot must remember. Returns how many got no answer."""
     lost = 0
 
-    def is_choice(call: ApiCall) -> bool:
-        markup = call.params.get("reply_markup")
-        return isinstance(markup, dict) and any(
-            "callback_data" in button for row in markup.get("inline_keyboard", []) for button in row)
-
-    async def settle(person: FakeUser) -> None:
+    async def settle(person: FakeUser, flow: str) -> None:
         nonlocal lost
-        menu = api.next_call(person.id, is_choice)
-        await person.send("/start")
         try:
-            async with asyncio.timeout(REPLY_TIMEOUT):
-                await menu
-                moved = api.next_call(person.id)
-                callback = await person.press(lambda button: bool(button.data) and not str(
-                    button.data).startswith(("http://", "https://")))
-                await moved
-                await callback.wait_answered(REPLY_TIMEOUT)
+            await say(api, person, f"/start {flow}")
         except TimeoutError:
             lost += 1
 
-    await in_parallel(crowd, settle, at_once)
+    await in_parallel(crowd, lambda person: settle(person, flows[person.id % len(flows)]),
+                      at_once)
     return lost
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """The CPU time (user + system, all threads) process `pid` has used, default this one."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def resident_kib(pid: int) -> int:

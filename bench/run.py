@@ -68,6 +68,10 @@ def table(figures: list[BackendFigures], matcher: list[bench_matcher.MatcherFigu
         ("updates/s, echo bot (the floor)", "", lambda f: f"{f.echo_updates_per_second:.0f}"),
         ("updates/s, Lotse", "", lambda f: f"{f.lotse_updates_per_second:.0f}"),
         ("throughput ratio Lotse / echo", "≥ 0.5", lambda f: f"{f.throughput_ratio:.2f}"),
+        ("CPU ms per update, echo bot / its generator", "", lambda f: "–" if f.echo is None
+         else f"{f.echo.bot_cpu_ms:.1f} / {f.echo.generator_cpu_ms:.1f}"),
+        ("CPU ms per update, Lotse / its generator", "", lambda f: "–" if f.lotse is None
+         else f"{f.lotse.bot_cpu_ms:.1f} / {f.lotse.generator_cpu_ms:.1f}"),
         *latency_rows(plan.latency_levels),
         ("resident memory, echo bot (aiogram alone), MB", "", lambda f: f"{f.echo_rss_mb:.0f}"),
         ("resident memory, Lotse started, MB", "", lambda f: f"{f.rss_idle_mb:.0f}"),

@@ -43,12 +43,12 @@ class Plan:
     """How much load: the full suite (`make bench`) or a few people for a few seconds (its test)."""
 
     throughput_people: int = 100
-    throughput_window: float = 10.0
+    throughput_window: float = 8.0
     latency_levels: tuple[int, ...] = (50, 200, 500)
-    latency_window: float = 15.0
+    latency_window: float = 12.0
     think: tuple[float, float] = (4.0, 12.0)
     """Seconds a person reads and types before writing again (uniform), in the latency runs."""
-    warmup: float = 6.0
+    warmup: float = 4.0
     people_with_state: int = 10_000
     handoffs: int = 10
     at_once: int = 200
@@ -116,8 +116,8 @@ class Latency:
 @dataclass
 class BackendFigures:
     backend: str
-    echo_updates_per_second: float = 0.0
-    lotse_updates_per_second: float = 0.0
+    echo: Throughput | None = None
+    lotse: Throughput | None = None
     latency: list[Latency] = field(default_factory=list)
     handoff_from_consent_s: list[float] = field(default_factory=list)
     handoff_from_send_s: list[float] = field(default_factory=list)
@@ -128,7 +128,7 @@ class BackendFigures:
     rss_idle_mb: float = 0.0
     """Lotse's resident memory once started, before any update."""
     people_with_state: int = 0
-    """People who each sent /start and pressed a flow, after all the other phases."""
+    """People who each opened a flow (`/start <flow>`), after all the other phases."""
     people_without_state: int = 0
     """People whose /start or press got no answer within load.REPLY_TIMEOUT."""
     state_setup_s: float = 0.0
@@ -136,6 +136,14 @@ class BackendFigures:
     redis_with_state_mb: float | None = None
     failed_calls: int = 0
     """Calls the fake rejected during the whole run: should be 0, else a figure is suspect."""
+
+    @property
+    def echo_updates_per_second(self) -> float:
+        return self.echo.per_second if self.echo else math.nan
+
+    @property
+    def lotse_updates_per_second(self) -> float:
+        return self.lotse.per_second if self.lotse else math.nan
 
     @property
     def throughput_ratio(self) -> float:
@@ -172,14 +180,29 @@ async def running(process: BotProcess) -> AsyncIterator[BotProcess]:
                                f"{process.log}")
 
 
-async def throughput(api: ObservedBotApi, plan: Plan, first_id: int,
-                     questions: dict[str, list[str]]) -> float:
-    """Updates per second when `plan.throughput_people` write without pause."""
+@dataclass
+class Throughput:
+    """Updates per second when `Plan.throughput_people` write without pause, and the CPU time
+    per update of the bot process and of this one (the fake Bot API and the scripted people)."""
+
+    per_second: float
+    bot_cpu_ms: float
+    generator_cpu_ms: float
+
+
+async def throughput(api: ObservedBotApi, process: BotProcess, plan: Plan, first_id: int,
+                     questions: dict[str, list[str]]) -> Throughput:
+    assert process.process is not None
     crowd = load.people(api, plan.throughput_people, list(questions), first_id)
     await load.start_everyone(api, crowd, plan.at_once)
+    bot, generator = load.cpu_seconds(process.process.pid), load.cpu_seconds()
     measured = await load.converse(api, crowd, questions, warmup=plan.warmup,
                                    window=plan.throughput_window, think=(0.0, 0.0))
-    return measured.per_second
+    per_update = 1000 / max(measured.replied, 1)
+    return Throughput(
+        round(measured.per_second, 1),
+        round((load.cpu_seconds(process.process.pid) - bot) * per_update, 2),
+        round((load.cpu_seconds() - generator) * per_update, 2))
 
 
 async def run_backend(backend: Backend, plan: Plan, content: Content,
@@ -195,16 +218,14 @@ async def run_backend(backend: Backend, plan: Plan, content: Content,
             api.group(STAFF_CHAT, "Beratung", members=[api.user(COUNSELLOR, "Lena")])
             (folder / "echo").mkdir()
             async with running(EchoProcess(api, folder / "echo")) as echo:
-                figures.echo_updates_per_second = await throughput(api, plan, 1_000_000,
-                                                                   questions)
+                figures.echo = await throughput(api, echo, plan, 1_000_000, questions)
                 figures.echo_rss_mb = resident_mb(echo)
             progress(f"{backend.name}: echo bot {figures.echo_updates_per_second:.0f} updates/s")
 
             lotse = BotProcess(api, folder, **UNTHROTTLED, **await backend.settings())
             async with running(lotse):
                 figures.rss_idle_mb = resident_mb(lotse)
-                figures.lotse_updates_per_second = await throughput(api, plan, 2_000_000,
-                                                                    questions)
+                figures.lotse = await throughput(api, lotse, plan, 2_000_000, questions)
                 progress(f"{backend.name}: Lotse {figures.lotse_updates_per_second:.0f} "
                          f"updates/s")
                 crowd = load.people(api, max(plan.latency_levels), languages, 3_000_000)
@@ -232,7 +253,8 @@ async def run_backend(backend: Backend, plan: Plan, content: Content,
                 progress(f"{backend.name}: handoffs {figures.handoff_from_consent_s}")
                 started = time.perf_counter()
                 crowd = load.people(api, plan.people_with_state, languages, 5_000_000)
-                figures.people_without_state = await load.hold_state(api, crowd, plan.at_once)
+                figures.people_without_state = await load.hold_state(
+                    api, crowd, sorted(content.flows), plan.at_once)
                 figures.people_with_state = len(crowd) - figures.people_without_state
                 figures.state_setup_s = round(time.perf_counter() - started, 1)
                 figures.rss_with_state_mb = resident_mb(lotse)

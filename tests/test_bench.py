@@ -19,6 +19,7 @@ async def test_the_load_generator_measures_every_figure(shipped_content: Content
                                 progress=lambda line: None)
     assert figures.failed_calls == 0
     assert figures.echo_updates_per_second > 0 and figures.lotse_updates_per_second > 0
+    assert figures.lotse is not None and figures.lotse.bot_cpu_ms > 0
     [latency] = figures.latency
     assert latency.people == 4 and latency.replies > 0 and latency.lost == 0
     assert 0 < latency.p50_ms <= latency.p95_ms <= latency.p99_ms
