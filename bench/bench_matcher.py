@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.content.loader import load_or_raise, match_docs  # noqa: E402
-from bot.core.content.model import Content  # noqa: E402
-from bot.core.match_eval import EvalCase, evaluate, load_eval_cases  # noqa: E402
-from bot.core.matcher import Matcher, MatchDoc  # noqa: E402
+from bot.core.content.loader import load_or_raise, match_docs
+from bot.core.content.model import Content
+from bot.core.match_eval import EvalCase, evaluate, load_eval_cases
+from bot.core.matcher import MatchDoc, Matcher
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTHETIC_ENTRIES = 2_000
@@ -37,6 +37,8 @@ class MatcherFigures:
     languages: int
     questions: int
     build_seconds: float
+    index_mb: float
+    """How much this process's resident memory grew while the index was built."""
     ms_per_question: float
     top1: float | None
     """Share of real questions answered with the expected entry first (shipped corpus only)."""
@@ -62,11 +64,19 @@ def synthetic_docs(shipped: list[MatchDoc], entries: int, rng: random.Random) ->
     return docs
 
 
+def resident_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines()
+                if line.startswith("VmRSS:")) / 1024
+
+
 def measure(corpus: str, docs: list[MatchDoc], cases: list[EvalCase], mixed: tuple[str, ...],
             with_accuracy: bool) -> MatcherFigures:
+    before = resident_mb()
     started = time.perf_counter()
     matcher = Matcher(docs, mixed_langs=mixed)
     built = time.perf_counter() - started
+    grown = resident_mb() - before
     started = time.perf_counter()
     for _ in range(ROUNDS):
         for case in cases:
@@ -74,7 +84,7 @@ def measure(corpus: str, docs: list[MatchDoc], cases: list[EvalCase], mixed: tup
     per_question_ms = (time.perf_counter() - started) * 1000 / (ROUNDS * len(cases))
     return MatcherFigures(
         corpus, len({doc.entry_id for doc in docs}), len(docs), len({doc.lang for doc in docs}),
-        len(cases), built, per_question_ms,
+        len(cases), round(built, 2), round(grown, 1), round(per_question_ms, 3),
         evaluate(matcher, cases).top1 if with_accuracy else None)
 
 
@@ -93,7 +103,8 @@ def run(content: Content | None = None) -> list[MatcherFigures]:
 def describe(figures: MatcherFigures) -> str:
     accuracy = f", top-1 {figures.top1:.1%}" if figures.top1 is not None else ""
     return (f"{figures.corpus}: {figures.entries} entries × {figures.languages} languages "
-            f"({figures.docs} docs), index built in {figures.build_seconds:.2f} s, "
+            f"({figures.docs} docs), index built in {figures.build_seconds:.2f} s "
+            f"(+{figures.index_mb:.0f} MB), "
             f"{figures.ms_per_question:.3f} ms/question over {figures.questions} real "
             f"questions{accuracy}")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.cli import main  # noqa: E402
+from bot.cli import main
 
 profile = cProfile.Profile()
 

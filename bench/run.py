@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def machine() -> dict[str, Any]:
     return {"cpu": model, "cores": os.cpu_count(), "ram_gb": round(memory_kib / 2**20, 1),
             "python": platform.python_version(), "system": platform.platform(),
             "commit": commit or None,
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "load_average_at_start": [round(n, 2) for n in os.getloadavg()]}
 
 
@@ -91,10 +91,11 @@ def table(figures: list[BackendFigures], matcher: list[bench_matcher.MatcherFigu
     ]
     header = ("figure", "target", *(f.backend for f in figures))
     body = [(name, target, *(show(f) for f in figures)) for name, target, show in rows]
-    for result in matcher:
-        body.append((f"matcher, {result.entries:,} entries ({result.corpus}), ms/question",
-                     "< 2" if result.entries >= 2000 else "",
-                     *([f"{result.ms_per_question:.2f}"] * len(figures))))
+    for result in matcher:  # the same in every column: the matcher runs in this process
+        body += [(f"matcher, {result.entries:,} entries ({result.corpus}), ms/question",
+                  "< 2" if result.entries >= 2000 else "",
+                  *([f"{result.ms_per_question:.2f}"] * len(figures))),
+                 ("  its index in memory, MB", "", *([f"{result.index_mb:.0f}"] * len(figures)))]
     widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
     lines = [" | ".join(str(cell).ljust(w) for cell, w in zip(row, widths)) for row in
              [header, tuple("-" * w for w in widths), *body]]

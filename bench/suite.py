@@ -43,12 +43,12 @@ class Plan:
     """How much load: the full suite (`make bench`) or a few people for a few seconds (its test)."""
 
     throughput_people: int = 100
-    throughput_window: float = 8.0
+    throughput_window: float = 6.0
     latency_levels: tuple[int, ...] = (50, 200, 500)
-    latency_window: float = 12.0
+    latency_window: float = 10.0
     think: tuple[float, float] = (4.0, 12.0)
     """Seconds a person reads and types before writing again (uniform), in the latency runs."""
-    warmup: float = 4.0
+    warmup: float = 3.0
     people_with_state: int = 10_000
     handoffs: int = 10
     at_once: int = 200
