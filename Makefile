@@ -51,9 +51,10 @@ extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o translations/lotse.pot bot
 	$(BIN)/pybabel update -i translations/lotse.pot -d translations -D lotse --no-fuzzy-matching --no-wrap --ignore-obsolete
 
-# Figures, not tests: they never fail because a machine is slow.
-bench: setup
-	$(BIN)/python bench/bench_matcher.py
+# Figures, not tests: they never fail because a machine is slow. The load generator against the
+# real bot on SQLite and on PostgreSQL+Redis, and the matcher; about 8 minutes (BENCHMARKS.md).
+bench: setup services
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) data

@@ -1,0 +1,42 @@
+"""The benchmark suite's code works: a handful of scripted people for a few seconds against the
+echo bot and the real bot on SQLite. Only that figures come out; never how good they are."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from bench import bench_matcher
+from bench.run import table
+from bench.suite import QUICK, Backend, run_backend
+from bot.core.content.loader import match_docs
+from bot.core.content.model import Content
+
+
+async def test_the_load_generator_measures_every_figure(shipped_content: Content,
+                                                        tmp_path: Path) -> None:
+    figures = await run_backend(Backend("sqlite"), QUICK, shipped_content,
+                                progress=lambda line: None)
+    assert figures.failed_calls == 0
+    assert figures.echo_updates_per_second > 0 and figures.lotse_updates_per_second > 0
+    assert figures.lotse is not None and figures.lotse.bot_cpu_ms > 0
+    [latency] = figures.latency
+    assert latency.people == 4 and latency.replies > 0 and latency.lost == 0
+    assert 0 < latency.p50_ms <= latency.p95_ms <= latency.p99_ms
+    assert len(figures.handoff_from_consent_s) == 1
+    assert 0 < figures.handoff_from_send_s[0] < figures.handoff_from_consent_s[0]
+    assert figures.people_with_state == 20
+    assert figures.echo_rss_mb > 0 and figures.rss_idle_mb > 0 and figures.rss_with_state_mb > 0
+    matcher = bench_matcher.MatcherFigures("shipped content", 21, 3000, 10, 456, 0.1, 5.0, 0.5,
+                                           0.97)
+    shown = table([figures], [matcher], QUICK)
+    assert "throughput ratio Lotse / echo" in shown and "p99 at 4 people" in shown
+    assert json.loads(json.dumps(figures.to_json()))["throughput_ratio"] > 0
+
+
+def test_synthetic_corpus_is_made_of_the_shipped_entries(shipped_content: Content) -> None:
+    shipped = match_docs(shipped_content.entries.values())
+    docs = bench_matcher.synthetic_docs(shipped, 50, random.Random(1))
+    assert len({doc.entry_id for doc in docs}) == 50
+    assert {doc.lang for doc in docs} == {doc.lang for doc in shipped}
+    assert {doc.entry_id.split("~")[0] for doc in docs} <= {doc.entry_id for doc in shipped}
