@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
+
+
+def _one_of(value: str, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise ValueError(f"expected one of {', '.join(allowed)}")
+    return value
 
 
 class Settings(BaseSettings):
@@ -125,16 +132,12 @@ class Settings(BaseSettings):
     @field_validator("LOG_LEVEL")
     @classmethod
     def _log_level(cls, value: str) -> str:
-        if value.upper() not in LOG_LEVELS:
-            raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
-        return value.upper()
+        return _one_of(value.upper(), LOG_LEVELS)
 
     @field_validator("LOG_FORMAT")
     @classmethod
     def _log_format(cls, value: str) -> str:
-        if value.lower() not in LOG_FORMATS:
-            raise ValueError(f"expected one of {', '.join(LOG_FORMATS)}")
-        return value.lower()
+        return _one_of(value.lower(), LOG_FORMATS)
 
     @field_validator("RETENTION_DAYS", mode="before")
     @classmethod

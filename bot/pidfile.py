@@ -15,6 +15,19 @@ from typing import IO
 log = logging.getLogger(__name__)
 
 
+def lock_exclusively(path: Path) -> IO[str] | None:
+    """Open `path` (and its folder) and take an exclusive lock on it: the open file, which holds
+    the lock until it is closed, or None when another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
 class PidFile:
     """Written and locked while the instance runs; `release` unlocks and removes it."""
 
@@ -25,12 +38,8 @@ class PidFile:
     def hold(self) -> bool:
         """Write our pid and lock the file; False (and nothing written) when another running
         instance holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
+        handle = lock_exclusively(self.path)
+        if handle is None:
             log.warning("pid file %s is held by another running instance", self.path)
             return False
         handle.truncate(0)

@@ -15,7 +15,6 @@ The holder keeps a lock that is released by itself when its process dies, howeve
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.pidfile import lock_exclusively
 from bot.storage.database import make_dedicated_engine
 
 log = logging.getLogger(__name__)
@@ -145,12 +145,8 @@ class FileLeadership(Leadership):
     async def held(self) -> bool:
         if self.path is None or self._file is not None:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
+        handle = lock_exclusively(self.path)
+        if handle is None:
             if not self._warned:
                 self._warned = True
                 log.warning("another process delivers the outbox of this SQLite database (it "

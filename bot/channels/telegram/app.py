@@ -18,7 +18,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramObject, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -117,7 +116,8 @@ def make_bot(settings: Settings) -> Bot:
 def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
                     settings: Settings, shared: Shared | None = None) -> Dispatcher:
     shared = shared or Shared.local(storage)
-    dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
+    # per-person order is InOrder's (aiogram's own event isolation keeps a lock per chat forever)
+    dispatcher = Dispatcher()
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(shared.processed))
