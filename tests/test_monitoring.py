@@ -16,7 +16,7 @@ from bot.handoff.outbox import OutboxWorker, backlog
 from bot.storage import migrate
 from bot.storage.models import OutboxMessage
 from bot.storage.repository import Storage
-from tests.services import free_port
+from tests.servers import free_port
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 

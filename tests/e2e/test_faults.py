@@ -30,7 +30,7 @@ from tests.e2e.test_outbox import Person, plain
 from tests.e2e.test_staff import patient
 from tests.fake_bot_api import FakeBotApi, FakeUser
 from tests.fake_bot_api.policies import Faults, RateLimits
-from tests.services import RAM_FOLDER
+from tests.servers import RAM_FOLDER
 
 PEOPLE = 200
 HANDOFFS = 50

@@ -17,7 +17,7 @@ from bot.core.content.model import Content
 from tests.e2e.harness import BotProcess
 from tests.e2e.test_staff import case_topic, intake, patient, plain
 from tests.fake_bot_api import FakeBotApi, Faults
-from tests.services import redis_server_binary, start_redis, stop
+from tests.servers import redis_server_binary, start_redis, stop
 
 STAFF = -1009876543210
 PERSON_ID, FIRST, LAST = 700123456, "Zainab", "Qaderi"
