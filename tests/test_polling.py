@@ -61,3 +61,16 @@ async def test_one_lane_in_order_lanes_at_once() -> None:
     gate.set()
     await asyncio.wait(lanes.tasks)
     assert log == ["lena 1", "amira 1", "amira 2"]
+
+
+async def test_looking_again_waits_for_the_next_finish_not_the_whole_pause() -> None:
+    acks = Acknowledgements()
+    acks.take(5)
+    since = acks.finished
+    waiting = asyncio.create_task(acks.wait_for_finish(since, timeout=3600))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    acks.finish(5)  # the offset may move on: look again at once
+    await asyncio.wait_for(waiting, timeout=5)
+    # a finish between the poll and the wait is not missed either
+    await asyncio.wait_for(acks.wait_for_finish(since, timeout=3600), timeout=5)

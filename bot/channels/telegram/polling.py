@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT = 10
 """Seconds a long poll waits for an update (it answers at once while updates are in hand)."""
 BUSY_POLL_SECONDS = 0.2
-"""While updates are in hand: the pause before looking for new ones again."""
+"""While updates are in hand and nothing new came: the longest pause before looking again (the
+next update to finish ends it sooner, as the offset may then move on)."""
 HOLD_SECONDS = 5.0
 """How long an update in hand holds the offset back (see the module)."""
 RETRY_SECONDS = (1.0, 30.0)
@@ -53,6 +54,9 @@ class Acknowledgements:
         """Finished updates Telegram may still send again (not yet confirmed by an offset)."""
         self._next: int | None = None
         """One past the newest update taken."""
+        self.finished = 0
+        """How many updates finished so far (see `wait_for_finish`)."""
+        self._finishing = asyncio.Event()
 
     def take(self, update_id: int) -> bool:
         """True for an update seen for the first time (it is now in hand); False for one that
@@ -67,6 +71,17 @@ class Acknowledgements:
         """The update's handling ended (handled, or failed and logged)."""
         if self._in_hand.pop(update_id, None) is not None:
             self._done.add(update_id)
+            self.finished += 1
+            self._finishing.set()
+            self._finishing = asyncio.Event()
+
+    async def wait_for_finish(self, since: int, timeout: float) -> None:
+        """Wait until more than `since` updates finished, at most `timeout` seconds."""
+        finishing = self._finishing
+        if self.finished == since:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await finishing.wait()
 
     @property
     def offset(self) -> int | None:
@@ -170,7 +185,7 @@ class Poller:
     async def _poll(self) -> None:
         pause = RETRY_SECONDS[0]
         while True:
-            offset = self.acks.offset
+            offset, finished = self.acks.offset, self.acks.finished
             try:
                 updates = await self.bot.get_updates(
                     offset=offset, timeout=self.timeout,
@@ -187,7 +202,7 @@ class Poller:
             for update in fresh:
                 self.lanes.submit(lane_of(update), partial(self._handle, update))
             if updates and not fresh:  # only updates in hand came back
-                await asyncio.sleep(BUSY_POLL_SECONDS)
+                await self.acks.wait_for_finish(finished, BUSY_POLL_SECONDS)
 
     async def _handle(self, update: Update) -> None:
         try:
