@@ -36,6 +36,9 @@ POLL_TIMEOUT = 10
 BUSY_POLL_SECONDS = 0.2
 """While updates are in hand and nothing new came: the longest pause before looking again (the
 next update to finish ends it sooner, as the offset may then move on)."""
+SHORTEST_REPOLL_SECONDS = 0.05
+"""... but not sooner than this: every look returns the updates in hand again (up to 100), and
+parsing them costs more CPU than the bot can spare under load."""
 HOLD_SECONDS = 5.0
 """How long an update in hand holds the offset back (see the module)."""
 RETRY_SECONDS = (1.0, 30.0)
@@ -202,7 +205,9 @@ class Poller:
             for update in fresh:
                 self.lanes.submit(lane_of(update), partial(self._handle, update))
             if updates and not fresh:  # only updates in hand came back
-                await self.acks.wait_for_finish(finished, BUSY_POLL_SECONDS)
+                await asyncio.sleep(SHORTEST_REPOLL_SECONDS)
+                await self.acks.wait_for_finish(finished,
+                                                BUSY_POLL_SECONDS - SHORTEST_REPOLL_SECONDS)
 
     async def _handle(self, update: Update) -> None:
         try:
