@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 0x4C6F7473654F7574
 """The advisory lock of the holder ("LotseOut"); advisory locks are per database."""
 CHANNEL = "lotse_outbox"
+DELIVERS = "this instance delivers the outbox now"
 
 
 class Leadership(ABC):
@@ -83,7 +84,7 @@ class PostgresLeadership(Leadership):
             elif await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"),
                                          {"key": LOCK_KEY}):
                 self._holding = True
-                log.info("this instance delivers the outbox now")
+                log.info(DELIVERS)
         except (SQLAlchemyError, OSError) as exc:
             if self._holding:
                 log.warning("outbox lock lost (%s); standing by", type(exc).__name__)
@@ -158,6 +159,7 @@ class FileLeadership(Leadership):
                             "PostgreSQL for several", self.path)
             return False
         self._file = handle
+        log.info(DELIVERS)
         return True
 
     async def release(self) -> None:
