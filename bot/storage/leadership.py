@@ -61,8 +61,9 @@ def leadership_for(url: URL, on_wake: Callable[[], None]) -> Leadership:
     if url.get_backend_name() == "postgresql":
         return PostgresLeadership(url, on_wake)
     database = url.database
-    alone = not database or database == ":memory:" or database.startswith("file:")
-    return FileLeadership(None if alone else Path(database + ".outbox-lock"))
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return FileLeadership(None)
+    return FileLeadership(Path(database + ".outbox-lock"))
 
 
 class PostgresLeadership(Leadership):
@@ -108,8 +109,9 @@ class PostgresLeadership(Leadership):
         if self._connection is None:
             connection = await self._engine.connect()
             try:
-                raw = await connection.get_raw_connection()
-                await raw.driver_connection.add_listener(CHANNEL, self._notified)
+                listening = (await connection.get_raw_connection()).driver_connection
+                assert listening is not None  # asyncpg's connection
+                await listening.add_listener(CHANNEL, self._notified)
             except BaseException:
                 await connection.close()
                 raise

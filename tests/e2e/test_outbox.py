@@ -9,14 +9,13 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-
 from bot.core import bidi
 from bot.core.content.model import Content
 from bot.core.events import OpenCase
 from bot.core.intake import QUESTIONS
 from bot.handoff.cases import Cases
-from bot.storage.migrate import upgrade
 from bot.storage.leadership import DELIVERS
+from bot.storage.migrate import upgrade
 from bot.storage.repository import Storage
 from tests.database import rows
 from tests.e2e.harness import BotProcess

@@ -237,10 +237,10 @@ async def test_a_second_process_on_one_sqlite_file_stands_by_and_says_why(
         assert await second.deliver_ready() == second.poll_seconds
         assert await second.deliver_ready() == second.poll_seconds
         assert api_calls(fake_api) == []
+        lock_file = tmp_path / "lotse.sqlite3.outbox-lock"
         assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
-            "another process delivers the outbox of this SQLite database (it holds "
-            f"{tmp_path / 'lotse.sqlite3.outbox-lock'}); SQLite serves one instance: stop the "
-            "other one, or use PostgreSQL for several"]
+            f"another process delivers the outbox of this SQLite database (it holds {lock_file}); "
+            "SQLite serves one instance: stop the other one, or use PostgreSQL for several"]
         await first.stop()  # the lock is free: the second one delivers now
         await second.deliver_ready()
         assert len(fake_api.topics(staff)) == 1
@@ -251,3 +251,21 @@ async def test_a_second_process_on_one_sqlite_file_stands_by_and_says_why(
 
 def api_calls(api: FakeBotApi) -> list[str]:
     return [call.method for call in api.calls]
+
+
+async def test_the_holder_is_woken_by_any_instance_and_hands_over_when_it_stops(
+        api: FakeBotApi, instances: list[Instance]) -> None:
+    """Without polling: NOTIFY wakes the holder, and the stand-by when the holder steps down."""
+    for instance in instances:
+        instance.outbox.poll_seconds = 30
+        await instance.outbox.start()
+    holder = await holder_of(instances)
+    [standby] = [i for i in instances if i is not holder]
+    await open_cases([standby, standby], range(1))  # opened (and woken) on the stand-by
+    await api.wait_until(lambda: len(api.messages(STAFF)) == 3, timeout=5)
+
+    await holder.outbox.stop()
+    await eventually(lambda: standby.outbox._holder, timeout=5)
+    await open_cases([standby, standby], range(1, 2))
+    await api.wait_until(lambda: len(api.messages(STAFF)) == 6, timeout=5)
+    assert_each_once_in_order(api, range(2))
