@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 0x4C6F7473654F7574
 """The advisory lock of the holder ("LotseOut"); advisory locks are per database."""
 CHANNEL = "lotse_outbox"
+DELIVERS = "this instance delivers the outbox now"
 
 
 class Leadership(ABC):
@@ -60,8 +61,9 @@ def leadership_for(url: URL, on_wake: Callable[[], None]) -> Leadership:
     if url.get_backend_name() == "postgresql":
         return PostgresLeadership(url, on_wake)
     database = url.database
-    alone = not database or database == ":memory:" or database.startswith("file:")
-    return FileLeadership(None if alone else Path(database + ".outbox-lock"))
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return FileLeadership(None)
+    return FileLeadership(Path(database + ".outbox-lock"))
 
 
 class PostgresLeadership(Leadership):
@@ -83,7 +85,7 @@ class PostgresLeadership(Leadership):
             elif await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"),
                                          {"key": LOCK_KEY}):
                 self._holding = True
-                log.info("this instance delivers the outbox now")
+                log.info(DELIVERS)
         except (SQLAlchemyError, OSError) as exc:
             if self._holding:
                 log.warning("outbox lock lost (%s); standing by", type(exc).__name__)
@@ -107,8 +109,9 @@ class PostgresLeadership(Leadership):
         if self._connection is None:
             connection = await self._engine.connect()
             try:
-                raw = await connection.get_raw_connection()
-                await raw.driver_connection.add_listener(CHANNEL, self._notified)
+                listening = (await connection.get_raw_connection()).driver_connection
+                assert listening is not None  # asyncpg's connection
+                await listening.add_listener(CHANNEL, self._notified)
             except BaseException:
                 await connection.close()
                 raise
@@ -154,6 +157,7 @@ class FileLeadership(Leadership):
                             "PostgreSQL for several", self.path)
             return False
         self._file = handle
+        log.info(DELIVERS)
         return True
 
     async def release(self) -> None:

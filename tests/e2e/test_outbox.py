@@ -9,14 +9,15 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-
 from bot.core import bidi
 from bot.core.content.model import Content
 from bot.core.events import OpenCase
 from bot.core.intake import QUESTIONS
 from bot.handoff.cases import Cases
+from bot.storage.leadership import DELIVERS
 from bot.storage.migrate import upgrade
 from bot.storage.repository import Storage
+from tests.database import rows
 from tests.e2e.harness import BotProcess
 from tests.fake_bot_api import FakeBotApi, FakeUser, RateLimits, SentMessage
 
@@ -204,23 +205,26 @@ async def test_sigkill_before_the_topic_and_before_the_note_delivers_the_case_on
 
 
 async def test_a_burst_of_cases_waits_in_order_within_the_group_limit(
-        tmp_path: Path, content: Content) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'lotse.sqlite3'}"
-    await upgrade(url)
-    storage = Storage.open(url)
-    cases = Cases(storage, lambda: content)
-    for n in range(25):  # 25 cases at once, before the bot starts (a backlog after an outage)
-        user = await storage.user("telegram", str(5000 + n))
-        await cases.open(user.id, OpenCase({"topic": "work", "question": f"Frage {n + 1}"},
-                                           "de"))
-    await storage.close()
-
+        database_url: str, tmp_path: Path, content: Content) -> None:
+    """On SQLite and on PostgreSQL, after an instance that held the outbox was killed (its lock
+    must not hold up the next one)."""
+    await upgrade(database_url)
     # Telegram's group limit, scaled up so the test is quick: 10 a second, 3 at once.
     limits = RateLimits(group_rate=10, group_burst=3)
+    settings = {"DATABASE_URL": database_url, "STAFF_CHAT_ID": str(STAFF),
+                "STAFF_GROUP_MESSAGES_PER_MINUTE": "600"}
+    storage = Storage.open(database_url)
     async with FakeBotApi(rate_limits=limits) as api:
         staff = api.group(STAFF, forum=True)
-        async with BotProcess(api, tmp_path, STAFF_CHAT_ID=str(STAFF),
-                              STAFF_GROUP_MESSAGES_PER_MINUTE="600") as bot:
+        async with BotProcess(api, tmp_path, **settings) as killed:
+            await eventually(lambda: DELIVERS in killed.log.read_text())
+            await killed.kill()
+        cases = Cases(storage, lambda: content)
+        for n in range(25):  # 25 cases at once, before the bot starts (a backlog after an outage)
+            user = await storage.user("telegram", str(5000 + n))
+            await cases.open(user.id, OpenCase({"topic": "work", "question": f"Frage {n + 1}"},
+                                               "de"))
+        async with BotProcess(api, tmp_path, **settings) as bot:
             await api.wait_until(lambda: len(api.messages(staff)) == 25, timeout=30)
             assert await bot.stop() == 0  # SIGTERM: the row in hand is finished and marked
         assert api.rate_violations == []
@@ -231,7 +235,11 @@ async def test_a_burst_of_cases_waits_in_order_within_the_group_limit(
         assert [n.text.split("\n")[0] for n in notes] == [f"Fall #{n} · neu" for n in range(1, 26)]
         assert all(f"Frage {n}" in note.text for n, note in enumerate(notes, 1))
         all_calls_accepted(api)
-    assert all(row[1] is not None and row[2] == 0 for row in outbox_rows(tmp_path))
+    try:
+        assert await rows(storage, "SELECT count(*) FROM outbox_messages WHERE "
+                                   "delivered_at IS NULL OR attempts > 0") == [(0,)]
+    finally:
+        await storage.close()
 
 
 async def test_a_missing_staff_group_keeps_cases_waiting_and_says_how_to_fix_it(

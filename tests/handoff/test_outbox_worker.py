@@ -25,7 +25,6 @@ from tests.fake_bot_api.fixtures import bot_for
 
 from .conftest import STAFF, Clock
 
-
 Worker = Callable[..., OutboxWorker]
 
 
