@@ -56,7 +56,9 @@ async def test_one_lane_in_order_lanes_at_once() -> None:
     lanes.submit("amira", work("amira 1", wait=True))
     lanes.submit("amira", work("amira 2"))
     lanes.submit("lena", work("lena 1"))
-    await asyncio.sleep(0.01)
+    async with asyncio.timeout(5):
+        while not log:  # until lena's work ran; amira's first holds her lane at the gate
+            await asyncio.sleep(0)
     assert log == ["lena 1"]  # amira's second waits behind her first; lena does not
     gate.set()
     await asyncio.wait(lanes.tasks)

@@ -95,13 +95,14 @@ class RetryPolicy:
 
 
 DEFAULT_POLICY = RetryPolicy()
+SETUP_POLICY = RetryPolicy(path="setup")
 
 
 class RetrySafeCalls(BaseRequestMiddleware):
     """A session middleware: the calls in SAFE_TO_REPEAT go through `policy`, the rest as they
     are (`bot.session.middleware(RetrySafeCalls())`)."""
 
-    def __init__(self, policy: RetryPolicy = RetryPolicy(path="setup")) -> None:
+    def __init__(self, policy: RetryPolicy = SETUP_POLICY) -> None:
         self.policy = policy
 
     async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,
