@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 from bot.core import bidi, inputs, texts
@@ -16,9 +16,10 @@ from bot.core.events import (Answered, Button, CaseClaimed, CaseClosed, CaseOpen
                              EraseMe, Event, MarkUrgent, Matched, Media, MediaKind,
                              RefusedButton, ReplyKind, Start, Text, Unanswered)
 from bot.core.i18n import N_, native_name
-from bot.core.intake import RELAYED_KINDS, IntakeTurn
-from bot.core.matcher import Confidence
+from bot.core.intake import RELAYED_KINDS
+from bot.core.matcher import Candidate, Confidence
 from bot.core.normalize import normalize
+from bot.core.signal_turn import SignalTurn
 from bot.core.state import Action, State
 from bot.core.telegram_html import escape
 from bot.core.turn import Step
@@ -31,10 +32,6 @@ MAX_TEXT = 2000
 """Only the first 2 000 characters of a message are read (matched, relayed, stored): bounds the
 work one message can cause."""
 INTAKE_ACTIONS = ("consent", "intake", "skip", "cancel", "send")
-EMERGENCY_MIN_LETTERS = 4
-"""Shorter words are parts of too many others ("alt" is in "Gewalt")."""
-EMERGENCY_MIN_SCORE = 40.0
-"""Emergencies in tests/data/match_eval.yaml score 43 and more; "I have a problem" in Arabic 37."""
 MEDIA_REPLIES: dict[MediaKind, str] = {
     MediaKind.VOICE: N_("I cannot listen to voice messages yet. Please write your question "
                      "in a few words, in your own language."),
@@ -59,8 +56,9 @@ def step(content: Content, state: State, event: Event) -> Step:
     return turn.result()
 
 
-class _Turn(IntakeTurn):
-    """The engine's screens: menus, flows, answers; consent and intake come from `IntakeTurn`."""
+class _Turn(SignalTurn):
+    """The engine's screens: menus, flows, answers; consent and intake come from `IntakeTurn`,
+    crises and the language offer from `SignalTurn`."""
 
     # ----- events -----------------------------------------------------------------------------
 
@@ -74,7 +72,7 @@ class _Turn(IntakeTurn):
         elif isinstance(event, Choice):
             self.on_choice(event.data)
         elif isinstance(event, Text):
-            self.on_text(event.text)
+            self.on_text(event.text, event.semantic)
         elif isinstance(event, Media):
             self.on_media(event)
         elif isinstance(event, CaseOpened):
@@ -137,12 +135,14 @@ class _Turn(IntakeTurn):
             return
         self.act(self.state.options[int(index)].action)
 
-    def on_text(self, text: str) -> None:
+    def on_text(self, text: str, semantic: Mapping[str, float] | None = None) -> None:
+        """Crises first, wherever the person is; then an open case gets the text, then typed
+        buttons, intake, a wish to talk to a human, a flow's input, and last the FAQ matcher."""
         text = text[:MAX_TEXT].strip()
         if not text:
             return
-        if self.is_emergency(text):
-            self.emergency(text)
+        signal = self.content.signals.read(text)
+        if self.on_signal(signal, text):
             return
         if self.state.case is not None and self.state.intake_step is None:
             self.relay(text=text)  # a counsellor may ask "1 or 2?": typed text is for them
@@ -151,17 +151,26 @@ class _Turn(IntakeTurn):
         if typed is not None:
             self.act(typed)
             return
-        if self.state.locale is None:
-            self.language_picker()
-            return
+        if self.state.locale is None:  # the language it is written in, if it can be told
+            written = self.written_in(text)
+            if written is None:
+                self.language_picker()
+                return
+            self.set_locale(written)
+            if self.state.pending_start is not None:
+                self.greet(self.state.pending_start)
+                return
         if self.state.intake_step is not None:
             self.intake_text(text)
+            return
+        if signal.human:
+            self.counsellor()
             return
         node = self.current_node()
         if isinstance(node, schema.AskNode) and node.input is not None:
             self.answer_input(node, text)
             return
-        self.ask_matcher(text)
+        self.ask_matcher(text, semantic)
 
     def on_media(self, event: Media) -> None:
         kind = event.kind
@@ -183,6 +192,9 @@ class _Turn(IntakeTurn):
         kind, arg = action
         if kind in INTAKE_ACTIONS:
             self.act_in_intake(kind, arg)
+            return
+        if kind == "danger":
+            self.act_on_danger(arg)
             return
         self.end_intake()
         if kind == "menu":
@@ -217,6 +229,8 @@ class _Turn(IntakeTurn):
             self.rate(arg)
         elif kind == "erase":
             self.erase()
+        elif kind == "switch":
+            self.switch_language(arg)
 
     def act_in_intake(self, kind: str, arg: str) -> None:
         if kind == "consent":
@@ -435,49 +449,35 @@ class _Turn(IntakeTurn):
                                      counsellor=False))
         self.say(texts.entry_answer(self.content, entry, self.t, self.locale), rows)
 
-    def ask_matcher(self, text: str) -> None:
-        result = self.content.matcher.match(text, self.locale)
+    def ask_matcher(self, text: str, semantic: Mapping[str, float] | None = None) -> None:
+        """The FAQ matcher's answer, read in the language the text is written in; when that is
+        not the person's language (nor German or English, which many write while reading their
+        own), the offer to switch follows."""
+        written = self.written_in(text)
+        result = self.content.matcher.match(text, written or self.locale, semantic)
         self.effects.append(Matched(result.confidence))
+        answered = None
         if result.confidence is Confidence.CONFIDENT:
-            self.show_entry(result.candidates[0].entry_id)
-            return
-        self.effects.append(Unanswered(text))
-        if result.confidence is Confidence.UNSURE:
-            rows: list[list[tuple[str, Action]]] = []
-            for candidate in result.candidates[:3]:
-                entry = self.content.entries[candidate.entry_id]
-                title = entry.text[self.content.entry_lang(entry, self.locale)].title
-                rows.append([(title, ("faq", entry.id))])
-            rows.append([(self.t.gettext("None of these"), ("no-match", ""))])
-            self.say(escape(self.t.ngettext("Did you mean this?", "Did you mean one of these?",
-                                            len(result.candidates[:3]))), rows)
-            return
-        self.no_match()
+            answered = result.candidates[0].entry_id
+            self.show_entry(answered)
+        else:
+            self.effects.append(Unanswered(text))
+            if result.confidence is Confidence.UNSURE:
+                self.offer_candidates(result.candidates[:3])
+            else:
+                self.no_match()
+        if written not in (None, self.locale, *self.content.lingua_francas):
+            self.offer_language(written, answered)
 
-    def is_emergency(self, text: str) -> bool:
-        """Whether `text` is closest to the emergency entry: checked before anything else."""
-        entry = self.content.emergency_entry
-        if entry is None or len(normalize(text).replace(" ", "")) < EMERGENCY_MIN_LETTERS:
-            return False
-        result = self.content.matcher.match(text, self.locale)
-        return result.confidence is not Confidence.NONE and \
-            result.candidates[0].entry_id == entry.id and \
-            result.candidates[0].score >= EMERGENCY_MIN_SCORE
-
-    def emergency(self, text: str) -> None:
-        """The numbers that help at once come first, wherever the person is; an open case or the
-        case being prepared is marked urgent, and an open case gets the message too."""
-        assert self.content.emergency_entry is not None
-        self.state.urgent = True
-        step = self.state.intake_step
-        self.show_entry(self.content.emergency_entry.id)
-        if self.state.case is not None:
-            self.effects.append(MarkUrgent(self.state.case))
-            self.relay(text=text)
-        elif step is not None and step != "consent":
-            self.ask(step)
-        if self.state.locale is None:
-            self.language_picker()
+    def offer_candidates(self, candidates: Sequence[Candidate]) -> None:
+        rows: list[list[tuple[str, Action]]] = []
+        for candidate in candidates:
+            entry = self.content.entries[candidate.entry_id]
+            title = entry.text[self.content.entry_lang(entry, self.locale)].title
+            rows.append([(title, ("faq", entry.id))])
+        rows.append([(self.t.gettext("None of these"), ("no-match", ""))])
+        self.say(escape(self.t.ngettext("Did you mean this?", "Did you mean one of these?",
+                                        len(candidates))), rows)
 
     def no_match(self) -> None:
         self.state.misses += 1

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
@@ -23,6 +23,9 @@ class Start:
 @dataclass(frozen=True)
 class Text:
     text: str
+    semantic: Mapping[str, float] | None = field(default=None, compare=False, hash=False)
+    """Cosines per FAQ entry from the optional semantic layer (`bot.semantic`), when it
+    answered in time; the engine stays pure, so the conversation layer asks before the step."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,15 @@ class Matched:
 
 
 @dataclass(frozen=True)
+class CrisisSignal:
+    """A message read as a crisis of this kind (`certain`) or as a possible one (asked about);
+    counted for /metrics and logged by id, never with the text."""
+
+    kind: str
+    certain: bool
+
+
+@dataclass(frozen=True)
 class EraseMe:
     """The person asked to delete everything Lotse stored about them."""
 
@@ -191,4 +203,4 @@ class RefusedButton:
 
 
 Effect = (SetLocale | GiveConsent | OpenCase | RelayToCase | MarkUrgent | RateCase | EraseMe |
-          Answered | Unanswered | Matched | RefusedButton)
+          Answered | Unanswered | Matched | RefusedButton | CrisisSignal)

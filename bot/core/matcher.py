@@ -4,8 +4,11 @@ Every searchable text (question variant or title) of every entry is normalised o
 its character trigrams. A question is scored against the docs that share its rarest trigrams:
 IDF-weighted trigram overlap, which survives typos, missing accents, compounds, agglutination and
 mixed-in words of another language, topped up by rapidfuzz's `token_sort_ratio` for near-verbatim
-variants. Docs in the user's language and in `mixed_langs` count fully, docs of every other language
-with a penalty; an entry scores as its best doc.
+variants. Besides trigrams a text has word stems (Snowball, for the languages that have one) and
+the concepts of `faq/concepts.yaml` it contains, weighted more than a trigram: a concept found in a
+question and in a variant links them whatever their languages. Docs in the user's language and in
+`mixed_langs` count fully, docs of every other language with a penalty; an entry scores as its best
+doc. Optional semantic scores (cosines from an embeddings server, `bot.semantic`) are blended in.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ import enum
 import math
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from bot.core.normalize import normalize
+from bot.core.phrases import PhraseSet
+from bot.core.stems import Stems
 
 __all__ = ["Candidate", "Confidence", "MatchDoc", "MatchResult", "Matcher", "trigrams"]
 
@@ -42,6 +47,10 @@ QUERY_COVERAGE_WEIGHT = 0.6  # share of the score for "how much of the question 
 # long variant that happens to contain it.
 NEAR_DUPLICATE_MIN_RATIO = 80.0  # from here token_sort_ratio counts as the score (typo'd variant)
 OTHER_LANGUAGE_FACTOR = 0.85  # docs outside the question's language and mixed_langs
+CONCEPT_WEIGHT = 6.0  # a shared concept counts as this many shared trigrams of its rarity …
+STEM_WEIGHT = 0.0  # … and a shared word stem as this many (0: off until tuned on the dev set)
+SEMANTIC_WEIGHT = 0.5  # share of the blended score that the semantic layer decides
+SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.3, 0.9  # cosines mapped onto 0..100 (bge-m3/e5 range)
 MIN_QUERY_CHARS = 3  # shorter questions (without spaces), and digits only, never match
 MAX_QUERY_CHARS = 1_000  # only the start of a longer text is matched (a question, not a letter)
 
@@ -103,9 +112,12 @@ class Matcher:
     """An immutable index of FAQ docs answering `rank` and `match` for free-text questions."""
 
     def __init__(
-        self, docs: Iterable[MatchDoc], *, mixed_langs: Sequence[str] = ("de", "en")
+        self, docs: Iterable[MatchDoc], *, mixed_langs: Sequence[str] = ("de", "en"),
+        concepts: PhraseSet | None = None,
     ) -> None:
         self._mixed_langs = frozenset(mixed_langs)
+        self._concepts = concepts if concepts is not None else PhraseSet(())
+        self._stems = Stems(next(iter(mixed_langs), "de"))
         self._doc_entry: list[str] = []
         self._doc_lang: list[str] = []
         self._doc_text: list[str] = []
@@ -115,7 +127,7 @@ class Matcher:
             text = normalize(doc.text)
             if not text:
                 continue
-            grams = trigrams(text)
+            grams = self._features(text, doc.lang)
             index = len(self._doc_text)
             for gram in grams:
                 postings[gram].append(index)
@@ -130,16 +142,29 @@ class Matcher:
             exact[text].add(entry_id)
         self._exact = {text: tuple(sorted(ids)) for text, ids in exact.items()}
         doc_count = len(self._doc_text)
-        self._idf = {gram: math.log(1 + doc_count / len(ids)) for gram, ids in postings.items()}
+        self._idf = {gram: _boost(gram) * math.log(1 + doc_count / len(ids))
+                     for gram, ids in postings.items()}
         self._unknown_idf = math.log(1 + max(doc_count, 1))
         # math.fsum throughout: exact, hence independent of the (hash-seeded) order of set items.
         self._doc_weight = [math.fsum(map(self._idf.__getitem__, g)) for g in self._doc_grams]
 
-    def rank(self, text: str, lang: str, limit: int = 5) -> list[Candidate]:
-        """Return up to `limit` distinct entries for the question, best first (ties by id)."""
-        return self._rank(normalize(text), lang, limit)
+    def _features(self, text: str, lang: str) -> frozenset[str]:
+        """What a normalised text is compared by: trigrams, `#stems` and `§concepts`."""
+        words = text.split()
+        concepts = {f"§{hit.label}" for hit in self._concepts.find(words)}
+        return trigrams(text) | concepts | {f"#{stem}" for stem in self._stems.of(words, lang)}
 
-    def match(self, text: str, lang: str) -> MatchResult:
+    def concepts_of(self, text: str) -> list[str]:
+        """The concepts found in `text` (for the content check and the evaluation report)."""
+        return sorted({hit.label for hit in self._concepts.find(normalize(text).split())})
+
+    def rank(self, text: str, lang: str, limit: int = 5,
+             semantic: Mapping[str, float] | None = None) -> list[Candidate]:
+        """Return up to `limit` distinct entries for the question, best first (ties by id)."""
+        return self._rank(normalize(text), lang, limit, semantic)
+
+    def match(self, text: str, lang: str,
+              semantic: Mapping[str, float] | None = None) -> MatchResult:
         """Decide whether to answer one entry, offer a few, or none (thresholds above).
 
         A question that is, once normalised, exactly a variant of one single entry is answered
@@ -150,7 +175,7 @@ class Matcher:
         exact = self._exact.get(query, ())
         if len(exact) == 1:
             return MatchResult(Confidence.CONFIDENT, (Candidate(exact[0], 100.0),))
-        ranked = self._rank(query, lang, UNSURE_MAX_CANDIDATES)
+        ranked = self._rank(query, lang, UNSURE_MAX_CANDIDATES, semantic)
         if not ranked or ranked[0].score < UNSURE_MIN_SCORE:
             return MatchResult(Confidence.NONE, ())
         best = ranked[0].score
@@ -160,7 +185,8 @@ class Matcher:
         floor = max(UNSURE_MIN_SCORE, best - UNSURE_MAX_GAP)
         return MatchResult(Confidence.UNSURE, tuple(c for c in ranked if c.score >= floor))
 
-    def _rank(self, query: str, lang: str, limit: int) -> list[Candidate]:
+    def _rank(self, query: str, lang: str, limit: int,
+              semantic: Mapping[str, float] | None = None) -> list[Candidate]:
         """`rank` for an already normalised question."""
         if limit <= 0 or _is_too_thin(query):
             return []
@@ -169,6 +195,8 @@ class Matcher:
             entry_id = self._doc_entry[doc]
             if score > best.get(entry_id, 0.0):
                 best[entry_id] = score
+        if semantic:
+            best = _blend(best, semantic)
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         return [Candidate(entry_id, round(score, 2)) for entry_id, score in ranked[:limit]]
 
@@ -189,10 +217,10 @@ class Matcher:
 
     def _score_docs(self, query: str, lang: str) -> dict[int, float]:
         """Score (0..100) the candidate docs for a normalised question in language `lang`."""
-        grams = trigrams(query)
+        grams = self._features(query, lang)
         candidates = self._candidate_docs(grams)
         idf = self._idf.get
-        query_weight = math.fsum(idf(g, self._unknown_idf) for g in grams)
+        query_weight = math.fsum(idf(g, _boost(g) * self._unknown_idf) for g in grams)
         near_duplicates = {
             doc: ratio
             for _, ratio, doc in process.extract(
@@ -217,3 +245,20 @@ class Matcher:
                 score *= OTHER_LANGUAGE_FACTOR
             scores[doc] = score
         return scores
+
+
+def _boost(feature: str) -> float:
+    """How much more than a trigram a feature weighs (concepts and stems, see the constants)."""
+    return CONCEPT_WEIGHT if feature[0] == "§" else STEM_WEIGHT if feature[0] == "#" else 1.0
+
+
+def _blend(lexical: Mapping[str, float], semantic: Mapping[str, float]) -> dict[str, float]:
+    """Lexical scores with the semantic layer's cosines mixed in (`SEMANTIC_WEIGHT`)."""
+    span = SEMANTIC_CEILING - SEMANTIC_FLOOR
+    blended = {}
+    for entry_id in lexical.keys() | semantic.keys():
+        cosine = semantic.get(entry_id, SEMANTIC_FLOOR)
+        meaning = 100 * min(1.0, max(0.0, (cosine - SEMANTIC_FLOOR) / span))
+        blended[entry_id] = ((1 - SEMANTIC_WEIGHT) * lexical.get(entry_id, 0.0) +
+                             SEMANTIC_WEIGHT * meaning)
+    return blended

@@ -425,7 +425,7 @@ def test_unsupported_client_language_picks_first_then_opens_the_deep_link(
     assert chat.text.startswith("🌐 ") and "Please choose your language." in chat.text
     assert chat.state.locale is None and chat.state.pending_start == "work"
     assert chat.effects == []
-    chat.type("where is the course?")  # text before choosing: the picker again
+    chat.type("ok")  # text before choosing, too short to tell its language: the picker again
     assert chat.text.startswith("🌐")
     chat.send(Media(MediaKind.VOICE))
     assert chat.text.startswith("🌐")
@@ -433,6 +433,15 @@ def test_unsupported_client_language_picks_first_then_opens_the_deep_link(
     assert chat.effects == [SetLocale("en")]
     assert chat.text.startswith(GREETING)
     assert chat.text.endswith("What would you like to know about work?")
+    assert chat.state.pending_start is None and chat.state.flow == "work"
+
+
+def test_text_before_choosing_a_language_chooses_the_language_it_is_written_in(
+        content: Content) -> None:
+    chat = Chat(content).start("work", locale="zh-hans")
+    chat.type("I am looking for a job in this town")
+    assert chat.effects[0] == SetLocale("en") and chat.state.locale == "en"
+    assert chat.text.startswith(GREETING)  # and the deep link opens
     assert chat.state.pending_start is None and chat.state.flow == "work"
 
 

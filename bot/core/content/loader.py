@@ -6,6 +6,8 @@ Layout under the content root:
   faq/vocabularies.yaml    intake vocabularies (topic, residence status, German level ...)
   faq/canned-replies.yaml  ready answers counsellors send with one tap (optional)
   faq/entries/**/*.yaml    one FAQ entry per file
+  faq/signals/<lang>.yaml  crisis phrases and requests for a human, per language
+  faq/concepts.yaml        meanings that questions share across entries and languages (optional)
   flows/*.yaml             one flow per file
 """
 from __future__ import annotations
@@ -25,7 +27,10 @@ from bot.core.content.problems import ContentError, Problem, Severity
 from bot.core.content.source import SourceFile, ambiguous_words, plain_text, read_yaml
 from bot.core.content.validation import validate
 from bot.core.i18n import Catalogs
+from bot.core.content.phrase_lists import concept_phrases, phrase_problems, signal_phrases
 from bot.core.matcher import Matcher, MatchDoc
+from bot.core.phrases import PhraseSet
+from bot.core.signals import Signals
 
 SINGLE_FILES: dict[str, type[BaseModel] | None] = {
     "languages": schema.LanguageSettings,
@@ -34,6 +39,8 @@ SINGLE_FILES: dict[str, type[BaseModel] | None] = {
 }
 CANNED_REPLIES = "canned-replies.yaml"
 """Optional: ready answers for counsellors, by name."""
+CONCEPTS = "concepts.yaml"
+"""Optional: shared meanings for the matcher, by name."""
 
 
 @dataclass
@@ -48,6 +55,9 @@ class Parsed:
         default_factory=dict)
     entries: list[tuple[SourceFile, schema.FaqEntry]] = field(default_factory=list)
     flows: list[tuple[SourceFile, schema.Flow]] = field(default_factory=list)
+    signals: dict[str, tuple[SourceFile, schema.SignalPhrases]] = field(default_factory=dict)
+    """By language (the file's name)."""
+    concepts: dict[str, tuple[SourceFile, schema.Concept]] = field(default_factory=dict)
     digest: Any = field(default_factory=hashlib.sha256)
 
 
@@ -117,8 +127,18 @@ def parse_folder(root: Path) -> Parsed:
     if source is not None:
         _parse_named(source, schema.CannedReply, parsed.canned_replies, parsed,
                      "expected canned replies by name, each with 'title' and 'text' under it")
+    concepts = faq / CONCEPTS
+    source = _read(concepts, parsed) if concepts.is_file() else None
+    if source is not None:
+        _parse_named(source, schema.Concept, parsed.concepts, parsed,
+                     "expected concepts by name, each with phrases per language under it")
     for path in sorted((faq / "entries").rglob("*.yaml")) if faq.is_dir() else []:
         _parse_document(path, schema.FaqEntry, parsed.entries, parsed)
+    for path in sorted((faq / "signals").glob("*.yaml")) if faq.is_dir() else []:
+        signals: list[tuple[SourceFile, schema.SignalPhrases]] = []
+        _parse_document(path, schema.SignalPhrases, signals, parsed)
+        if signals:
+            parsed.signals[path.stem] = signals[0]
     for path in sorted(flows.rglob("*.yaml")) if flows.is_dir() else []:
         _parse_document(path, schema.Flow, parsed.flows, parsed)
     return parsed
@@ -159,6 +179,7 @@ def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | 
     from bot.core.content.checks import check
 
     parsed = parse_folder(root)
+    parsed.problems += phrase_problems(parsed)
     if parsed.languages and parsed.organisation and not any(
             p.severity is Severity.ERROR for p in parsed.problems):
         parsed.problems += check(parsed)
@@ -177,7 +198,9 @@ def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | 
         entries=entries,
         flows={f.id: f for _, f in parsed.flows},
         matcher=Matcher(match_docs(entries.values()),
-                        mixed_langs=(parsed.languages[1].default_language, "en")),
+                        mixed_langs=(parsed.languages[1].default_language, "en"),
+                        concepts=PhraseSet(concept_phrases(parsed))),
+        signals=Signals(signal_phrases(parsed)),
         ui=Catalogs(ui_dir),
         retention_days=retention_days,
     )

@@ -9,6 +9,7 @@ from bot.core.content.schema import (CannedReply, FaqEntry, Flow, LanguageSettin
                                      Vocabulary)
 from bot.core.i18n import Catalogs
 from bot.core.matcher import Matcher
+from bot.core.signals import Signals
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Content:
     flows: Mapping[str, Flow]
     canned_replies: Mapping[str, CannedReply]
     matcher: Matcher
+    signals: Signals
+    """Crises and requests for a human, read before anything else."""
     ui: Catalogs
     retention_days: int = 90
     """How long a closed case's personal data is kept (the RETENTION_DAYS setting)."""
@@ -56,6 +59,12 @@ class Content:
     def emergency_entry(self) -> FaqEntry | None:
         """The entry with the numbers that help at once (topic `emergency`), if there is one."""
         return next((e for e in self.entries.values() if e.topic == "emergency"), None)
+
+    @property
+    def lingua_francas(self) -> tuple[str, ...]:
+        """Languages people write in while reading another: the default language and English.
+        The matcher counts their questions fully in every language."""
+        return (self.languages.default_language, "en")
 
     def menu_flows(self) -> list[Flow]:
         return sorted((f for f in self.flows.values() if f.menu), key=lambda f: (f.order, f.id))

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr,
+                      model_validator)
 
 Slug = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
 LangCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}$")]
@@ -106,6 +107,41 @@ class FaqEntry(Model):
     offer_counsellor: StrictBool = True
     links: list[Link] = []
     text: dict[LangCode, EntryText] = Field(min_length=1)
+
+
+# ----- faq/signals/<lang>.yaml --------------------------------------------------------------
+
+CrisisKindName = Literal["danger_to_life", "violence", "suicide", "no_place_to_sleep",
+                         "child_in_danger"]
+
+
+class CrisisPhrases(Model):
+    clear: list[Text] = []
+    """A crisis beyond doubt: the emergency numbers at once."""
+    unsure: list[Text] = []
+    """Possibly a crisis: Lotse asks whether the person is in danger right now."""
+
+
+class SignalPhrases(Model):
+    """One language's signal phrases (syntax: `bot.core.phrases`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    crisis: dict[CrisisKindName, CrisisPhrases] = {}
+    ordinary: list[Text] = []
+    """Everyday words: with one of them in the message an `unsure` crisis phrase is not read."""
+    not_: list[Text] = Field(default=[], alias="not")
+    """Phrases that are no crisis although they hold crisis words ("kill time")."""
+    human: list[Text] = []
+    """Ways to ask for a human: they lead to the counsellor offer."""
+
+
+# ----- faq/concepts.yaml ----------------------------------------------------------------------
+
+
+class Concept(RootModel[dict[LangCode, list[Text]]]):
+    """One meaning that questions of several entries share, as phrases per language."""
+
+    model_config = ConfigDict(frozen=True, strict=True)
 
 
 # ----- flows/*.yaml ---------------------------------------------------------------------------

@@ -1,0 +1,229 @@
+"""Phrases that admins write (crisis signals, requests for a human, shared concepts) and finding them
+in a person's message, in any word order, with inflections and typos.
+
+A phrase is words separated by spaces; it is found when every word occurs in the message, in any
+order, within `len(words) + WINDOW_SLACK` consecutive words. A word may be `stem*` (starts with),
+`*stem` (ends with), `*stem*` (contains) or `a|b|c` (any of them). Both sides are compared after
+`normalize`. Words and stems of `FUZZY_MIN_LETTERS` letters or more match with one typo, from
+`FUZZY_TWO_LETTERS` with two (starting words and stems too); `*stem` and `*stem*` only exactly.
+"""
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.core.normalize import normalize
+
+__all__ = ["Hit", "Phrase", "PhraseError", "PhraseSet", "parse_phrase", "words_of"]
+
+WINDOW_SLACK = 3
+"""Other words allowed between a phrase's words ("er will mich heute wirklich umbringen")."""
+FUZZY_MIN_LETTERS = 5
+FUZZY_TWO_LETTERS = 9
+MIN_STEM_LETTERS = 3
+MAX_WORDS = 400
+"""Only the first words of a longer message are read (`MAX_TEXT` bounds it already)."""
+
+
+class PhraseError(ValueError):
+    """A phrase an admin wrote that cannot be read; the message says why, for the admin."""
+
+
+class Mode(enum.Enum):
+    WORD = "word"
+    PREFIX = "prefix"
+    SUFFIX = "suffix"
+    INFIX = "infix"
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    mode: Mode
+    stem: str
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """One phrase as written (`text`) and read: per word, its alternatives."""
+
+    text: str
+    words: tuple[tuple[Alternative, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A phrase found in a message: its label and the positions of the words that matched it."""
+
+    label: str
+    phrase: str
+    positions: frozenset[int]
+
+
+def words_of(text: str) -> list[str]:
+    """The normalised words of a message, as phrases see them."""
+    return normalize(text).split()[:MAX_WORDS]
+
+
+def parse_phrase(text: str) -> Phrase:
+    """Read one phrase; raise PhraseError saying what is wrong with it."""
+    words = []
+    for raw in text.split():
+        alternatives = []
+        for part in raw.split("|"):
+            alternatives.append(_alternative(part, text))
+        words.append(tuple(alternatives))
+    if not words:
+        raise PhraseError("the phrase is empty")
+    return Phrase(text, tuple(words))
+
+
+def _alternative(part: str, phrase: str) -> Alternative:
+    starts, ends = part.startswith("*"), part.endswith("*") and len(part) > 1
+    stem = normalize(part.strip("*"))
+    if not stem:
+        raise PhraseError(f"'{part}' in '{phrase}' has no letters")
+    if " " in stem:
+        raise PhraseError(f"'{part}' in '{phrase}' is several words once punctuation is removed; "
+                          "write them with spaces")
+    if (starts or ends) and len(stem) < MIN_STEM_LETTERS:
+        raise PhraseError(f"'{part}' in '{phrase}': a stem with * needs at least "
+                          f"{MIN_STEM_LETTERS} letters, or it matches too many words")
+    mode = (Mode.INFIX if starts and ends else Mode.SUFFIX if starts else
+            Mode.PREFIX if ends else Mode.WORD)
+    return Alternative(mode, stem)
+
+
+def _typos_allowed(stem: str) -> int:
+    return 2 if len(stem) >= FUZZY_TWO_LETTERS else 1 if len(stem) >= FUZZY_MIN_LETTERS else 0
+
+
+class PhraseSet:
+    """Labelled phrases, compiled once; `find` lists those a message contains."""
+
+    def __init__(self, labelled: Iterable[tuple[str, Phrase]]) -> None:
+        self._phrases: list[tuple[str, Phrase, tuple[int, ...]]] = []
+        word_ids: dict[tuple[Alternative, ...], int] = {}
+        self._alternatives: list[list[int]] = []  # per alternative id: the word ids it serves
+        alternative_ids: dict[Alternative, int] = {}
+        for label, phrase in labelled:
+            ids = []
+            for word in phrase.words:
+                if word not in word_ids:
+                    word_ids[word] = len(word_ids)
+                    for alternative in word:
+                        if alternative not in alternative_ids:
+                            alternative_ids[alternative] = len(alternative_ids)
+                            self._alternatives.append([])
+                        self._alternatives[alternative_ids[alternative]].append(word_ids[word])
+                ids.append(word_ids[word])
+            self._phrases.append((label, phrase, tuple(ids)))
+        self._by_word: defaultdict[int, list[int]] = defaultdict(list)
+        for index, (_, _, ids) in enumerate(self._phrases):
+            for word_id in set(ids):
+                self._by_word[word_id].append(index)
+        self._exact: dict[tuple[Mode, str], int] = {(a.mode, a.stem): i
+                                                    for a, i in alternative_ids.items()}
+        self._prefix_lengths = sorted({len(a.stem) for a in alternative_ids
+                                       if a.mode is Mode.PREFIX})
+        fuzzy: defaultdict[tuple[Mode, int], list[tuple[str, int]]] = defaultdict(list)
+        for alternative, index in alternative_ids.items():
+            if alternative.mode in (Mode.WORD, Mode.PREFIX) and _typos_allowed(alternative.stem):
+                length = len(alternative.stem) if alternative.mode is Mode.PREFIX else 0
+                fuzzy[(alternative.mode, length)].append((alternative.stem, index))
+        self._fuzzy = {key: ([s for s, _ in pairs], [i for _, i in pairs])
+                       for key, pairs in fuzzy.items()}
+        self._affixes = [(a.mode, a.stem, i) for a, i in alternative_ids.items()
+                         if a.mode in (Mode.SUFFIX, Mode.INFIX)]
+        self._cache: dict[str, frozenset[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+    def find(self, words: Sequence[str]) -> list[Hit]:
+        """Every phrase found in the (normalised) `words`, in the order the phrases were given."""
+        positions: defaultdict[int, list[int]] = defaultdict(list)  # word id -> message positions
+        for position, word in enumerate(words):
+            for word_id in self._word_ids(word):
+                positions[word_id].append(position)
+        candidates = sorted({p for word_id in positions for p in self._by_word[word_id]})
+        hits = []
+        for index in candidates:
+            label, phrase, ids = self._phrases[index]
+            if all(word_id in positions for word_id in ids):
+                found = _within_window(ids, positions, len(ids) + WINDOW_SLACK)
+                if found is not None:
+                    hits.append(Hit(label, phrase.text, found))
+        return hits
+
+    def _word_ids(self, word: str) -> frozenset[int]:
+        """The phrase words that one message word matches (cached: people reuse their words)."""
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = frozenset(w for a in self._alternatives_of(word) for w in self._alternatives[a])
+            if len(self._cache) < 100_000:
+                self._cache[word] = cached
+        return cached
+
+    def _alternatives_of(self, word: str) -> set[int]:
+        found: set[int] = set()
+        exact = self._exact.get
+        if (index := exact((Mode.WORD, word))) is not None:
+            found.add(index)
+        for length in self._prefix_lengths:
+            if length > len(word) + 1:
+                break
+            if (index := exact((Mode.PREFIX, word[:length]))) is not None:
+                found.add(index)
+        for mode, stem, index in self._affixes:
+            if word.endswith(stem) if mode is Mode.SUFFIX else stem in word:
+                found.add(index)
+        if len(word) >= FUZZY_MIN_LETTERS - 1:
+            found |= self._fuzzy_matches(word)
+        return found
+
+    def _fuzzy_matches(self, word: str) -> set[int]:
+        """Words and stems within their allowed typos (a swap of two letters is one typo); a
+        stem is compared with the word's start one letter shorter, as long and one longer."""
+        found: set[int] = set()
+        for (mode, length), (stems, ids) in self._fuzzy.items():
+            if mode is Mode.WORD:
+                heads = [word]
+            elif length - 1 <= len(word):
+                heads = list({word[:length - 1], word[:length], word[:length + 1]})
+            else:
+                continue
+            for head in heads:
+                for stem, distance, index in process.extract(
+                        head, stems, scorer=OSA.distance, score_cutoff=2, limit=None):
+                    if distance <= _typos_allowed(stem) and _same_start(head, stem):
+                        found.add(ids[index])
+        return found
+
+
+def _same_start(word: str, stem: str) -> bool:
+    """Typos rarely hit the first letter; requiring it keeps 'kill' from matching 'bill'-like
+    neighbours that mean something else."""
+    return word[:1] == stem[:1]
+
+
+def _within_window(ids: Sequence[int], positions: dict[int, list[int]],
+                   window: int) -> frozenset[int] | None:
+    """Positions, one per phrase word (distinct where words repeat), all inside `window`
+    consecutive message words; None if there are none."""
+    starts = sorted({p for word_id in ids for p in positions[word_id]})
+    for start in starts:
+        chosen: list[int] = []
+        for word_id in ids:
+            spot = next((p for p in positions[word_id]
+                         if start <= p < start + window and p not in chosen), None)
+            if spot is None:
+                break
+            chosen.append(spot)
+        else:
+            return frozenset(chosen)
+    return None

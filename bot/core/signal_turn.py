@@ -1,0 +1,105 @@
+"""The engine's answers to signals (`bot.core.signals`) and to the language a text is written in:
+the emergency numbers, the one question when a crisis is possible but not clear, and the offer to
+switch to the language the person wrote in."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.events import Button, CrisisSignal, MarkUrgent
+from bot.core.i18n import N_, native_name
+from bot.core.intake import IntakeTurn
+from bot.core.language_id import identify
+from bot.core.matcher import Confidence
+from bot.core.signals import CrisisKind, Signal
+from bot.core.state import Action
+from bot.core.telegram_html import escape
+
+class SignalTurn(IntakeTurn):
+    def on_signal(self, signal: Signal, text: str) -> bool:
+        """Act on a crisis in `text`; True when the message needs nothing more."""
+        if signal.crisis is None:
+            return False
+        self.effects.append(CrisisSignal(signal.crisis.value, signal.certain))
+        if signal.certain:
+            self.emergency(text)
+            return True
+        if self.state.case is not None and self.state.intake_step is None:
+            self.relay(text=text)  # the counsellor reads it whatever the answer
+        self.ask_if_in_danger(text)
+        return True
+
+    def ask_if_in_danger(self, text: str) -> None:
+        """One question with two buttons; "no" goes on to the answer the text would have got."""
+        result = self.content.matcher.match(text, self.locale)
+        answer = result.candidates[0].entry_id if (
+            result.confidence is Confidence.CONFIDENT) else ""
+        self.say(self._("Are you in danger right now?"),
+                 [[("🆘 " + self.t.gettext("Yes, I need help now"), ("danger", "yes"))],
+                  [("✓ " + self.t.gettext("No, I am safe"), ("danger", f"no:{answer}"))]])
+
+    def act_on_danger(self, arg: str) -> None:
+        if arg == "yes":
+            self.effects.append(CrisisSignal(CrisisKind.DANGER_TO_LIFE.value, True))
+            self.emergency(None)
+            return
+        entry_id = arg.partition(":")[2]
+        if self.state.intake_step not in (None, "consent"):
+            self.ask(self.state.intake_step)
+        elif entry_id in self.content.entries:
+            self.show_entry(entry_id)
+        else:
+            self.say(self._("Good. Write your question in other words, or choose a topic."),
+                     [[self.menu_button(), self.counsellor_button()]])
+
+    def emergency(self, text: str | None) -> None:
+        """The numbers that help at once come first, wherever the person is; an open case or the
+        case being prepared is marked urgent, and an open case gets the message too."""
+        assert self.content.emergency_entry is not None
+        self.state.urgent = True
+        step = self.state.intake_step
+        self.show_entry(self.content.emergency_entry.id)
+        if self.state.case is not None:
+            self.effects.append(MarkUrgent(self.state.case))
+            if text is not None:
+                self.relay(text=text)
+        elif step is not None and step != "consent":
+            self.ask(step)
+        if self.state.locale is None:
+            self.language_picker()
+
+    def written_in(self, text: str) -> str | None:
+        """The language `text` is written in, when it is one of Lotse's and can be told."""
+        return identify(text, self.content.languages.languages)
+
+    def offer_language(self, written: str, entry_id: str | None) -> None:
+        """The person wrote in another language than they chose: offer it, in that language,
+        with one tap that switches and shows the answer (if any) again."""
+        t = self.content.ui.get(written)
+        name = native_name(written)
+        self.say(escape(t.gettext(SWITCH_QUESTION).format(language=name)),
+                 [[("🌐 " + name, ("switch", f"{written}:{entry_id or ''}"))]])
+
+    def switch_language(self, arg: str) -> None:
+        lang, _, entry_id = arg.partition(":")
+        if lang not in self.content.languages.languages:
+            self.stale()
+            return
+        self.set_locale(lang)
+        if entry_id in self.content.entries:
+            self.show_entry(entry_id)
+        else:
+            self.main_menu()
+
+    # provided by the engine
+    def language_picker(self) -> None:
+        raise NotImplementedError
+
+    def show_entry(self, entry_id: str, *, extra: Sequence[Sequence[tuple[str, Action] | Button]]
+                   = (), final: bool = True) -> None:
+        raise NotImplementedError
+
+    def stale(self) -> None:
+        raise NotImplementedError
+
+
+SWITCH_QUESTION = N_("You wrote in {language}. Do you want Lotse in {language}?")

@@ -1,0 +1,89 @@
+"""Signals: what a message says beyond its topic — a crisis, or a wish to talk to a human.
+
+Read on every text before anything else, from the phrases of `faq/signals/<lang>.yaml` of every
+language at once (people write in the language they can, not the one they chose). A `clear` crisis
+phrase is a crisis; an `unsure` one is a crisis to ask about, unless an `ordinary` word shows the
+message is about everyday matters ("Notfall Kurs"); a crisis phrase inside a `not` phrase ("kill
+time", "emergency course") does not count.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.core.phrases import Hit, Phrase, PhraseSet, words_of
+
+__all__ = ["CrisisKind", "Signal", "Signals", "CERTAINTIES", "PLAIN_LISTS"]
+
+
+class CrisisKind(enum.Enum):
+    """The five kinds of crisis, in the order a reply names them."""
+
+    DANGER_TO_LIFE = "danger_to_life"
+    VIOLENCE = "violence"
+    SUICIDE = "suicide"
+    NO_PLACE_TO_SLEEP = "no_place_to_sleep"
+    CHILD_IN_DANGER = "child_in_danger"
+
+
+CERTAINTIES = ("clear", "unsure")
+PLAIN_LISTS = ("ordinary", "not", "human")
+"""The lists of a signals file besides `crisis` (as the YAML keys name them)."""
+
+
+@dataclass(frozen=True)
+class Signal:
+    """What `Signals.read` found: a crisis (`certain` or to be asked about), a request for a
+    human, both or neither."""
+
+    crisis: CrisisKind | None = None
+    certain: bool = False
+    human: bool = False
+
+    @property
+    def clear_crisis(self) -> bool:
+        return self.crisis is not None and self.certain
+
+    @property
+    def possible_crisis(self) -> bool:
+        return self.crisis is not None and not self.certain
+
+
+NOTHING = Signal()
+
+
+@dataclass(frozen=True)
+class SignalPhrases:
+    """The phrases of one language's signals file, read (labels: `crisis:<kind>:<certainty>`,
+    `ordinary`, `not`, `human`)."""
+
+    lang: str
+    phrases: tuple[tuple[str, Phrase], ...]
+
+
+class Signals:
+    """Every language's signal phrases in one index."""
+
+    def __init__(self, languages: Iterable[SignalPhrases]) -> None:
+        self._set = PhraseSet((label, phrase) for language in languages
+                              for label, phrase in language.phrases)
+
+    def read(self, text: str) -> Signal:
+        hits = self.hits(text)
+        excluded = frozenset().union(*(h.positions for h in hits if h.label == "not"))
+        counted = [h for h in hits if not h.positions & excluded]
+        labels = {h.label for h in counted}
+        human = "human" in labels
+        for certainty in CERTAINTIES:
+            if certainty == "unsure" and "ordinary" in labels:
+                break
+            for kind in CrisisKind:
+                if f"crisis:{kind.value}:{certainty}" in labels:
+                    return Signal(kind, certainty == "clear", human)
+        return Signal(human=human)
+
+    def hits(self, text: str) -> list[Hit]:
+        """The phrases found in `text` (for `read`, and for the content check's explanations)."""
+        return self._set.find(words_of(text))
+
