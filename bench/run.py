@@ -1,6 +1,7 @@
 """`make bench`: the whole benchmark suite. The load generator (bench/suite.py) on SQLite and on
-PostgreSQL+Redis (real servers, started here as the tests start theirs), and the matcher
-(bench/bench_matcher.py). Prints a table with the targets and writes the figures as JSON.
+PostgreSQL+Redis (real servers, started here as the tests start theirs), the matcher
+(bench/bench_matcher.py) and the optional semantic layer (bench/bench_semantic.py). Prints a
+table with the targets and writes the figures as JSON.
 
 Run: python -m bench.run [--json bench/results/latest.json] [--people-with-state N]
 Figures, not tests: nothing fails because the machine is slow; see BENCHMARKS.md."""
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import bench_matcher
+from bench import bench_matcher, bench_semantic
 from bench.suite import Backend, BackendFigures, Plan, run_backend
 from bot.core.content.loader import load_or_raise
 from tests.servers import running_postgres, running_redis
@@ -63,7 +64,7 @@ def latency_rows(levels: tuple[int, ...]) -> list[Row]:
 
 
 def table(figures: list[BackendFigures], matcher: list[bench_matcher.MatcherFigures],
-          plan: Plan) -> str:
+          plan: Plan, semantic: bench_semantic.SemanticFigures | None = None) -> str:
     rows: list[Row] = [
         ("updates/s, echo bot (the floor)", "", lambda f: f"{f.echo_updates_per_second:.0f}"),
         ("updates/s, Lotse", "", lambda f: f"{f.lotse_updates_per_second:.0f}"),
@@ -96,6 +97,13 @@ def table(figures: list[BackendFigures], matcher: list[bench_matcher.MatcherFigu
                   "< 2" if result.entries >= 2000 else "",
                   *([f"{result.ms_per_question:.2f}"] * len(figures))),
                  ("  its index in memory, MB", "", *([f"{result.index_mb:.0f}"] * len(figures)))]
+    if semantic is not None:  # the same in every column too: it runs in this process
+        added = f"{semantic.scores_p50_ms:.2f} / {semantic.scores_p95_ms:.2f}"
+        lexical = f"{semantic.matcher_p50_ms:.2f} / {semantic.matcher_p95_ms:.2f}"
+        body += [(f"semantic layer ({semantic.docs:,} docs × {semantic.dims}, fake server), "
+                  + "scores() adds p50 / p95, ms", "", *([added] * len(figures))),
+                 ("  lexical matcher in the same run, p50 / p95, ms", "",
+                  *([lexical] * len(figures)))]
     widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
     lines = [" | ".join(str(cell).ljust(w) for cell, w in zip(row, widths)) for row in
              [header, tuple("-" * w for w in widths), *body]]
@@ -128,17 +136,20 @@ def main(argv: list[str] | None = None) -> int:
     matcher = bench_matcher.run()
     for result in matcher:
         print(bench_matcher.describe(result), flush=True)
+    semantic = bench_semantic.run()
+    print(bench_semantic.describe(semantic), flush=True)
     figures = asyncio.run(measure(plan, args.backend or ["sqlite", "postgres+redis"]))
     about["load_average_at_end"] = [round(n, 2) for n in os.getloadavg()]
     about["suite_minutes"] = round((time.monotonic() - started) / 60, 1)
     print()
-    print(table(figures, matcher, plan))
+    print(table(figures, matcher, plan, semantic))
     print(f"\n{about['cpu']}, {about['cores']} cores, {about['ram_gb']} GB, Python "
           f"{about['python']}, {about['date']}, load average {about['load_average_at_start']} "
           f"→ {about['load_average_at_end']}, {about['suite_minutes']} min")
     report = {"machine": about, "plan": dataclasses.asdict(plan),
               "backends": [f.to_json() for f in figures],
-              "matcher": [dataclasses.asdict(m) for m in matcher]}
+              "matcher": [dataclasses.asdict(m) for m in matcher],
+              "semantic": dataclasses.asdict(semantic)}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"figures written to {args.json}")

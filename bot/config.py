@@ -59,9 +59,19 @@ class Settings(BaseSettings):
     """Messages the bot sends per second overall (Telegram: about 30)."""
     SEND_PER_CHAT_PER_SECOND: float = Field(1.0, gt=0)
     """Messages per second to one person, after a burst of 3 (Telegram: about 1)."""
+    EMBEDDINGS_URL: AnyHttpUrl | None = None
+    """Base URL (with /v1) of an OpenAI-compatible embeddings API the county runs (Ollama, vLLM,
+    Text Embeddings Inference); unset: the FAQ matcher works on words alone (bot/semantic.py)."""
+    EMBEDDINGS_MODEL: str | None = Field(None, validate_default=True)
+    """The embedding model's name on that server, e.g. bge-m3; required with EMBEDDINGS_URL."""
+    EMBEDDINGS_API_KEY: str | None = None
+    """Sent as `Authorization: Bearer …` when set."""
+    EMBEDDINGS_TIMEOUT: float = Field(0.3, gt=0, le=0.3)
+    """Seconds a person's question may wait for its embedding; slower, and words alone answer."""
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
-                     "METRICS_LISTEN", mode="before")
+                     "METRICS_LISTEN", "EMBEDDINGS_URL", "EMBEDDINGS_MODEL",
+                     "EMBEDDINGS_API_KEY", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -80,6 +90,14 @@ class Settings(BaseSettings):
             raise ValueError("required with WEBHOOK_URL, or anyone could post fake updates")
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("expected 1-256 characters A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("EMBEDDINGS_MODEL")
+    @classmethod
+    def _embeddings_need_model(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("EMBEDDINGS_URL") is not None:
+            raise ValueError("required with EMBEDDINGS_URL: the model's name on that server, "
+                             "e.g. bge-m3")
         return value
 
     @field_validator("ADMIN_IDS", mode="before")
@@ -154,6 +172,10 @@ class Settings(BaseSettings):
     @property
     def api_base(self) -> str:
         return str(self.TELEGRAM_API_BASE).rstrip("/")
+
+    @property
+    def embeddings_base(self) -> str | None:
+        return None if self.EMBEDDINGS_URL is None else str(self.EMBEDDINGS_URL).rstrip("/")
 
 
 class SettingsError(Exception):

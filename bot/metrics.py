@@ -55,7 +55,13 @@ OUTBOX_OLDEST = Gauge("lotse_outbox_oldest_seconds", "Age of the oldest outbox m
                       "for delivery, by kind and destination.", ["kind", "destination"],
                       registry=REGISTRY)
 
+SEMANTIC_REQUESTS = Counter("lotse_semantic_requests", "Typed questions for the optional "
+                            "semantic layer (bot/semantic.py), by outcome: ok, timeout, error "
+                            "(the embeddings server's), not_ready (not sent: its index for the "
+                            "live content is not built).", ["outcome"], registry=REGISTRY)
+
 RETRY_REASONS = ("429", "5xx", "network", "other")
+SEMANTIC_OUTCOMES = ("ok", "timeout", "error", "not_ready")
 
 
 def _start_at_zero() -> None:
@@ -72,6 +78,8 @@ def _start_at_zero() -> None:
     for path in ("reply", "outbox", "setup"):
         for reason in RETRY_REASONS:
             SEND_RETRIES.labels(path, reason)
+    for outcome in SEMANTIC_OUTCOMES:
+        SEMANTIC_REQUESTS.labels(outcome)
 
 
 _start_at_zero()
