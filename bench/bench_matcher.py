@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core.content.loader import load_or_raise, match_docs
 from bot.core.content.model import Content
+from bot.core.signals import Signals
 from bot.core.match_eval import EvalCase, evaluate, load_eval_cases
 from bot.core.matcher import MatchDoc, Matcher
 
@@ -71,7 +72,9 @@ def resident_mb() -> float:
 
 
 def measure(corpus: str, docs: list[MatchDoc], cases: list[EvalCase], mixed: tuple[str, ...],
-            with_accuracy: bool) -> MatcherFigures:
+            signals: Signals | None) -> MatcherFigures:
+    """Build time, memory and time per question; with `signals`, also the share of cases
+    right at once (as `lotse content eval` judges them)."""
     before = resident_mb()
     started = time.perf_counter()
     matcher = Matcher(docs, mixed_langs=mixed)
@@ -85,7 +88,7 @@ def measure(corpus: str, docs: list[MatchDoc], cases: list[EvalCase], mixed: tup
     return MatcherFigures(
         corpus, len({doc.entry_id for doc in docs}), len(docs), len({doc.lang for doc in docs}),
         len(cases), round(built, 2), round(grown, 1), round(per_question_ms, 3),
-        evaluate(matcher, cases).top1 if with_accuracy else None)
+        evaluate(matcher, signals, cases).top1 if signals else None)
 
 
 def run(content: Content | None = None) -> list[MatcherFigures]:
@@ -94,10 +97,10 @@ def run(content: Content | None = None) -> list[MatcherFigures]:
     cases = load_eval_cases(REPO / "tests" / "data" / "match_eval.yaml")
     shipped = match_docs(content.entries.values())
     mixed = (content.languages.default_language, "en")
-    return [measure("shipped content", shipped, cases, mixed, with_accuracy=True),
+    return [measure("shipped content", shipped, cases, mixed, content.signals),
             measure("synthetic, from the shipped entries",
                     synthetic_docs(shipped, SYNTHETIC_ENTRIES, random.Random(SYNTHETIC_ENTRIES)),
-                    cases, mixed, with_accuracy=False)]
+                    cases, mixed, None)]
 
 
 def describe(figures: MatcherFigures) -> str:

@@ -228,14 +228,11 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     from bot.core.match_eval import evaluate, load_eval_cases
 
-    report = evaluate(loaded.matcher, load_eval_cases(args.file))
+    report = evaluate(loaded.matcher, loaded.signals, load_eval_cases(args.file))
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        print(f"{report.n} questions: top-1 {report.top1:.1%}, top-3 {report.top3:.1%}")
-        for miss in report.misses:
-            print(f"  miss [{miss['lang']}] {miss['text']!r}: expected {miss['expect']}, "
-                  f"got {', '.join(miss['got']) or 'nothing'}")
+        print(report.to_text())
     return 0
 
 

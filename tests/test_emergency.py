@@ -1,4 +1,8 @@
-"""Emergencies come first, in every language and every situation, and only emergencies."""
+"""Emergencies come first, in every language and every situation, and only emergencies.
+
+The crises of the development set (tests/data/match_eval.yaml) each get the numbers at once or the
+one question "Are you in danger right now?", whose "yes" gets them; how many at once is a figure of
+`lotse content eval` (BENCHMARKS.md), not a test."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,6 +21,7 @@ from bot.core.state import State
 CASES = load_eval_cases(REPO_ROOT / "tests" / "data" / "match_eval.yaml")
 EMERGENCIES = [c for c in CASES if c.expect == "emergency"]
 ORDINARY = [c for c in CASES if c.expect != "emergency"]
+DANGER_QUESTION = "Are you in danger right now?"
 EVERYDAY_WORDS = [("hilfe", "de"), ("help", "en"), ("problem", "de"), ("ich habe ein problem", "de"),
                   ("i need help", "en"), ("مساعدة", "ar"), ("عندي مشكلة", "ar"), ("کمک", "fa"),
                   ("помогите", "ru"), ("допоможіть", "uk"), ("yardım", "tr"), ("sorun var", "tr"),
@@ -46,9 +51,24 @@ def shows_emergency(content: Content, replies: list) -> bool:
 
 @pytest.mark.parametrize("case", EMERGENCIES, ids=lambda c: f"{c.lang}:{c.text}")
 def test_an_emergency_in_any_language_shows_the_numbers_first(content: Content, case) -> None:
-    state, replies, _ = run(content, State(locale=case.lang), Text(case.text))
+    state, replies, _ = run(content, State(locale="en"), Text(case.text))
+    if replies[0].text == DANGER_QUESTION:
+        assert not state.urgent
+        state, replies, _ = run(content, state, Choice(f"{state.screen}:0"))  # yes
     assert shows_emergency(content, replies) and state.urgent
     assert "112" in replies[0].text
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Notfall Kurs", "de"), ("gibt es einen Notfall-Deutschkurs", "de"), ("emergency course", "en"),
+    ("I am in danger of failing my exam, is there tutoring", "en"),
+    ("my husband wants to do a course", "en"), ("دورة طوارئ للغة الألمانية", "ar"),
+])
+def test_questions_that_share_a_crisis_word_are_ordinary(
+        content: Content, text: str, lang: str) -> None:
+    state, replies, _ = run(content, State(locale=lang), Text(text))
+    assert not state.urgent and not shows_emergency(content, replies)
+    assert replies[0].text != DANGER_QUESTION
 
 
 def test_ordinary_questions_never_raise_the_alarm(content: Content) -> None:

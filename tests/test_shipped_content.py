@@ -50,8 +50,13 @@ def test_matching_reaches_the_targets(shipped: Content) -> None:
     cases = load_eval_cases(REPO / "tests" / "data" / "match_eval.yaml")
     assert len(cases) >= 300
     assert set(Counter(c.lang for c in cases)) == set(LANGUAGES)
-    report = evaluate(shipped.matcher, cases)
-    assert report.top1 >= 0.90 and report.top3 >= 0.97, report.misses
+    report = evaluate(shipped.matcher, shipped.signals, cases)
+    # A guard against regressions on the development set (tuned on, so these are not the
+    # figures to report: BENCHMARKS.md has the held-out ones).
+    overall = report.overall
+    assert overall["top1"] >= 0.92 and overall["top3"] >= 0.95, report.misses
+    assert overall["crisis_recall_asked"] >= 0.99 and overall["false_alarms"] == 0.0
+    assert overall["human_recall"] == 1.0
 
 
 def test_catalogs_are_complete_and_keep_placeholders() -> None:

@@ -37,7 +37,7 @@ __all__ = ["Candidate", "Confidence", "MatchDoc", "MatchResult", "Matcher", "tri
 # gibberish stay under 30.
 CONFIDENT_MIN_SCORE = 75.0  # the best entry must score at least this to be answered directly …
 CONFIDENT_MIN_LEAD = 12.0  # … and lead the second distinct entry by this much.
-UNSURE_MIN_SCORE = 35.0  # below this nothing is offered (NONE)
+UNSURE_MIN_SCORE = 28.0  # below this nothing is offered (NONE)
 UNSURE_MAX_GAP = 25.0  # UNSURE offers entries scoring within this distance of the best one
 UNSURE_MAX_CANDIDATES = 3
 
@@ -47,7 +47,8 @@ QUERY_COVERAGE_WEIGHT = 0.6  # share of the score for "how much of the question 
 # long variant that happens to contain it.
 NEAR_DUPLICATE_MIN_RATIO = 80.0  # from here token_sort_ratio counts as the score (typo'd variant)
 OTHER_LANGUAGE_FACTOR = 0.85  # docs outside the question's language and mixed_langs
-CONCEPT_WEIGHT = 6.0  # a shared concept counts as this many shared trigrams of its rarity …
+UNKNOWN_GRAM_WEIGHT = 0.5  # a question trigram no doc has, as a share of the rarest's weight
+CONCEPT_WEIGHT = 20.0  # a shared concept counts as this many shared trigrams of its rarity …
 STEM_WEIGHT = 0.0  # … and a shared word stem as this many (0: off until tuned on the dev set)
 SEMANTIC_WEIGHT = 0.5  # share of the blended score that the semantic layer decides
 SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.3, 0.9  # cosines mapped onto 0..100 (bge-m3/e5 range)
@@ -144,7 +145,7 @@ class Matcher:
         doc_count = len(self._doc_text)
         self._idf = {gram: _boost(gram) * math.log(1 + doc_count / len(ids))
                      for gram, ids in postings.items()}
-        self._unknown_idf = math.log(1 + max(doc_count, 1))
+        self._unknown_idf = UNKNOWN_GRAM_WEIGHT * math.log(1 + max(doc_count, 1))
         # math.fsum throughout: exact, hence independent of the (hash-seeded) order of set items.
         self._doc_weight = [math.fsum(map(self._idf.__getitem__, g)) for g in self._doc_grams]
 

@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.match_eval import EvalCase, evaluate, load_eval_cases
+from bot.core.phrases import parse_phrase
+from bot.core.signals import SignalPhrases, Signals
 from bot.core.matcher import Confidence, Matcher, MatchDoc, MatchResult
 from bot.core.normalize import normalize
 
@@ -240,9 +242,10 @@ def test_evaluate_counts_top1_and_top3(matcher: Matcher) -> None:
         EvalCase("xqzv blorft wmpk", "de", None),  # nothing expected, nothing shown
         EvalCase("Arbeitserlaubnis", "de", "job-search"),  # miss
     ]
-    report = evaluate(matcher, cases)
+    report = evaluate(matcher, Signals([]), cases)
     assert (report.n, report.top1, report.top3) == (4, 0.5, 0.75)
-    assert report.to_json() == {
+    assert {key: value for key, value in report.to_json().items()
+            if key in ("n", "top1", "top3", "misses")} == {
         "n": 4,
         "top1": 0.5,
         "top3": 0.75,
@@ -255,20 +258,49 @@ def test_evaluate_counts_top1_and_top3(matcher: Matcher) -> None:
     }
 
 
+def test_evaluate_judges_crises_and_requests_for_a_human_by_the_signals(matcher: Matcher) -> None:
+    signals = Signals([SignalPhrases("en", (
+        ("crisis:violence:clear", parse_phrase("kill me")),
+        ("crisis:suicide:unsure", parse_phrase("end it")),
+        ("human", parse_phrase("talk person")),
+    ))])
+    cases = [
+        EvalCase("he wants to kill me", "en", "emergency"),  # at once
+        EvalCase("i want to end it", "en", "emergency"),  # asked about
+        EvalCase("my house is on fire", "en", "emergency"),  # missed
+        EvalCase("can i talk to a person", "en", "counsellor"),  # recognised
+        EvalCase("they kill me with the Integrationskurs costs", "de", "integration-course-costs",
+                 tag="near-miss"),  # a false alarm: the emergency page instead of the answer
+    ]
+    report = evaluate(matcher, signals, cases)
+    overall = report.overall
+    assert (overall["crisis_recall"], overall["crisis_recall_asked"]) == (1 / 3, 2 / 3)
+    assert (overall["human_recall"], overall["false_alarms"], overall["near_miss_alarms"]) == (
+        1.0, 0.5, 1.0)
+    assert (overall["questions"], overall["top1"]) == (1, 0.0)
+    assert report.misses[-1]["got"] == ["emergency"]
+    assert set(report.languages) == {"de", "en"} and report.languages["en"]["crises"] == 3
+    assert {"expect": "emergency", "got": None, "count": 1} in report.confused
+
+
 def test_evaluate_of_no_cases_is_empty(matcher: Matcher) -> None:
-    assert evaluate(matcher, []).to_json() == {"n": 0, "top1": 0.0, "top3": 0.0, "misses": []}
+    assert evaluate(matcher, Signals([]), []).to_json() == {
+        "n": 0, "top1": 0.0, "top3": 0.0, "misses": [], "overall": {}, "languages": {},
+        "confused": []}
 
 
 def test_load_eval_cases_reads_yaml(tmp_path: Path) -> None:
     path = tmp_path / "cases.yaml"
     path.write_text(
         "- {text: 'Was kostet der Kurs?', lang: de, expect: integration-course-costs}\n"
-        "- text: asdf qwer\n  lang: en\n  expect: null\n",
+        "- text: asdf qwer\n  lang: en\n  expect: null\n"
+        "- {text: 'Notfall Kurs', lang: de, expect: course-search, tag: near-miss}\n",
         encoding="utf-8",
     )
     assert load_eval_cases(path) == [
         EvalCase("Was kostet der Kurs?", "de", "integration-course-costs"),
         EvalCase("asdf qwer", "en", None),
+        EvalCase("Notfall Kurs", "de", "course-search", "near-miss"),
     ]
 
 
@@ -280,6 +312,7 @@ def test_load_eval_cases_reads_yaml(tmp_path: Path) -> None:
         ("- {text: a, lang: de, expect: x, extra: 1}\n", r"item 0: unknown key\(s\) extra"),
         ("- just a string\n", r"item 0: expected a mapping"),
         ("- {text: a, lang: de, expect: [x]}\n", r"item 0: 'expect' must be"),
+        ("- {text: a, lang: de, expect: x, tag: 3}\n", r"item 0: 'tag' must be"),
         ("text: a\n", r"expected a list"),
         ("- [unclosed\n", r"not valid YAML"),
     ],

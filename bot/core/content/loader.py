@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.core.content import schema
-from bot.core.content.model import Content
+from bot.core.content.model import EMERGENCY_TOPIC, Content
 from bot.core.content.problems import ContentError, Problem, Severity
 from bot.core.content.source import SourceFile, ambiguous_words, plain_text, read_yaml
 from bot.core.content.validation import validate
@@ -215,8 +215,10 @@ def load_or_raise(root: Path, ui_dir: Path, retention_days: int = 90) -> Content
 
 
 def match_docs(entries: Any) -> list[MatchDoc]:
-    """What the matcher searches: each entry's title and question variants, per language."""
+    """What the matcher searches: each entry's title and question variants, per language. The
+    emergency entry is not among them: a crisis is for the signals (`bot.core.signals`) to see,
+    and a question that merely shares its words ("emergency course") must get its own answer."""
     return [MatchDoc(entry.id, lang, text)
-            for entry in entries
+            for entry in entries if entry.topic != EMERGENCY_TOPIC
             for lang, texts in entry.text.items()
             for text in (texts.title, *texts.questions)]

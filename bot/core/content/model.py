@@ -11,6 +11,9 @@ from bot.core.i18n import Catalogs
 from bot.core.matcher import Matcher
 from bot.core.signals import Signals
 
+EMERGENCY_TOPIC = "emergency"
+"""The topic of the entry with the numbers that help at once (shown on a crisis signal)."""
+
 
 @dataclass(frozen=True)
 class Localized:
@@ -58,7 +61,7 @@ class Content:
     @property
     def emergency_entry(self) -> FaqEntry | None:
         """The entry with the numbers that help at once (topic `emergency`), if there is one."""
-        return next((e for e in self.entries.values() if e.topic == "emergency"), None)
+        return next((e for e in self.entries.values() if e.topic == EMERGENCY_TOPIC), None)
 
     @property
     def lingua_francas(self) -> tuple[str, ...]:
