@@ -14,14 +14,20 @@ from bot.core.signals import CrisisKind, Signal
 from bot.core.state import Action
 from bot.core.telegram_html import escape
 
+
 class SignalTurn(IntakeTurn):
     def on_signal(self, signal: Signal, text: str) -> bool:
         """Act on a crisis in `text`; True when the message needs nothing more."""
         if signal.crisis is None:
             return False
         self.effects.append(CrisisSignal(signal.crisis.value, signal.certain))
+        chosen = self.state.locale is not None
+        if not chosen and (written := self.written_in(text)) is not None:
+            self.set_locale(written)  # the numbers or the question in the language written in
         if signal.certain:
             self.emergency(text)
+            if not chosen and self.state.locale is not None:
+                self.language_picker()  # the language was only guessed: one tap corrects it
             return True
         if self.state.case is not None and self.state.intake_step is None:
             self.relay(text=text)  # the counsellor reads it whatever the answer
@@ -43,7 +49,9 @@ class SignalTurn(IntakeTurn):
             self.emergency(None)
             return
         entry_id = arg.partition(":")[2]
-        if self.state.intake_step not in (None, "consent"):
+        if self.state.intake_step == "consent":
+            self.counsellor()  # the consent question again: its buttons were replaced
+        elif self.state.intake_step is not None:
             self.ask(self.state.intake_step)
         elif entry_id in self.content.entries:
             self.show_entry(entry_id)
@@ -62,7 +70,9 @@ class SignalTurn(IntakeTurn):
             self.effects.append(MarkUrgent(self.state.case))
             if text is not None:
                 self.relay(text=text)
-        elif step is not None and step != "consent":
+        elif step == "consent":
+            self.counsellor()
+        elif step is not None:
             self.ask(step)
         if self.state.locale is None:
             self.language_picker()

@@ -1,0 +1,231 @@
+"""The engine's answers to signals and to the language a text is written in (`bot.core.signal_turn`),
+with the shipped content: the one question when a crisis is possible but not clear, its "yes" and
+"no", and the one-tap offer to switch to the language the person wrote in."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.config import REPO_ROOT
+from bot.core.content.loader import load_or_raise
+from bot.core.content.model import Content
+from bot.core.engine import step
+from bot.core.events import (Answered, CaseOpened, Choice, Command, CrisisSignal, Event,
+                             MarkUrgent, RefusedButton, RelayToCase, SetLocale, Text)
+from bot.core.matcher import Confidence
+from bot.core.signal_turn import SWITCH_QUESTION
+from bot.core.state import State
+
+DANGER_QUESTION = "Are you in danger right now?"
+UNSURE = "emergency"  # an unsure danger_to_life phrase in faq/signals/en.yaml
+UNSURE_WITH_QUESTION = "emergency do you save my messages"  # … and a question about privacy
+NOTHING_FOUND = "Good. Write your question in other words, or choose a topic."
+ARABIC_QUESTION = "بدي اتعلم المانى بالبيت لحالي"  # "I want to learn German at home alone"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Content:
+    return load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
+
+
+def run(content: Content, state: State, *events: Event) -> tuple[State, list, list]:
+    replies, effects = [], []
+    for event in events:
+        result = step(content, state, event)
+        state, replies, effects = result.state, result.replies, result.effects
+    return state, replies, effects
+
+
+def press(state: State, action: tuple[str, str]) -> Choice:
+    """The button of the last screen that does `action`."""
+    index = next(i for i, o in enumerate(state.options) if tuple(o.action) == action)
+    return Choice(f"{state.screen}:{index}")
+
+
+def labels(reply) -> list[list[str]]:
+    return [[button.label for button in row] for row in reply.buttons]
+
+
+def title(content: Content, entry_id: str, lang: str) -> str:
+    return content.entries[entry_id].text[lang].title
+
+
+def shows_emergency(content: Content, reply) -> bool:
+    entry = content.emergency_entry
+    assert entry is not None
+    return any(text.title in reply.text for text in entry.text.values()) and "112" in reply.text
+
+
+# ----- the one question -----------------------------------------------------------------------
+
+def test_a_possible_crisis_asks_one_question_with_two_buttons(shipped: Content) -> None:
+    assert shipped.signals.read(UNSURE).possible_crisis
+    state, replies, effects = run(shipped, State(locale="en"), Text(UNSURE))
+    assert [r.text for r in replies] == [DANGER_QUESTION]
+    assert labels(replies[0]) == [["🆘 Yes, I need help now"], ["✓ No, I am safe"]]
+    assert [tuple(o.action) for o in state.options] == [("danger", "yes"), ("danger", "no:")]
+    assert effects == [CrisisSignal("danger_to_life", False)]
+    assert not state.urgent
+
+
+def test_the_question_in_the_persons_language(shipped: Content) -> None:
+    _, replies, _ = run(shipped, State(locale="de"), Text("Notfall"))
+    assert [r.text for r in replies] == ["Sind Sie gerade in Gefahr?"]
+    assert labels(replies[0]) == [["🆘 Ja, ich brauche jetzt Hilfe"],
+                                  ["✓ Nein, ich bin in Sicherheit"]]
+
+
+def test_yes_shows_the_emergency_entry_and_marks_the_state_urgent(shipped: Content) -> None:
+    state, _, _ = run(shipped, State(locale="en"), Text(UNSURE))
+    state, replies, effects = run(shipped, state, press(state, ("danger", "yes")))
+    assert shows_emergency(shipped, replies[0]) and state.urgent
+    assert CrisisSignal("danger_to_life", True) in effects
+    assert shipped.emergency_entry is not None
+    assert Answered(shipped.emergency_entry.id) in effects
+
+
+def test_yes_can_be_typed_as_the_buttons_number(shipped: Content) -> None:
+    state, _, _ = run(shipped, State(locale="en"), Text(UNSURE))
+    state, replies, _ = run(shipped, state, Text("1"))
+    assert shows_emergency(shipped, replies[0]) and state.urgent
+
+
+def test_no_leads_to_the_answer_the_text_would_have_got(shipped: Content) -> None:
+    result = shipped.matcher.match(UNSURE_WITH_QUESTION, "en")
+    assert result.confidence is Confidence.CONFIDENT  # the premise of this test
+    entry_id = result.candidates[0].entry_id
+    state, replies, _ = run(shipped, State(locale="en"), Text(UNSURE_WITH_QUESTION))
+    assert [r.text for r in replies] == [DANGER_QUESTION]
+    state, replies, effects = run(shipped, state, press(state, ("danger", f"no:{entry_id}")))
+    assert title(shipped, entry_id, "en") in replies[0].text
+    assert Answered(entry_id) in effects and not state.urgent
+
+
+def test_no_without_an_answer_asks_for_other_words(shipped: Content) -> None:
+    state, _, _ = run(shipped, State(locale="en"), Text(UNSURE))
+    state, replies, effects = run(shipped, state, press(state, ("danger", "no:")))
+    assert [r.text for r in replies] == [NOTHING_FOUND]
+    assert labels(replies[0]) == [["☰ Menu", "👤 Talk to a counsellor"]]
+    assert effects == [] and not state.urgent
+
+
+# ----- in intake and in an open case ----------------------------------------------------------
+
+def test_during_intake_no_returns_to_the_intake_question(shipped: Content) -> None:
+    state, _, _ = run(shipped, State(locale="en"), Command("counsellor"))
+    state, _, _ = run(shipped, state, press(state, ("consent", "yes")))
+    assert state.intake_step == "topic"
+    state, replies, _ = run(shipped, state, Text(UNSURE))
+    assert [r.text for r in replies] == [DANGER_QUESTION]
+    state, replies, _ = run(shipped, state, press(state, ("danger", "no:")))
+    assert state.intake_step == "topic" and not state.urgent
+    assert [r.text for r in replies] == ["What is your question about?"]
+    assert ("skip", "topic") in [tuple(o.action) for o in state.options]
+
+
+def test_at_the_consent_question_no_asks_for_consent_again(shipped: Content) -> None:
+    """Was: "Good. Write your question …" while intake still waited for consent, so the next
+    question typed got "Please choose one of the buttons above", with no such buttons."""
+    state, consent, _ = run(shipped, State(locale="en"), Command("counsellor"))
+    state, _, _ = run(shipped, state, Text(UNSURE))
+    state, replies, _ = run(shipped, state, press(state, ("danger", "no:")))
+    assert state.intake_step == "consent"
+    assert [r.text for r in replies] == [consent[0].text]
+    state, replies, _ = run(shipped, state, press(state, ("consent", "yes")))
+    assert state.intake_step == "topic" and replies[-1].text == "What is your question about?"
+
+
+def test_a_clear_crisis_at_the_consent_question_shows_the_numbers_then_it_again(
+        shipped: Content) -> None:
+    state, consent, _ = run(shipped, State(locale="en"), Command("counsellor"))
+    state, replies, _ = run(shipped, state, Text("my husband hits me"))
+    assert shows_emergency(shipped, replies[0]) and state.urgent
+    assert replies[-1].text == consent[0].text
+    assert ("consent", "yes") in [tuple(o.action) for o in state.options]
+
+
+def test_in_an_open_case_the_counsellor_reads_it_and_yes_marks_the_case(shipped: Content) -> None:
+    state, _, _ = run(shipped, State(locale="en"), CaseOpened(7, dt.datetime.now(dt.UTC)))
+    state, replies, effects = run(shipped, state, Text(UNSURE))
+    assert RelayToCase(7, UNSURE) in effects and replies[-1].text == DANGER_QUESTION
+    state, replies, effects = run(shipped, state, press(state, ("danger", "yes")))
+    assert MarkUrgent(7) in effects and shows_emergency(shipped, replies[0])
+
+
+# ----- before a language is chosen ------------------------------------------------------------
+
+def test_before_a_language_is_chosen_the_question_is_in_the_language_written(
+        shipped: Content) -> None:
+    """Was: in German (the default language) to a person writing Arabic."""
+    text = "حالة طوارئ، ماذا تحفظون عن رسائلي"  # "emergency, what do you keep of my messages"
+    state, replies, effects = run(shipped, State(), Text(text))
+    assert shipped.ui.get("ar").gettext(DANGER_QUESTION) in replies[0].text
+    assert SetLocale("ar") in effects and state.locale == "ar"
+    state, replies, _ = run(shipped, state, press(state, ("danger", "yes")))
+    assert shows_emergency(shipped, replies[0]) and title(
+        shipped, shipped.emergency_entry.id, "ar") in replies[0].text
+
+
+def test_before_a_language_is_chosen_a_clear_crisis_then_the_picker(shipped: Content) -> None:
+    text = "я не хочу жити, допоможіть мені"
+    state, replies, effects = run(shipped, State(), Text(text))
+    assert shipped.emergency_entry is not None
+    assert title(shipped, shipped.emergency_entry.id, "uk") in replies[0].text
+    assert SetLocale("uk") in effects and state.urgent
+    assert replies[-1].text.startswith("🌐")  # the guess can be corrected with one tap
+
+
+# ----- the offer to switch languages ----------------------------------------------------------
+
+def test_arabic_written_with_german_chosen_gets_the_offer(shipped: Content) -> None:
+    result = shipped.matcher.match(ARABIC_QUESTION, "ar")
+    assert result.confidence is Confidence.CONFIDENT  # the premise of this test
+    entry_id = result.candidates[0].entry_id
+    state, replies, _ = run(shipped, State(locale="de"), Text(ARABIC_QUESTION))
+    assert len(replies) == 2
+    offer = replies[1]
+    question = shipped.ui.get("ar").gettext(SWITCH_QUESTION).format(language="العربية")
+    assert question != SWITCH_QUESTION and question in offer.text
+    assert labels(offer) == [["🌐 العربية"]]
+    assert tuple(state.options[-1].action) == ("switch", f"ar:{entry_id}")
+    state, replies, effects = run(shipped, state, press(state, ("switch", f"ar:{entry_id}")))
+    assert state.locale == "ar" and SetLocale("ar") in effects
+    assert title(shipped, entry_id, "ar") in replies[0].text and Answered(entry_id) in effects
+
+
+def test_the_offer_without_an_answer_switches_to_the_main_menu(shipped: Content) -> None:
+    text = "كم تكلفة دورة الاندماج وأين أسجل؟"
+    state, replies, _ = run(shipped, State(locale="de"), Text(text))
+    assert tuple(state.options[-1].action) == ("switch", "ar:")
+    state, replies, _ = run(shipped, state, press(state, ("switch", "ar:")))
+    assert state.locale == "ar"
+    assert shipped.ui.get("ar").gettext("What would you like to know? Choose a topic, or write "
+                                        "your question in your own words.") in replies[0].text
+
+
+@pytest.mark.parametrize("text", [
+    "Wie viel kostet der Integrationskurs und wo kann ich mich anmelden?",
+    "How much does the integration course cost and where can I register?",
+])
+def test_no_offer_for_german_or_english(shipped: Content, text: str) -> None:
+    state, replies, _ = run(shipped, State(locale="ar"), Text(text))
+    assert replies
+    assert all(o.action[0] != "switch" for o in state.options)
+    assert not any("🌐" in b.label for r in replies for row in r.buttons for b in row)
+
+
+def test_no_offer_in_the_persons_own_language(shipped: Content) -> None:
+    state, replies, _ = run(shipped, State(locale="ar"), Text(ARABIC_QUESTION))
+    assert len(replies) == 1 and all(o.action[0] != "switch" for o in state.options)
+
+
+def test_a_switch_to_an_unknown_language_is_refused(shipped: Content) -> None:
+    state, _, _ = run(shipped, State(locale="de"), Text(ARABIC_QUESTION))
+    state.options[-1].action = ("switch", "xx:")
+    state, replies, effects = run(shipped, state,
+                                  Choice(f"{state.screen}:{len(state.options) - 1}"))
+    assert state.locale == "de"
+    assert RefusedButton() in effects
+    assert replies[0].text == shipped.ui.get("de").gettext(
+        "This button belongs to an older message. Here is where you are now.")
