@@ -1,17 +1,25 @@
-# `make run` and `make test` set themselves up: a virtualenv in .venv, the package installed
+# `make run`, `make check` and `make test` set themselves up: a virtualenv in .venv, the package installed
 # in editable mode, the gettext catalogs compiled and the database migrated.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup services catalogs migrate extract bench clean
+.PHONY: run check test setup services catalogs migrate extract bench clean
 
 run: setup migrate
 	$(BIN)/lotse run
 
 test: setup services
 	$(BIN)/python -m pytest
+
+# The static checks, in seconds (no services, no database): ruff with the rules in
+# pyproject.toml, then the shipped content as an admin checks it (every problem as file:line)
+# and its conversation tests in conversations/. --root .: whatever CONTENT_ROOT a .env names.
+check: setup
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/lotse content check --root .
+	$(BIN)/lotse content test --root .
 
 # What the tests need from Debian, installed when missing (needs root then; quiet; nothing to do
 # when present): redis-server and postgresql (tests/services.py starts its own servers on free

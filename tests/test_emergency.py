@@ -85,12 +85,12 @@ def test_inside_a_flow_that_waits_for_a_postcode(content: Content) -> None:
                 if getattr(n, "input", None) is not None)
     node = next(k for k, n in flow.nodes.items() if getattr(n, "input", None) is not None)
     state = State(locale="de", flow=flow.id, node=node)
-    state, replies, _ = run(content, state, Text("mein mann schlägt mich"))
+    _, replies, _ = run(content, state, Text("mein mann schlägt mich"))
     assert shows_emergency(content, replies)
 
 
 def test_before_a_language_is_chosen(content: Content) -> None:
-    state, replies, _ = run(content, State(), Text("I want to kill myself"))
+    _, replies, _ = run(content, State(), Text("I want to kill myself"))
     assert shows_emergency(content, replies)
     assert replies[-1].text.startswith("🌐")  # then the language picker
 
@@ -117,5 +117,5 @@ def test_in_an_open_case_the_counsellor_is_alerted(content: Content) -> None:
 
 
 def test_start_after_an_emergency_is_ordinary_again(content: Content) -> None:
-    state, replies, _ = run(content, State(), Start(None, "de"), Text("wie viel kostet der kurs"))
+    _, replies, _ = run(content, State(), Start(None, "de"), Text("wie viel kostet der kurs"))
     assert not shows_emergency(content, replies)

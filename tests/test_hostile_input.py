@@ -55,7 +55,7 @@ def sized(least: int, most: int) -> st.SearchStrategy[str]:
 
 HOSTILE = st.one_of(SHORT, SHORT, SHORT, sized(MAX_TEXT - 10, 100_000))
 LOCALES = ("de", "en", "ar", "fa", "ps", "uk", "ru", "tr", "ku", "ti")
-NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)  # a Monday, office open
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)  # a Monday, office open
 
 
 @functools.cache

@@ -147,6 +147,6 @@ async def test_idle_chats_are_forgotten_but_busy_ones_kept() -> None:
     clock.time += 10  # every bucket full again: those 600 chats are idle
     await pacer.pause(1, 60.0)  # ... except one that must keep its 429 pause
     await clock.run(*(recorder.send(chat) for chat in range(1000, 1500)))
-    assert len(pacer._lanes) < 600  # noqa: SLF001 - the table must not grow without bound
+    assert len(pacer._lanes) < 600  # the table must not grow without bound
     assert await pacer.delay(1) > 50
     assert len(pacer.buckets) < 600  # type: ignore[arg-type] - LocalBuckets forgets full ones

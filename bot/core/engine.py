@@ -13,7 +13,7 @@ from bot.core import bidi, inputs, texts
 from bot.core.content import schema
 from bot.core.content.model import Content
 from bot.core.events import (Answered, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
-                             EraseMe, Event, MarkUrgent, Matched, Media, MediaKind,
+                             EraseMe, Event, Matched, Media, MediaKind,
                              RefusedButton, ReplyKind, Start, Text, Unanswered)
 from bot.core.i18n import N_, native_name
 from bot.core.intake import RELAYED_KINDS

@@ -76,7 +76,8 @@ def _entity(name: str) -> str | None:
     Unicode) and for surrogates, which are not characters."""
     if not name.startswith("#"):
         return _ENTITIES[name]
-    code = int(name[2:], 16) if name.startswith("#x") else int(name[1:])
+    # "#x", not Python's "0x": base 0 cannot read it
+    code = int(name[2:], 16) if name.startswith("#x") else int(name[1:])  # noqa: FURB166
     if code == 0 or code >= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
         return None
     return chr(code)

@@ -433,7 +433,7 @@ class OutboxWorker:
                 await self._person_gone(row, exc)
             else:
                 await self._failed(row, exc)
-        except Exception as exc:  # noqa: BLE001 - any other failure is retried, never fatal
+        except Exception as exc:  # any other failure is retried, never fatal
             # The traceback only at DEBUG: database errors can quote the values they were given.
             log.debug("outbox row=%s kind=%s failed", row.id, row.kind, exc_info=True)
             await self._failed(row, exc)

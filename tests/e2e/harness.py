@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Self
 
 from tests.e2e.forks import ForkedChild, ForkServer
 from tests.fake_bot_api import FakeBotApi
@@ -82,7 +83,7 @@ class BotProcess:
         self.process.kill()
         await self.process.wait()
 
-    async def __aenter__(self) -> BotProcess:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

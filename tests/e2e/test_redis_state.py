@@ -19,7 +19,7 @@ from tests.fake_bot_api import FakeBotApi
 STALE = "This button belongs to an older message. Here is where you are now."
 
 
-def label(text: str):  # noqa: ANN201 - a matcher for FakeUser.press
+def label(text: str):  # a matcher for FakeUser.press
     return lambda button: bidi.strip_marks(button.text) == text
 
 

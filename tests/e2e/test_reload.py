@@ -16,7 +16,7 @@ SENTENCE = "Melden Sie sich dort arbeitsuchend."
 QUESTION = "Wie finde ich eine Arbeit?"
 
 
-def contains(text: str):  # noqa: ANN201 - a predicate for FakeBotApi.wait_for
+def contains(text: str):  # a predicate for FakeBotApi.wait_for
     return lambda message: text in (message.text or "")
 
 

@@ -12,7 +12,7 @@ from tests.e2e.harness import BotProcess
 from tests.fake_bot_api import FakeBotApi, SentMessage
 
 
-def label(text: str):  # noqa: ANN201 - a matcher for FakeUser.press
+def label(text: str):  # a matcher for FakeUser.press
     """Matches a button by its label, whatever direction marks the bot put in front."""
     return lambda button: bidi.strip_marks(button.text) == text
 

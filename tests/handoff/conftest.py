@@ -82,7 +82,7 @@ async def outbox_workers() -> AsyncIterator[Callable[..., OutboxWorker]]:
 
 
 @pytest.fixture
-def open_case(storage: Storage, content: Content, clock: Clock):  # noqa: ANN201
+def open_case(storage: Storage, content: Content, clock: Clock):
     """`await open_case(person_id, question=..., **intake)`: a case as the conversation opens it;
     the person's private chat id is `person_id`."""
 

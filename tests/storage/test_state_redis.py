@@ -79,9 +79,8 @@ async def test_an_unreadable_value_starts_afresh(states: RedisStates, garbage: s
 
 
 async def test_an_unreachable_redis_is_a_settings_error_without_the_password() -> None:
-    with socket_closed() as port:
-        with pytest.raises(RedisUnavailable) as caught:
-            await RedisStates.connect(f"redis://lotse:geheim@127.0.0.1:{port}/0")
+    with socket_closed() as port, pytest.raises(RedisUnavailable) as caught:
+        await RedisStates.connect(f"redis://lotse:geheim@127.0.0.1:{port}/0")
     message = str(caught.value)
     assert isinstance(caught.value, SettingsError)
     assert message.startswith("setting REDIS_URL: no answer from redis://lotse:***@127.0.0.1:")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
 from bot.conversation import Conversations
 from bot.core.case_note import OUTCOMES
@@ -66,9 +66,9 @@ class StaffGate:
         return allowed
 
 
-def counsellor(user: object) -> Counsellor:
+def counsellor(user: User) -> Counsellor:
     """The acting counsellor: id and first name only (never shown to the person)."""
-    return Counsellor(getattr(user, "id"), getattr(user, "first_name", None) or "?")
+    return Counsellor(user.id, user.first_name or "?")
 
 
 def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -302,7 +302,7 @@ def make_router(staff_chat_id: int) -> Router:
         found = await command_in_case(message, bot, conversations, staff_gate)
         if found is None:
             return
-        who, case = found
+        _, case = found
         if case.closed:
             await say(bot, staff_chat_id, case.staff_thread_id, CLOSED)
             return
