@@ -2,12 +2,14 @@
 
 Every reader calls the store (`store()`) for each event and gets one immutable `Content`; a reload
 loads the folder again off the event loop and either swaps the whole object or keeps the old one
-and reports every `path:line: problem`."""
+and reports every `path:line: problem`. What keeps something built from the content (the semantic
+layer's index) is told of each new version (`on_applied`)."""
 from __future__ import annotations
 
 import asyncio
 import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +54,8 @@ class ContentStore:
         self._content = content
         self.ui_dir = ui_dir
         self._lock = asyncio.Lock()
+        self.on_applied: list[Callable[[Content], None]] = []
+        """Called with each new version once it is live (must not block)."""
 
     def __call__(self) -> Content:
         return self._content
@@ -76,4 +80,6 @@ class ContentStore:
                 return ReloadResult(Outcome.UNCHANGED, before, before.version, tuple(problems))
             self._content = loaded
             log.info("content reloaded version=%s previous=%s", loaded.version, before.version)
+            for listener in self.on_applied:
+                listener(loaded)
             return ReloadResult(Outcome.APPLIED, loaded, before.version, tuple(problems))

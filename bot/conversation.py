@@ -5,13 +5,18 @@ What counsellors do to a person's case reaches the person through `Conversations
 
 A channel that can deliver an update twice (Telegram, after a crash) passes the update as `turn`:
 the case or relay it writes is keyed by it, and a turn already saved is answered from its record
-(`bot.replay`) instead of being run again."""
+(`bot.replay`) instead of being run again.
+
+A typed text that reaches the FAQ matcher is also sent to the optional semantic layer
+(`bot.semantic`, the county's own embeddings server) and the step is taken with its scores; no
+other text is (nothing for a counsellor, no intake answer, no crisis), and a layer that is off, not
+ready, slow or failing leaves the lexical answer, within EMBEDDINGS_TIMEOUT."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
@@ -19,12 +24,14 @@ from bot import metrics
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, Effect, EraseMe, Event,
-                             GiveConsent, MarkUrgent, OpenCase, RateCase, RefusedButton,
-                             RelayToCase, Reply, SetLocale)
+                             GiveConsent, MarkUrgent, Matched, OpenCase, RateCase,
+                             RefusedButton, RelayToCase, Reply, SetLocale, Text)
 from bot.core.state import State
+from bot.core.turn import Step
 from bot.handoff.cases import Cases
 from bot.handoff.erasure import erase_person
 from bot.replay import replies_of, with_turn
+from bot.semantic import Semantic
 from bot.shared.turns import LocalTurns, Turns
 from bot.storage.models import User, utcnow
 from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
@@ -45,7 +52,8 @@ class Person:
 class Conversations:
     def __init__(self, storage: Storage, content: Callable[[], Content],
                  on_case_change: Callable[[], None] = lambda: None,
-                 states: StateStore | None = None, turns: Turns | None = None) -> None:
+                 states: StateStore | None = None, turns: Turns | None = None,
+                 semantic: Semantic | None = None) -> None:
         self.storage = storage
         self.states: StateStore = storage if states is None else states
         """Where conversation state is kept: the database, or Redis when REDIS_URL is set."""
@@ -57,6 +65,8 @@ class Conversations:
         """Called when something waits in the outbox (wakes the delivery worker)."""
         self.turns: Turns = LocalTurns() if turns is None else turns
         """Shared by the instances when REDIS_URL is set."""
+        self.semantic = Semantic() if semantic is None else semantic
+        """The optional semantic layer (off unless EMBEDDINGS_URL is set); its owner closes it."""
 
     def _turn(self, user_id: int) -> AbstractAsyncContextManager[None]:
         """One engine step at a time per person: their own messages and what counsellors do to
@@ -104,6 +114,8 @@ class Conversations:
         if state.locale is None and user.locale:
             state.locale = user.locale
         result = step(content, state, event)
+        if isinstance(event, Text) and self.semantic.enabled:
+            result = await self._with_meaning(content, state, event, result)
         replies = list(result.replies)
         if EraseMe() in result.effects:
             numbers = await erase_person(self.storage, user.id, utcnow())
@@ -124,6 +136,23 @@ class Conversations:
             user.id, with_turn(result.state.to_json(), saved, turn, replies), content.version)
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies
+
+    async def _with_meaning(self, content: Content, state: State, event: Text,
+                            lexical: Step) -> Step:
+        """The step again with the semantic layer's scores, if the text reached the FAQ matcher
+        (the engine is pure: the lexical step shows where the text went, and only a text the
+        matcher read is sent to the embeddings server). The lexical step without scores."""
+        self.semantic.follow(content)  # a reload, or a server that was down, builds its index
+        if not any(isinstance(effect, Matched) for effect in lexical.effects):
+            return lexical
+        try:
+            scores = await self.semantic.scores(event.text, version=content.version)
+        except Exception as exc:  # the layer never raises for the server; a bug must not either
+            log.warning("semantic scores failed: %s; words alone answer", type(exc).__name__)
+            return lexical
+        if scores is None:
+            return lexical
+        return step(content, state, replace(event, semantic=scores))
 
     async def carry_out(self, user: UserRecord, effect: Effect,
                         turn: str | None = None) -> Event | None:

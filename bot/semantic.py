@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.core.content.loader import match_docs
 from bot.core.matcher import MAX_QUERY_CHARS, MatchDoc
 from bot.embeddings import EmbeddingsClient, EmbeddingsError, EmbeddingsTimeout
 from bot.embeddings_cache import VectorCache, cache_path
@@ -33,6 +34,7 @@ from bot.metrics import SEMANTIC_REQUESTS
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.core.content.model import Content
 
 __all__ = ["BATCH_SIZE", "BATCH_TIMEOUT", "Semantic"]
 
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 64  # content texts per request while the index is built …
 BATCH_TIMEOUT = 30.0  # … and the seconds each such request may take
 WARN_EVERY_SECONDS = 60.0  # a failing server is logged once a minute per outcome, not per question
+RETRY_SECONDS = 60.0  # an index that could not be built is tried again after this long
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Semantic:
         self._live: str | None = None  # the version of the latest prepare
         self._lock = asyncio.Lock()
         self._warned: dict[str, tuple[float, int]] = {}  # outcome -> (last warning, silenced)
+        self._tried: tuple[str, float] | None = None  # the version `follow` last built, and when
+        self._building: set[asyncio.Task[None]] = set()
 
     @classmethod
     def from_settings(cls, settings: Settings | None) -> Semantic:
@@ -90,8 +95,40 @@ class Semantic:
         return self._index.version if self._index is not None else None
 
     async def close(self) -> None:
+        """Stop building (at shutdown) and close the HTTP session."""
+        for task in self._building:
+            task.cancel()
+        await self.settled()
         if self._client is not None:
             await self._client.close()
+
+    def follow(self, content: Content) -> None:
+        """Have the index for `content` built in the background, never awaited by a reply: at
+        start-up, after each reload, and (called for every typed text) again `RETRY_SECONDS`
+        after an attempt that failed. Costs nothing when it is built or being built."""
+        if self._client is None or self.ready_version == content.version:
+            return
+        now = time.monotonic()
+        if self._tried is not None and self._tried[0] == content.version and (
+                self._building or now - self._tried[1] < RETRY_SECONDS):
+            return
+        self._tried = (content.version, now)
+        task = asyncio.create_task(self._build(content.version,
+                                               match_docs(content.entries.values())))
+        self._building.add(task)
+        task.add_done_callback(self._building.discard)
+
+    async def _build(self, version: str, docs: Sequence[MatchDoc]) -> None:
+        try:
+            await self.prepare(version, docs)
+        except Exception as exc:  # a background task: nothing may escape unseen
+            log.warning("semantic index for content %s not built: %s", version,
+                        type(exc).__name__)
+
+    async def settled(self) -> None:
+        """Wait until the indexes `follow` started are built (or failed)."""
+        while self._building:
+            await asyncio.wait(set(self._building))
 
     def _key(self, text: str) -> str:
         assert self._client is not None

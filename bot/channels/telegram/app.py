@@ -36,6 +36,7 @@ from bot.core.i18n import N_
 from bot.handoff.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.retention import purge_regularly
+from bot.semantic import Semantic
 from bot.storage.repository import Storage
 from bot.shared.setup import Shared
 from bot.shared.updates import ProcessedUpdates
@@ -134,8 +135,12 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
                   buckets=shared.buckets)
     outbox = OutboxWorker(storage, bot, content, settings.STAFF_CHAT_ID,
                           settings.STAFF_GROUP_MESSAGES_PER_MINUTE, pacer=pacer)
+    semantic = Semantic.from_settings(settings)  # off without EMBEDDINGS_URL
+    if isinstance(content, ContentStore):
+        content.on_applied.append(semantic.follow)  # each reload's index, in the background
     dispatcher["conversations"] = Conversations(storage, content, on_case_change=outbox.wake,
-                                                 states=shared.states, turns=shared.turns)
+                                                 states=shared.states, turns=shared.turns,
+                                                 semantic=semantic)
     dispatcher["sender"] = Sender(bot, pacer)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox
@@ -144,12 +149,14 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     @dispatcher.startup()
     async def register_commands(bot: Bot) -> None:
         await outbox.start()  # first delivers whatever waited from before a restart
+        semantic.follow(content())  # built in the background: words alone answer until then
         await set_commands(bot, content())
 
     @dispatcher.shutdown()
     async def finish_updates(in_flight: InFlight) -> None:
         await in_flight.finish()
         await outbox.stop()
+        await semantic.close()
 
     return dispatcher
 
