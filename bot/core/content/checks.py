@@ -12,6 +12,7 @@ from bot.core import telegram_html
 from bot.core.content import schema
 from bot.core.content.loader import Parsed
 from bot.core.content.problems import Problem, Severity
+from bot.core.content.signal_checks import signal_problems
 from bot.core.content.source import Key, SourceFile
 
 REQUIRED_VOCABULARIES = ("topic", "residence_status", "german_level", "contact_preference")
@@ -288,4 +289,4 @@ def check(parsed: Parsed) -> list[Problem]:
     checker.check_canned_replies()
     checker.check_entries()
     checker.check_flows()
-    return checker.problems
+    return checker.problems + signal_problems(parsed)
