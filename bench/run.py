@@ -1,6 +1,7 @@
 """`make bench`: the whole benchmark suite. The load generator (bench/suite.py) on SQLite and on
 PostgreSQL+Redis (real servers, started here as the tests start theirs), the matcher
-(bench/bench_matcher.py) and the optional semantic layer (bench/bench_semantic.py). Prints a
+(bench/bench_matcher.py: crisis signals and matcher per text, and the matcher's index on two
+corpora) and the optional semantic layer (bench/bench_semantic.py). Prints a
 table with the targets and writes the figures as JSON.
 
 Run: python -m bench.run [--json bench/results/latest.json] [--people-with-state N]
@@ -64,7 +65,8 @@ def latency_rows(levels: tuple[int, ...]) -> list[Row]:
 
 
 def table(figures: list[BackendFigures], matcher: list[bench_matcher.MatcherFigures],
-          plan: Plan, semantic: bench_semantic.SemanticFigures | None = None) -> str:
+          plan: Plan, semantic: bench_semantic.SemanticFigures | None = None,
+          understanding: bench_matcher.UnderstandingFigures | None = None) -> str:
     rows: list[Row] = [
         ("updates/s, echo bot (the floor)", "", lambda f: f"{f.echo_updates_per_second:.0f}"),
         ("updates/s, Lotse", "", lambda f: f"{f.lotse_updates_per_second:.0f}"),
@@ -97,6 +99,15 @@ def table(figures: list[BackendFigures], matcher: list[bench_matcher.MatcherFigu
                   "< 2" if result.entries >= 2000 else "",
                   *([f"{result.ms_per_question:.2f}"] * len(figures))),
                  ("  its index in memory, MB", "", *([f"{result.index_mb:.0f}"] * len(figures)))]
+    if understanding is not None:  # the same in every column too: it runs in this process
+        for name, steps in understanding.timings.items():
+            body += [(f"understanding a text ({step}), {name}, mean / p50 / p99 CPU ms",
+                      f"< {bench_matcher.TARGET_MS:g}" if step == "both" else "",
+                      *([str(timing)] * len(figures))) for step, timing in steps.items()]
+        body += [("  floor: normalize + split, mean / p50 / p99 CPU ms", "",
+                  *([str(understanding.floor)] * len(figures))),
+                 ("  content loaded in, CPU s", "",
+                  *([f"{understanding.load_seconds}"] * len(figures)))]
     if semantic is not None:  # the same in every column too: it runs in this process
         added = f"{semantic.scores_p50_ms:.2f} / {semantic.scores_p95_ms:.2f}"
         lexical = f"{semantic.matcher_p50_ms:.2f} / {semantic.matcher_p95_ms:.2f}"
@@ -133,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = dataclasses.replace(Plan(), people_with_state=args.people_with_state)
     started = time.monotonic()
     about = machine()
+    understanding = bench_matcher.understand()
+    print(bench_matcher.describe_understanding(understanding), flush=True)
     matcher = bench_matcher.run()
     for result in matcher:
         print(bench_matcher.describe(result), flush=True)
@@ -142,13 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     about["load_average_at_end"] = [round(n, 2) for n in os.getloadavg()]
     about["suite_minutes"] = round((time.monotonic() - started) / 60, 1)
     print()
-    print(table(figures, matcher, plan, semantic))
+    print(table(figures, matcher, plan, semantic, understanding))
     print(f"\n{about['cpu']}, {about['cores']} cores, {about['ram_gb']} GB, Python "
           f"{about['python']}, {about['date']}, load average {about['load_average_at_start']} "
           f"→ {about['load_average_at_end']}, {about['suite_minutes']} min")
     report = {"machine": about, "plan": dataclasses.asdict(plan),
               "backends": [f.to_json() for f in figures],
               "matcher": [dataclasses.asdict(m) for m in matcher],
+              "understanding": dataclasses.asdict(understanding),
               "semantic": dataclasses.asdict(semantic)}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

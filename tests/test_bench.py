@@ -34,6 +34,17 @@ async def test_the_load_generator_measures_every_figure(shipped_content: Content
     assert json.loads(json.dumps(figures.to_json()))["throughput_ratio"] > 0
 
 
+def test_understanding_is_timed_in_every_pass(shipped_content: Content) -> None:
+    figures = bench_matcher.understand(content=shipped_content, limit=50)
+    assert figures.questions == 50 and figures.load_seconds is None
+    assert set(figures.timings) == set(bench_matcher.PASSES)
+    for steps in figures.timings.values():
+        assert set(steps) == set(bench_matcher.STEPS)
+        assert all(0 <= t.p50_ms <= t.p99_ms for t in steps.values())
+    assert "both" in bench_matcher.describe_understanding(figures)
+    assert "understanding a text (both)" in table([], [], QUICK, understanding=figures)
+
+
 def test_synthetic_corpus_is_made_of_the_shipped_entries(shipped_content: Content) -> None:
     shipped = match_docs(shipped_content.entries.values())
     docs = bench_matcher.synthetic_docs(shipped, 50, random.Random(1))
