@@ -121,7 +121,7 @@ class Semantic:
     async def _build(self, version: str, docs: Sequence[MatchDoc]) -> None:
         try:
             await self.prepare(version, docs)
-        except Exception as exc:  # a background task: nothing may escape unseen
+        except Exception as exc:  # noqa: BLE001 - a background task: nothing may escape unseen
             log.warning("semantic index for content %s not built: %s", version,
                         type(exc).__name__)
 
