@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.core.normalize import normalize
@@ -126,19 +125,22 @@ class PhraseSet:
         for index, (_, _, ids) in enumerate(self._phrases):
             for word_id in set(ids):
                 self._by_word[word_id].append(index)
-        self._exact: dict[tuple[Mode, str], int] = {(a.mode, a.stem): i
-                                                    for a, i in alternative_ids.items()}
-        self._prefix_lengths = sorted({len(a.stem) for a in alternative_ids
-                                       if a.mode is Mode.PREFIX})
-        fuzzy: defaultdict[tuple[Mode, int], list[tuple[str, int]]] = defaultdict(list)
+        self._stems: dict[Mode, dict[str, int]] = {mode: {} for mode in Mode}
         for alternative, index in alternative_ids.items():
-            if alternative.mode in (Mode.WORD, Mode.PREFIX) and _typos_allowed(alternative.stem):
-                length = len(alternative.stem) if alternative.mode is Mode.PREFIX else 0
-                fuzzy[(alternative.mode, length)].append((alternative.stem, index))
-        self._fuzzy = {key: ([s for s, _ in pairs], [i for _, i in pairs])
-                       for key, pairs in fuzzy.items()}
-        self._affixes = [(a.mode, a.stem, i) for a, i in alternative_ids.items()
-                         if a.mode in (Mode.SUFFIX, Mode.INFIX)]
+            self._stems[alternative.mode][alternative.stem] = index
+        self._lengths = {mode: sorted({len(stem) for stem in self._stems[mode]})
+                         for mode in (Mode.PREFIX, Mode.SUFFIX, Mode.INFIX)}
+        # Fuzzy candidates by mode, first letter and length. Typos rarely hit the first letter, so
+        # it must be the same (which keeps 'kill' from 'bill'-like neighbours that mean something
+        # else), and a stem within k typos is at most k letters longer or shorter.
+        fuzzy: defaultdict[tuple[Mode, str, int], list[tuple[str, int]]] = defaultdict(list)
+        for mode in (Mode.WORD, Mode.PREFIX):
+            for stem, index in self._stems[mode].items():
+                if _typos_allowed(stem):
+                    fuzzy[(mode, stem[0], len(stem))].append((stem, index))
+        self._fuzzy = dict(fuzzy)
+        self._fuzzy_prefix_lengths = sorted({length for mode, _, length in fuzzy
+                                             if mode is Mode.PREFIX})
         self._cache: dict[str, frozenset[int]] = {}
 
     def __len__(self) -> int:
@@ -171,17 +173,15 @@ class PhraseSet:
 
     def _alternatives_of(self, word: str) -> set[int]:
         found: set[int] = set()
-        exact = self._exact.get
-        if (index := exact((Mode.WORD, word))) is not None:
+        stems = self._stems
+        if (index := stems[Mode.WORD].get(word)) is not None:
             found.add(index)
-        for length in self._prefix_lengths:
-            if length > len(word) + 1:
-                break
-            if (index := exact((Mode.PREFIX, word[:length]))) is not None:
-                found.add(index)
-        for mode, stem, index in self._affixes:
-            if word.endswith(stem) if mode is Mode.SUFFIX else stem in word:
-                found.add(index)
+        for mode, lengths in self._lengths.items():
+            for length in lengths:
+                if length > len(word):
+                    break
+                found.update(stems[mode][piece] for piece in _pieces(word, mode, length)
+                             if piece in stems[mode])
         if len(word) >= FUZZY_MIN_LETTERS - 1:
             found |= self._fuzzy_matches(word)
         return found
@@ -190,25 +190,35 @@ class PhraseSet:
         """Words and stems within their allowed typos (a swap of two letters is one typo); a
         stem is compared with the word's start one letter shorter, as long and one longer."""
         found: set[int] = set()
-        for (mode, length), (stems, ids) in self._fuzzy.items():
-            if mode is Mode.WORD:
-                heads = [word]
-            elif length - 1 <= len(word):
-                heads = list({word[:length - 1], word[:length], word[:length + 1]})
-            else:
-                continue
-            for head in heads:
-                for stem, distance, index in process.extract(
-                        head, stems, scorer=OSA.distance, score_cutoff=2, limit=None):
-                    if distance <= _typos_allowed(stem) and _same_start(head, stem):
-                        found.add(ids[index])
+        first = word[0]
+        for length in range(len(word) - 2, len(word) + 3):
+            found |= self._within_typos(word, self._fuzzy.get((Mode.WORD, first, length), ()))
+        for length in self._fuzzy_prefix_lengths:
+            if length - 1 > len(word):
+                break
+            candidates = self._fuzzy.get((Mode.PREFIX, first, length), ())
+            for head in {word[:length - 1], word[:length], word[:length + 1]} if candidates else ():
+                found |= self._within_typos(head, candidates)
+        return found
+
+    @staticmethod
+    def _within_typos(head: str, candidates: Iterable[tuple[str, int]]) -> set[int]:
+        """The ids of the candidate stems (all of one length) within their typos of `head`."""
+        found = set()
+        for stem, index in candidates:
+            typos = _typos_allowed(stem)
+            if OSA.distance(head, stem, score_cutoff=typos) <= typos:
+                found.add(index)
         return found
 
 
-def _same_start(word: str, stem: str) -> bool:
-    """Typos rarely hit the first letter; requiring it keeps 'kill' from matching 'bill'-like
-    neighbours that mean something else."""
-    return word[:1] == stem[:1]
+def _pieces(word: str, mode: Mode, length: int) -> Iterable[str]:
+    """The parts of `word` that a stem of `length` letters matches exactly in `mode`."""
+    if mode is Mode.PREFIX:
+        return (word[:length],)
+    if mode is Mode.SUFFIX:
+        return (word[-length:],)
+    return (word[start:start + length] for start in range(len(word) - length + 1))
 
 
 def _within_window(ids: Sequence[int], positions: dict[int, list[int]],
