@@ -202,7 +202,8 @@ class Matcher:
         return [Candidate(entry_id, round(score, 2)) for entry_id, score in ranked[:limit]]
 
     def _candidate_docs(self, grams: frozenset[str]) -> list[int]:
-        """Docs sharing the most of the question's rarest trigrams, within `POSTING_BUDGET`."""
+        """Docs sharing the most of the question's rarest trigrams, within `POSTING_BUDGET`, and
+        every doc sharing one of its concepts."""
         # Sorted by length, then by gram: set order varies between processes (hash seeds), and the
         # order decides which lists fit the budget and how ties among candidates fall.
         known = sorted((len(self._postings[g]), g) for g in grams if g in self._postings)
@@ -214,7 +215,14 @@ class Matcher:
                 break
             shared.update(ids)
             budget -= len(ids)
-        return [doc for doc, _ in shared.most_common(CANDIDATE_DOCS)]
+        chosen = [doc for doc, _ in shared.most_common(CANDIDATE_DOCS)]
+        # A doc sharing a concept is scored whatever else it shares: one concept can outweigh
+        # dozens of trigrams, which the count above does not see.
+        seen = set(chosen)
+        for concept in sorted(g for g in grams if g[0] == "§" and g in self._postings):
+            chosen += [doc for doc in self._postings[concept] if doc not in seen]
+            seen.update(self._postings[concept])
+        return chosen
 
     def _score_docs(self, query: str, lang: str) -> dict[int, float]:
         """Score (0..100) the candidate docs for a normalised question in language `lang`."""

@@ -18,11 +18,12 @@ __all__ = ["CrisisKind", "Signal", "Signals", "CERTAINTIES", "PLAIN_LISTS"]
 
 
 class CrisisKind(enum.Enum):
-    """The five kinds of crisis, in the order a reply names them."""
+    """The five kinds of crisis; when a message shows several, the first counts ("I want to kill
+    myself" is suicide, though "want … kill" is also a threat)."""
 
     DANGER_TO_LIFE = "danger_to_life"
-    VIOLENCE = "violence"
     SUICIDE = "suicide"
+    VIOLENCE = "violence"
     NO_PLACE_TO_SLEEP = "no_place_to_sleep"
     CHILD_IN_DANGER = "child_in_danger"
 

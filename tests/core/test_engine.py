@@ -337,7 +337,7 @@ def test_an_unsure_match_offers_a_few_and_none_of_these(chat: Chat) -> None:
 def test_an_unsure_match_with_one_candidate(chat: Chat) -> None:
     chat.type("work")  # exactly the label "Work": presses it
     assert chat.state.flow == "work"
-    chat.press("Menu").type("working")
+    chat.press("Menu").type("jobs")
     assert chat.text == "Did you mean this?"
     assert len(chat.labels) <= 4 and chat.labels[-1] == "None of these"
 

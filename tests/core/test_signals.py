@@ -95,7 +95,7 @@ def test_a_request_for_a_human() -> None:
 
 def test_the_crisis_kinds_in_the_order_a_reply_names_them() -> None:
     assert [kind.value for kind in CrisisKind] == [
-        "danger_to_life", "violence", "suicide", "no_place_to_sleep", "child_in_danger"]
+        "danger_to_life", "suicide", "violence", "no_place_to_sleep", "child_in_danger"]
 
 
 @pytest.mark.parametrize("certainty", ["clear", "unsure"])
@@ -106,7 +106,7 @@ def test_of_several_kinds_the_first_in_that_order_is_named(certainty: str) -> No
     certain = certainty == "clear"
     assert every_kind.read("echo delta charlie bravo alpha") == Signal(
         CrisisKind.DANGER_TO_LIFE, certain)
-    assert every_kind.read("echo delta charlie") == Signal(CrisisKind.SUICIDE, certain)
+    assert every_kind.read("echo delta charlie") == Signal(CrisisKind.VIOLENCE, certain)
     assert every_kind.read("echo delta") == Signal(CrisisKind.NO_PLACE_TO_SLEEP, certain)
     assert every_kind.read("echo") == Signal(CrisisKind.CHILD_IN_DANGER, certain)
 
