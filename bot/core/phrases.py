@@ -97,8 +97,9 @@ def _alternative(part: str, phrase: str) -> Alternative:
     return Alternative(mode, stem)
 
 
-def _typos_allowed(stem: str) -> int:
-    return 2 if len(stem) >= FUZZY_TWO_LETTERS else 1 if len(stem) >= FUZZY_MIN_LETTERS else 0
+def _typos_allowed(letters: int) -> int:
+    """How many typos a word or stem of that many letters may have."""
+    return 2 if letters >= FUZZY_TWO_LETTERS else 1 if letters >= FUZZY_MIN_LETTERS else 0
 
 
 class PhraseSet:
@@ -136,7 +137,7 @@ class PhraseSet:
         fuzzy: defaultdict[tuple[Mode, str, int], list[tuple[str, int]]] = defaultdict(list)
         for mode in (Mode.WORD, Mode.PREFIX):
             for stem, index in self._stems[mode].items():
-                if _typos_allowed(stem):
+                if _typos_allowed(len(stem)):
                     fuzzy[(mode, stem[0], len(stem))].append((stem, index))
         self._fuzzy = dict(fuzzy)
         self._fuzzy_prefix_lengths = sorted({length for mode, _, length in fuzzy
@@ -192,24 +193,23 @@ class PhraseSet:
         found: set[int] = set()
         first = word[0]
         for length in range(len(word) - 2, len(word) + 3):
-            found |= self._within_typos(word, self._fuzzy.get((Mode.WORD, first, length), ()))
+            if abs(length - len(word)) <= _typos_allowed(length):
+                found |= _within_typos(word, self._fuzzy.get((Mode.WORD, first, length), ()),
+                                       _typos_allowed(length))
         for length in self._fuzzy_prefix_lengths:
             if length - 1 > len(word):
                 break
             candidates = self._fuzzy.get((Mode.PREFIX, first, length), ())
             for head in {word[:length - 1], word[:length], word[:length + 1]} if candidates else ():
-                found |= self._within_typos(head, candidates)
+                found |= _within_typos(head, candidates, _typos_allowed(length))
         return found
 
-    @staticmethod
-    def _within_typos(head: str, candidates: Iterable[tuple[str, int]]) -> set[int]:
-        """The ids of the candidate stems (all of one length) within their typos of `head`."""
-        found = set()
-        for stem, index in candidates:
-            typos = _typos_allowed(stem)
-            if OSA.distance(head, stem, score_cutoff=typos) <= typos:
-                found.add(index)
-        return found
+
+def _within_typos(head: str, candidates: Iterable[tuple[str, int]], typos: int) -> set[int]:
+    """The ids of the candidate stems within `typos` of `head` (OSA distance: a swap of two
+    letters is one typo)."""
+    return {index for stem, index in candidates
+            if OSA.distance(head, stem, score_cutoff=typos) <= typos}
 
 
 def _pieces(word: str, mode: Mode, length: int) -> Iterable[str]:
