@@ -23,8 +23,8 @@ from sqlalchemy import select
 from bot import metrics
 from bot.core.content.model import Content
 from bot.core.engine import step
-from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, Effect, EraseMe, Event,
-                             GiveConsent, MarkUrgent, Matched, OpenCase, RateCase,
+from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, Effect, EraseMe,
+                             Event, GiveConsent, MarkUrgent, Matched, OpenCase, RateCase,
                              RefusedButton, RelayToCase, Reply, SetLocale, Text)
 from bot.core.state import State
 from bot.core.turn import Step
@@ -171,9 +171,15 @@ class Conversations:
         elif isinstance(effect, RelayToCase):
             await self.cases.relay(effect, turn)
             self.on_case_change()
+        elif isinstance(effect, CrisisSignal):  # by id and kind: never the text, never a name
+            metrics.count_crisis(effect)
+            log.log(logging.WARNING if effect.certain else logging.INFO,
+                    "crisis signal kind=%s certain=%s user=%s", effect.kind,
+                    str(effect.certain).lower(), user.id)
         elif isinstance(effect, MarkUrgent):
-            await self.cases.mark_urgent(effect.case_id)
-            log.warning("emergency message case=%s user=%s", effect.case_id, user.id)
+            await self.cases.mark_urgent(effect.case_id, effect.crisis)
+            log.warning("emergency message case=%s user=%s kind=%s", effect.case_id, user.id,
+                        effect.crisis)
             self.on_case_change()
         elif isinstance(effect, RateCase):
             await self.cases.rate(user.id, effect.case_id, effect.rating)

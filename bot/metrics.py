@@ -15,8 +15,9 @@ from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, P
 from prometheus_client.exposition import choose_encoder
 
 from bot.core.case_note import OUTCOMES
-from bot.core.events import Effect, Matched
+from bot.core.events import CrisisSignal, Effect, Matched
 from bot.core.matcher import Confidence
+from bot.core.signals import CrisisKind
 
 REGISTRY = CollectorRegistry()
 """Lotse's metrics and the process collectors (not prometheus_client's global registry)."""
@@ -55,6 +56,11 @@ OUTBOX_OLDEST = Gauge("lotse_outbox_oldest_seconds", "Age of the oldest outbox m
                       "for delivery, by kind and destination.", ["kind", "destination"],
                       registry=REGISTRY)
 
+CRISIS_SIGNALS = Counter("lotse_crisis_signals", "Messages read as a crisis, by kind "
+                         "(bot/core/signals.py) and whether it was clear (certain=true: the "
+                         "emergency numbers at once, or a 'yes' to the question) or possible "
+                         "(certain=false: asked 'Are you in danger right now?').",
+                         ["kind", "certain"], registry=REGISTRY)
 SEMANTIC_REQUESTS = Counter("lotse_semantic_requests", "Typed questions for the optional "
                             "semantic layer (bot/semantic.py), by outcome: ok, timeout, error "
                             "(the embeddings server's), not_ready (not sent: its index for the "
@@ -62,6 +68,10 @@ SEMANTIC_REQUESTS = Counter("lotse_semantic_requests", "Typed questions for the 
 
 RETRY_REASONS = ("429", "5xx", "network", "other")
 SEMANTIC_OUTCOMES = ("ok", "timeout", "error", "not_ready")
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _start_at_zero() -> None:
@@ -80,6 +90,9 @@ def _start_at_zero() -> None:
             SEND_RETRIES.labels(path, reason)
     for outcome in SEMANTIC_OUTCOMES:
         SEMANTIC_REQUESTS.labels(outcome)
+    for kind in CrisisKind:
+        for certain in (True, False):
+            CRISIS_SIGNALS.labels(kind.value, _flag(certain))
 
 
 _start_at_zero()
@@ -94,6 +107,10 @@ def retry_reason(exc: BaseException) -> str:
     if isinstance(exc, TelegramNetworkError):
         return "network"
     return "other"
+
+
+def count_crisis(signal: CrisisSignal) -> None:
+    CRISIS_SIGNALS.labels(signal.kind, _flag(signal.certain)).inc()
 
 
 def count_matches(effects: Iterable[Effect]) -> None:

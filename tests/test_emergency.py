@@ -105,7 +105,9 @@ def test_during_intake_the_case_becomes_urgent(content: Content) -> None:
     while state.intake_step != "review":
         state, _, _ = run(content, state, Choice(f"{state.screen}:{len(state.options) - 2}"))
     state, _, effects = run(content, state, Choice(f"{state.screen}:0"))  # Send
-    assert [e.urgent for e in effects if isinstance(e, OpenCase)] == [True]
+    assert [(e.urgent, e.crisis) for e in effects if isinstance(e, OpenCase)] == [
+        (True, "violence")]
+    assert not state.urgent and state.crisis is None  # the next case starts afresh
 
 
 def test_in_an_open_case_the_counsellor_is_alerted(content: Content) -> None:
@@ -113,7 +115,8 @@ def test_in_an_open_case_the_counsellor_is_alerted(content: Content) -> None:
     state, _, _ = run(content, state, CaseOpened(7, dt.datetime.now(dt.UTC)))
     state, replies, effects = run(content, state, Text("я не хочу жити"))
     assert shows_emergency(content, replies)
-    assert MarkUrgent(7) in effects and RelayToCase(7, "я не хочу жити") in effects
+    assert MarkUrgent(7, "suicide") in effects
+    assert RelayToCase(7, "я не хочу жити") in effects
 
 
 def test_start_after_an_emergency_is_ordinary_again(content: Content) -> None:

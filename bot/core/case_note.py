@@ -18,6 +18,10 @@ STATUS = {"new": "neu", "claimed": "in Bearbeitung", "closed": "geschlossen"}
 OUTCOMES = {"answered": "beantwortet", "referred": "weitervermittelt",
             "callback": "Rückruf erledigt", "no_reply": "keine Rückmeldung",
             "deleted": "auf Wunsch der Person gelöscht"}
+CRISES = {"danger_to_life": "Lebensgefahr / medizinischer Notfall",
+          "violence": "Gewalt oder Bedrohung", "suicide": "Suizidgedanken",
+          "no_place_to_sleep": "Kein Schlafplatz heute Nacht", "child_in_danger": "Kind in Gefahr"}
+"""The German name of each crisis kind (`bot.core.signals.CrisisKind`), for the counsellors."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class CaseFacts:
     consent_at: dt.datetime | None = None
     status: str = "new"
     urgent: bool = False
+    crisis: str | None = None
+    """The kind of crisis that made it urgent, when known (a key of `CRISES`)."""
     claimed_by: str | None = None
     outcome: str | None = None
 
@@ -72,6 +78,8 @@ def note(content: Content, facts: CaseFacts) -> str:
 
     lines = [f"<b>{'🚨 DRINGEND · ' if facts.urgent else ''}Fall #{facts.number}</b> · "
              f"{escape(STATUS.get(facts.status, facts.status))}"]
+    if facts.urgent and facts.crisis in CRISES:
+        lines.append(f"<b>Dringend:</b> {escape(CRISES[facts.crisis])}")
     if facts.claimed_by:
         lines.append(f"Übernommen von: {escape(facts.claimed_by)}")
     if facts.outcome:

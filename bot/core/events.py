@@ -135,6 +135,8 @@ class OpenCase:
     shown: tuple[str, ...] = ()
     path: tuple[str, ...] = ()
     urgent: bool = False
+    crisis: str | None = None
+    """The kind of crisis that made it urgent (a `CrisisKind` value), if known."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,8 @@ class MarkUrgent:
     """The person wrote about an emergency while their case is open."""
 
     case_id: int
+    crisis: str | None = None
+    """Its kind (a `CrisisKind` value)."""
 
 
 @dataclass(frozen=True)

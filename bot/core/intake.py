@@ -198,8 +198,9 @@ class IntakeTurn(Turn):
             return
         intake = {k: v for k, v in self.state.intake.items() if v}
         self.effects.append(OpenCase(intake, self.locale, tuple(self.state.shown),
-                                     tuple(self.state.path), urgent=self.state.urgent))
-        self.state.urgent = False
+                                     tuple(self.state.path), urgent=self.state.urgent,
+                                     crisis=self.state.crisis))
+        self.state.urgent, self.state.crisis = False, None
         self.end_intake()
 
     # ----- the open case ----------------------------------------------------------------------

@@ -25,7 +25,7 @@ class SignalTurn(IntakeTurn):
         if not chosen and (written := self.written_in(text)) is not None:
             self.set_locale(written)  # the numbers or the question in the language written in
         if signal.certain:
-            self.emergency(text)
+            self.emergency(text, signal.crisis)
             if not chosen and self.state.locale is not None:
                 self.language_picker()  # the language was only guessed: one tap corrects it
             return True
@@ -46,7 +46,7 @@ class SignalTurn(IntakeTurn):
     def act_on_danger(self, arg: str) -> None:
         if arg == "yes":
             self.effects.append(CrisisSignal(CrisisKind.DANGER_TO_LIFE.value, True))
-            self.emergency(None)
+            self.emergency(None, CrisisKind.DANGER_TO_LIFE)
             return
         entry_id = arg.partition(":")[2]
         if self.state.intake_step == "consent":
@@ -59,15 +59,17 @@ class SignalTurn(IntakeTurn):
             self.say(self._("Good. Write your question in other words, or choose a topic."),
                      [[self.menu_button(), self.counsellor_button()]])
 
-    def emergency(self, text: str | None) -> None:
+    def emergency(self, text: str | None, kind: CrisisKind) -> None:
         """The numbers that help at once come first, wherever the person is; an open case or the
-        case being prepared is marked urgent, and an open case gets the message too."""
+        case being prepared is marked urgent (with the kind, for the note), and an open case gets
+        the message too."""
         assert self.content.emergency_entry is not None
         self.state.urgent = True
+        self.state.crisis = self.state.crisis or kind.value
         step = self.state.intake_step
         self.show_entry(self.content.emergency_entry.id)
         if self.state.case is not None:
-            self.effects.append(MarkUrgent(self.state.case))
+            self.effects.append(MarkUrgent(self.state.case, kind.value))
             if text is not None:
                 self.relay(text=text)
         elif step == "consent":

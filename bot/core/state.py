@@ -52,6 +52,9 @@ class State:
     a pause, and the first activity in a month counts the person once for that month."""
     urgent: bool = False
     """The person wrote about an emergency: the next case is marked urgent."""
+    crisis: str | None = None
+    """The kind of that emergency (a `CrisisKind` value, the first one written about), for the
+    case note; None in states saved before it was kept."""
     case: int | None = None
     """The person's open case."""
     case_claimed: bool = False

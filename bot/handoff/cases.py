@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.core import texts
-from bot.core.case_note import OUTCOMES, CaseFacts, note
+from bot.core.case_note import CRISES, OUTCOMES, CaseFacts, note
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
@@ -38,6 +38,7 @@ def facts(case: Case, consent_at: dt.datetime | None) -> CaseFacts:
     return CaseFacts(number=case.id, created_at=case.created_at, locale=case.locale,
                      intake=intake, shown=case.shown_faq, path=case.flow_path,
                      consent_at=consent_at, status=case.status, urgent=case.urgent,
+                     crisis=case.crisis,
                      claimed_by=case.claimed_by_name, outcome=case.outcome)
 
 
@@ -115,6 +116,7 @@ class Cases:
                 return opened.case_id
             user = await session.get_one(User, user_id)
             case = Case(user_id=user_id, status="new", urgent=request.urgent,
+                        crisis=request.crisis if request.urgent else None,
                         topic=intake.get("topic"),
                         locale=request.locale, flow_path=list(request.path),
                         shown_faq=list(request.shown), question_locale=request.locale,
@@ -150,15 +152,16 @@ class Cases:
                                       case_id=request.case_id, payload={"message": message.id},
                                       created_at=now, next_attempt_at=now))
 
-    async def mark_urgent(self, case_id: int) -> None:
-        """An emergency message in an open case: the note and the topic name say so."""
+    async def mark_urgent(self, case_id: int, crisis: str | None = None) -> None:
+        """An emergency message in an open case: the note (with the kind of crisis) and the topic
+        name say so. Once: a case already urgent keeps its first kind."""
         now = self.clock()
         async with self.storage.session() as session:
             case = await session.get_one(Case, case_id)
             if case.urgent:
                 return
             user = await session.get(User, case.user_id) if case.user_id else None
-            case.urgent = True
+            case.urgent, case.crisis = True, crisis
             case.note = note(self.content(), facts(case, user.consent_at if user else None))
             session.add(OutboxMessage(kind="case_update",
                                       dedupe_key=f"case:{case_id}:update:{uuid.uuid4()}",
@@ -167,7 +170,8 @@ class Cases:
             session.add(OutboxMessage(
                 kind="staff_notice", dedupe_key=f"case:{case_id}:urgent", case_id=case_id,
                 payload={"text": "🚨 <b>Notfall:</b> Die Person hat eine Notfall-Nachricht "
-                                 "geschrieben. Sie hat die Notrufnummern bekommen."},
+                                 f"geschrieben{_kind(crisis)}. Sie hat die Notrufnummern "
+                                 "bekommen."},
                 created_at=now, next_attempt_at=now))
 
     async def rate(self, user_id: int, case_id: int, rating: int) -> None:
@@ -350,6 +354,11 @@ class Cases:
                 payload: dict[str, Any], now: dt.datetime) -> None:
         session.add(OutboxMessage(kind=kind, dedupe_key=key, case_id=case_id, payload=payload,
                                   created_at=now, next_attempt_at=now))
+
+
+def _kind(crisis: str | None) -> str:
+    """ " (Gewalt oder Bedrohung)" for the staff notice; nothing for an unknown kind."""
+    return f" ({escape(CRISES[crisis])})" if crisis in CRISES else ""
 
 
 def _key(turn: str | None, kind: str, otherwise: str) -> str:

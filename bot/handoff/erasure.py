@@ -1,9 +1,10 @@
 """Erasing a person at their request (/delete): everything personal goes, counters stay.
 
 Their user row and conversation state are deleted; each of their cases keeps only what cannot name
-them (topic, language, times, outcome, rating) and is closed; transcripts and pending messages are
-deleted; the staff group's topic of each case is deleted by the outbox worker ("case_erased"), which
-leaves a line in the group saying the case was deleted at the person's request."""
+them (topic, language, times, outcome, rating; not the kind of crisis) and is closed; transcripts
+and pending messages are deleted; the staff group's topic of each case is deleted by the outbox
+worker ("case_erased"), which leaves a line in the group saying the case was deleted at the
+person's request."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,7 @@ from bot.storage.repository import Storage
 
 ERASED_NOTE = "Fall #{number}: Daten auf Wunsch der Person gelöscht."
 PERSONAL = ("residence_status", "german_level", "contact_preference", "preferred_time",
-            "first_name", "phone", "question", "claimed_by_name")
+            "first_name", "phone", "question", "claimed_by_name", "crisis")
 
 
 async def erase_person(storage: Storage, user_id: int, now: dt.datetime) -> list[int]:

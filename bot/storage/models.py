@@ -105,6 +105,7 @@ class Case(Base):
     )
     status: Mapped[str] = mapped_column(String(16), default="new")  # "new", "claimed", "closed"
     urgent: Mapped[bool] = mapped_column(default=False)
+    crisis: Mapped[str | None] = mapped_column(String(32))  # a CrisisKind value, when urgent
     topic: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(16))
     flow_path: Mapped[list[str]] = mapped_column(default=list)
