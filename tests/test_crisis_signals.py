@@ -1,7 +1,7 @@
 """Crisis signals through the conversation layer: each is counted by kind and certainty
 (`lotse_crisis_signals_total`), logged with the person's internal id and the kind and never the
-text, and its kind is named in the German case note and the staff notice. The state keeps the
-kind until the case is opened; states and cases from before load as they were."""
+text, and its kind is named in the German case note. The state keeps the kind until the case is
+opened; states and cases from before load as they were."""
 from __future__ import annotations
 
 import json
@@ -117,7 +117,7 @@ async def test_a_crisis_before_the_case_is_opened_is_named_in_its_note(
     assert (await case_row(storage, case_id)).crisis is None  # about their safety: erased
 
 
-async def test_a_crisis_in_an_open_case_is_named_in_the_note_and_the_notice(
+async def test_a_crisis_in_an_open_case_is_named_in_the_note(
         conversations: Conversations, content: Content, storage: Storage) -> None:
     kind = signal_of(content, CLEAR).kind
     case_id = await open_case(conversations, AMIRA, locale="de")
@@ -126,8 +126,7 @@ async def test_a_crisis_in_an_open_case_is_named_in_the_note_and_the_notice(
     case = await case_row(storage, case_id)
     assert case.urgent and case.crisis == kind
     assert f"<b>Dringend:</b> {CRISES[kind]}" in case.note
-    [notice] = [r for r in await rows(storage, "staff_notice") if "Notfall" in r.payload["text"]]
-    assert f"Notfall-Nachricht geschrieben ({CRISES[kind]})" in notice.payload["text"]
+    assert [r for r in await rows(storage, "staff_notice") if "Notfall" in r.payload["text"]]
     await conversations.handle(AMIRA, Text(POSSIBLE))  # a second one changes nothing there
     await conversations.handle(AMIRA, Text("ich will nicht mehr leben"))
     assert (await case_row(storage, case_id)).crisis == kind

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.core import texts
-from bot.core.case_note import CRISES, OUTCOMES, CaseFacts, note
+from bot.core.case_note import OUTCOMES, CaseFacts, note
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
@@ -154,7 +154,8 @@ class Cases:
 
     async def mark_urgent(self, case_id: int, crisis: str | None = None) -> None:
         """An emergency message in an open case: the note (with the kind of crisis) and the topic
-        name say so. Once: a case already urgent keeps its first kind."""
+        name say so, and a notice in the topic. Once: a case already urgent keeps its first
+        kind."""
         now = self.clock()
         async with self.storage.session() as session:
             case = await session.get_one(Case, case_id)
@@ -170,8 +171,7 @@ class Cases:
             session.add(OutboxMessage(
                 kind="staff_notice", dedupe_key=f"case:{case_id}:urgent", case_id=case_id,
                 payload={"text": "🚨 <b>Notfall:</b> Die Person hat eine Notfall-Nachricht "
-                                 f"geschrieben{_kind(crisis)}. Sie hat die Notrufnummern "
-                                 "bekommen."},
+                                 "geschrieben. Sie hat die Notrufnummern bekommen."},
                 created_at=now, next_attempt_at=now))
 
     async def rate(self, user_id: int, case_id: int, rating: int) -> None:
@@ -354,11 +354,6 @@ class Cases:
                 payload: dict[str, Any], now: dt.datetime) -> None:
         session.add(OutboxMessage(kind=kind, dedupe_key=key, case_id=case_id, payload=payload,
                                   created_at=now, next_attempt_at=now))
-
-
-def _kind(crisis: str | None) -> str:
-    """ " (Gewalt oder Bedrohung)" for the staff notice; nothing for an unknown kind."""
-    return f" ({escape(CRISES[crisis])})" if crisis in CRISES else ""
 
 
 def _key(turn: str | None, kind: str, otherwise: str) -> str:
