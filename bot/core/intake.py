@@ -250,6 +250,7 @@ class IntakeTurn(Turn):
             return
         self.state.case = None
         self.state.case_claimed = False
+        self.state.urgent, self.state.crisis = False, None  # that case had it; a new one starts calm
         rows = [[(f"{icon} {self.t.gettext(text)}", ("rate", f"{event.case_id}:{value}"))]
                 for value, icon, text in RATINGS]
         self.say(self._("Your case #{number} is closed. You can write to us again at any time.",

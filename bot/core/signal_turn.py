@@ -31,24 +31,27 @@ class SignalTurn(IntakeTurn):
             return True
         if self.state.case is not None and self.state.intake_step is None:
             self.relay(text=text)  # the counsellor reads it whatever the answer
-        self.ask_if_in_danger(text)
+        self.ask_if_in_danger(text, signal.crisis)
         return True
 
-    def ask_if_in_danger(self, text: str) -> None:
-        """One question with two buttons; "no" goes on to the answer the text would have got."""
+    def ask_if_in_danger(self, text: str, kind: CrisisKind) -> None:
+        """One question with two buttons; "yes" is a crisis of the `kind` the text suggested,
+        "no" goes on to the answer the text would have got."""
         result = self.content.matcher.match(text, self.locale)
         answer = result.candidates[0].entry_id if (
             result.confidence is Confidence.CONFIDENT) else ""
         self.say(self._("Are you in danger right now?"),
-                 [[("🆘 " + self.t.gettext("Yes, I need help now"), ("danger", "yes"))],
+                 [[("🆘 " + self.t.gettext("Yes, I need help now"), ("danger", f"yes:{kind.value}"))],
                   [("✓ " + self.t.gettext("No, I am safe"), ("danger", f"no:{answer}"))]])
 
     def act_on_danger(self, arg: str) -> None:
-        if arg == "yes":
-            self.effects.append(CrisisSignal(CrisisKind.DANGER_TO_LIFE.value, True))
-            self.emergency(None, CrisisKind.DANGER_TO_LIFE)
+        answer, _, detail = arg.partition(":")
+        if answer == "yes":
+            kind = next((k for k in CrisisKind if k.value == detail), CrisisKind.DANGER_TO_LIFE)
+            self.effects.append(CrisisSignal(kind.value, True))
+            self.emergency(None, kind)
             return
-        entry_id = arg.partition(":")[2]
+        entry_id = detail
         if self.state.intake_step == "consent":
             self.counsellor()  # the consent question again: its buttons were replaced
         elif self.state.intake_step is not None:

@@ -71,10 +71,12 @@ class Signals:
                               for label, phrase in language.phrases)
 
     def read(self, text: str) -> Signal:
-        hits = self.hits(text)
+        words = words_of(text)
+        hits = self._set.find(words)
         excluded = frozenset().union(*(h.positions for h in hits if h.label == "not"))
-        counted = [h for h in hits if not h.positions & excluded]
-        labels = {h.label for h in counted}
+        if excluded:  # read again without the words of the exceptions ("kill time then kill me")
+            hits = self._set.find(["" if i in excluded else w for i, w in enumerate(words)])
+        labels = {h.label for h in hits if h.label != "not"}
         human = "human" in labels
         for certainty in CERTAINTIES:
             if certainty == "unsure" and "ordinary" in labels:

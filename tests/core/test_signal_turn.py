@@ -11,10 +11,11 @@ from bot.config import REPO_ROOT
 from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
 from bot.core.engine import step
-from bot.core.events import (Answered, CaseOpened, Choice, Command, CrisisSignal, Event,
+from bot.core.events import (Answered, CaseClosed, CaseOpened, Choice, Command, CrisisSignal, Event,
                              MarkUrgent, RefusedButton, RelayToCase, SetLocale, Text)
 from bot.core.matcher import Confidence
 from bot.core.signal_turn import SWITCH_QUESTION
+from bot.core.signals import CrisisKind
 from bot.core.state import State
 
 DANGER_QUESTION = "Are you in danger right now?"
@@ -64,7 +65,7 @@ def test_a_possible_crisis_asks_one_question_with_two_buttons(shipped: Content) 
     state, replies, effects = run(shipped, State(locale="en"), Text(UNSURE))
     assert [r.text for r in replies] == [DANGER_QUESTION]
     assert labels(replies[0]) == [["🆘 Yes, I need help now"], ["✓ No, I am safe"]]
-    assert [tuple(o.action) for o in state.options] == [("danger", "yes"), ("danger", "no:")]
+    assert [tuple(o.action) for o in state.options] == [("danger", "yes:danger_to_life"), ("danger", "no:")]
     assert effects == [CrisisSignal("danger_to_life", False)]
     assert not state.urgent
 
@@ -78,7 +79,7 @@ def test_the_question_in_the_persons_language(shipped: Content) -> None:
 
 def test_yes_shows_the_emergency_entry_and_marks_the_state_urgent(shipped: Content) -> None:
     state, _, _ = run(shipped, State(locale="en"), Text(UNSURE))
-    state, replies, effects = run(shipped, state, press(state, ("danger", "yes")))
+    state, replies, effects = run(shipped, state, press(state, ("danger", "yes:danger_to_life")))
     assert shows_emergency(shipped, replies[0]) and state.urgent
     assert CrisisSignal("danger_to_life", True) in effects
     assert shipped.emergency_entry is not None
@@ -149,8 +150,16 @@ def test_in_an_open_case_the_counsellor_reads_it_and_yes_marks_the_case(shipped:
     state, _, _ = run(shipped, State(locale="en"), CaseOpened(7, dt.datetime.now(dt.UTC)))
     state, replies, effects = run(shipped, state, Text(UNSURE))
     assert RelayToCase(7, UNSURE) in effects and replies[-1].text == DANGER_QUESTION
-    state, replies, effects = run(shipped, state, press(state, ("danger", "yes")))
-    assert MarkUrgent(7) in effects and shows_emergency(shipped, replies[0])
+    state, replies, effects = run(shipped, state, press(state, ("danger", "yes:danger_to_life")))
+    assert MarkUrgent(7, "danger_to_life") in effects and shows_emergency(shipped, replies[0])
+
+
+def test_yes_is_a_crisis_of_the_kind_the_text_suggested(shipped: Content) -> None:
+    text = "he is threatening me"
+    assert shipped.signals.read(text).crisis is CrisisKind.VIOLENCE
+    state, _, _ = run(shipped, State(locale="en"), Text(text))
+    state, _, effects = run(shipped, state, press(state, ("danger", "yes:violence")))
+    assert CrisisSignal("violence", True) in effects and state.crisis == "violence"
 
 
 # ----- before a language is chosen ------------------------------------------------------------
@@ -162,7 +171,7 @@ def test_before_a_language_is_chosen_the_question_is_in_the_language_written(
     state, replies, effects = run(shipped, State(), Text(text))
     assert shipped.ui.get("ar").gettext(DANGER_QUESTION) in replies[0].text
     assert SetLocale("ar") in effects and state.locale == "ar"
-    state, replies, _ = run(shipped, state, press(state, ("danger", "yes")))
+    state, replies, _ = run(shipped, state, press(state, ("danger", "yes:danger_to_life")))
     assert shows_emergency(shipped, replies[0]) and title(
         shipped, shipped.emergency_entry.id, "ar") in replies[0].text
 
@@ -229,3 +238,11 @@ def test_a_switch_to_an_unknown_language_is_refused(shipped: Content) -> None:
     assert RefusedButton() in effects
     assert replies[0].text == shipped.ui.get("de").gettext(
         "This button belongs to an older message. Here is where you are now.")
+
+
+def test_a_crisis_in_a_closed_case_does_not_make_the_next_case_urgent(shipped: Content) -> None:
+    state, _, _ = run(shipped, State(locale="en"), CaseOpened(7, dt.datetime.now(dt.UTC)))
+    state, _, _ = run(shipped, state, Text("my husband beats me"))
+    assert state.urgent and state.crisis == "violence"
+    state, _, _ = run(shipped, state, CaseClosed(7))
+    assert not state.urgent and state.crisis is None
