@@ -6,6 +6,8 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
 from bench import bench_matcher
 from bench.run import table
 from bench.suite import QUICK, Backend, run_backend
@@ -13,6 +15,7 @@ from bot.core.content.loader import match_docs
 from bot.core.content.model import Content
 
 
+@pytest.mark.e2e  # the real bot and an echo bot under load, seconds
 async def test_the_load_generator_measures_every_figure(shipped_content: Content,
                                                         tmp_path: Path) -> None:
     figures = await run_backend(Backend("sqlite"), QUICK, shipped_content,

@@ -18,6 +18,8 @@ from bot.core.events import Choice, Command, Reply
 from bot.storage import migrate
 from bot.storage.repository import Storage
 
+pytestmark = pytest.mark.e2e  # each test loads a copy of the content and reloads it: seconds
+
 UI_DIR = REPO_ROOT / "translations"
 CHANGED = "This part of the menu has changed. Here is the main menu."
 STALE = "This button belongs to an older message. Here is where you are now."

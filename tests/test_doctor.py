@@ -13,6 +13,8 @@ from bot.storage import migrate
 from tests.e2e.harness import BotProcess
 from tests.fake_bot_api import FakeBotApi
 
+pytestmark = pytest.mark.e2e  # real `lotse doctor` processes against the fake Bot API
+
 STAFF = -1001234567890
 
 

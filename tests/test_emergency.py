@@ -10,7 +10,6 @@ import datetime as dt
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseOpened, Choice, Command, Event, MarkUrgent, OpenCase, RelayToCase,
@@ -29,9 +28,9 @@ EVERYDAY_WORDS = [("hilfe", "de"), ("help", "en"), ("problem", "de"), ("ich habe
                   ("alt", "de")]
 
 
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
+@pytest.fixture(scope="session")
+def content(shipped_content: Content) -> Content:
+    return shipped_content  # loaded once for the whole run (tests/conftest.py)
 
 
 def run(content: Content, state: State, *events: Event) -> tuple[State, list, list]:

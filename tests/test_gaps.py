@@ -14,7 +14,6 @@ import pytest
 
 from bot.config import REPO_ROOT
 from bot.core.clusters import cluster
-from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
 from bot.gaps import find_gaps, unanswered_questions
 from bot.retention import purge
@@ -25,9 +24,9 @@ from bot.storage.repository import Storage
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(scope="module")
-def shipped() -> Content:
-    return load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
+@pytest.fixture(scope="session")
+def shipped(shipped_content: Content) -> Content:
+    return shipped_content  # loaded once for the whole run (tests/conftest.py)
 
 
 async def store(url: str, rows: list[tuple[int, str, str]]) -> None:
@@ -151,6 +150,7 @@ def lotse(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.e2e  # a real `python -m bot content gaps` process
 async def test_the_command(database_url: str) -> None:
     await store(database_url, [(400, "de", "wann fährt der bus nach ebersberg"),
                                (1, "de", "wann fährt der bus nach ebersberg?"),

@@ -10,6 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ from bot.core.intake import MAX_NAME, MAX_QUESTION, STEPS
 from bot.core.state import State
 from tests.fake_bot_api.keyboards import inline_keyboard
 from tests.fake_bot_api.markup import parse_html, trim, utf16_len
+
+pytestmark = pytest.mark.e2e  # 10 000 hypothesis examples, many of 100 000 characters: minutes
 
 MAX_REPLIES_PER_EVENT = 4
 PIECES = (

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.config import REPO_ROOT
 from bot.conversation import Conversations, Person
 from bot.core.events import OpenCase, Text
@@ -64,6 +66,7 @@ async def test_people_and_states_of_the_inactive_go(conversations: Conversations
     assert await rows(conversations.storage, "SELECT count(*) FROM users") == [(0,)]
 
 
+@pytest.mark.e2e  # a real `python -m bot purge` process
 def test_cli_dry_run(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-m", "bot", "purge", "--dry-run"], cwd=REPO_ROOT,

@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from bot.core.content.loader import load
 from bot.core.content.model import Content
+from bot.core.content.problems import Problem
 from bot.core.match_eval import evaluate, load_eval_cases
 from bot.config import REPO_ROOT as REPO
 
@@ -20,8 +20,8 @@ ENTRY_IDS = {
 
 
 @pytest.fixture(scope="module")
-def shipped() -> Content:
-    content, problems = load(REPO, REPO / "translations")
+def shipped(shipped_load: tuple[Content | None, list[Problem]]) -> Content:
+    content, problems = shipped_load  # loaded once for the whole run (tests/conftest.py)
     assert [str(p) for p in problems] == []  # no errors and no warnings
     assert content is not None
     return content

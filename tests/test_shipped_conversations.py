@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.config import REPO_ROOT
+
+pytestmark = pytest.mark.e2e  # real `python -m bot content test` processes
 
 
 def lotse_content_test(root: Path, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -23,11 +23,13 @@ from typing import Any
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.core.content.loader import load_or_raise
+from bot.core.content.model import Content
 from bot.core.i18n import german_name
 from bot.storage import migrate
 from bot.storage.models import Case, UsageEvent
 from bot.storage.repository import Storage
+
+pytestmark = pytest.mark.e2e  # real `python -m bot stats` processes and Chromium
 
 YEAR = 2026
 LANGS = ["de", "en", "ar", "fa", "ps", "uk", "ru", "tr", "ku", "ti"]
@@ -292,7 +294,7 @@ def test_text_table_names_the_figures_in_german(year: tuple[Path, Truth]) -> Non
 
 
 def test_html_report_shows_the_figures_and_renders_in_chromium(
-        year: tuple[Path, Truth], tmp_path: Path) -> None:
+        year: tuple[Path, Truth], tmp_path: Path, shipped_content: Content) -> None:
     database, truth = year
     page = tmp_path / "report.html"
     lotse_stats(database, "--format", "json", "--html", str(page))
@@ -310,7 +312,7 @@ def test_html_report_shows_the_figures_and_renders_in_chromium(
     for code, average in total["people_by_language_per_month"].items():
         by_month = [str(truth.people[f"{YEAR}-{m:02d}"][code]) for m in range(1, 13)]
         assert and_follows(cells, german_name(code), [*by_month, german(average)]), code
-    content = load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
+    content = shipped_content
     flows = {chunk.split(" – ")[0]: chunk for chunk in html.split("<h3>")}
     for flow, nodes in total["gave_up_at"].items():
         table = flows[content.flows[flow].title["de"]]

@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from content_cases import BASE
+
+pytestmark = pytest.mark.e2e  # real `python -m bot chat` processes: seconds each
 
 REPO = Path(__file__).resolve().parent.parent.parent
 

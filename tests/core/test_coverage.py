@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from bot.config import REPO_ROOT
 from bot.core.content.coverage import Coverage, coverage, table
 from bot.core.content.model import Content
@@ -39,6 +41,7 @@ def test_table_shows_one_symbol_per_cell(content: Content) -> None:
     assert "m machine translation" in lines[-1]
 
 
+@pytest.mark.e2e  # a real `python -m bot content coverage` process
 def test_shipped_content_has_every_entry_in_ten_languages() -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "content", "coverage", "--json"],
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)

@@ -24,6 +24,8 @@ from bot.core.content.translation_po import (ImportResult, TranslationError, exp
                                              import_catalog, read_catalog, write_catalog)
 from content_cases import UI_DIR
 
+pytestmark = pytest.mark.e2e  # `lotse content` processes, round trips of every content file
+
 TRANSLATED = ["en", "ar", "fa", "ps", "uk", "ru", "tr", "ku", "ti"]
 """Every shipped language but German, the source."""
 ENTRY = "faq/entries/language/integration-course.yaml"

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
-from tests.e2e.harness import REPO
 
 
 @pytest.fixture(scope="session")
-def content() -> Content:
-    """The shipped content, as the bot process under test loads it."""
-    return load_or_raise(REPO, REPO / "translations")
+def content(shipped_content: Content) -> Content:
+    """The shipped content, as the bot process under test loads it (loaded once for the whole
+    run, tests/conftest.py)."""
+    return shipped_content

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from aiogram import Bot
 
-from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
 from bot.core.events import OpenCase
 from bot.handoff.cases import Cases
@@ -39,8 +38,8 @@ class Clock:
 
 
 @pytest.fixture(scope="session")
-def content() -> Content:
-    return load_or_raise(REPO, REPO / "translations")
+def content(shipped_content: Content) -> Content:
+    return shipped_content  # loaded once for the whole run (tests/conftest.py)
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ from tests.fake_bot_api.fixtures import bot_for
 
 from .conftest import STAFF
 
+pytestmark = pytest.mark.e2e  # a real PostgreSQL server, two instances
+
 GROUP_RATE = 20
 """Calls a second into the group: Telegram's 20 a minute, scaled up so the test is quick."""
 CASES = 16

@@ -7,6 +7,8 @@ import pytest
 
 from bot.storage.repository import Storage
 
+pytestmark = pytest.mark.e2e  # a real PostgreSQL server
+
 
 @pytest.fixture
 def database_url(postgres_database: str) -> str:
