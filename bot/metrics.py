@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, PlatformCollector,
                                ProcessCollector, disable_created_metrics)
 from prometheus_client.exposition import choose_encoder
@@ -100,6 +99,11 @@ _start_at_zero()
 
 def retry_reason(exc: BaseException) -> str:
     """The `reason` label of a failed call: 429, 5xx, network (timeout, connection) or other."""
+    # Imported here, not at the top: importing aiogram costs seconds of CPU, and every `lotse`
+    # command imports this module (through bot.conversation), the console chat and the content
+    # commands too, which never talk to Telegram. A failed Bot API call has imported it already.
+    from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+
     if isinstance(exc, TelegramRetryAfter):
         return "429"
     if isinstance(exc, TelegramServerError):
