@@ -113,6 +113,7 @@ async def test_the_sender_retries_paced_and_reports_a_block() -> None:
     assert [c.ok for c in api.calls_to("sendMessage")] == [False, False, False, True, False]
 
 
+@pytest.mark.e2e  # a real reload of the shipped content: seconds
 async def test_an_admin_notice_that_cannot_go_out_is_logged_not_raised(
         shipped_content: Content, caplog: pytest.LogCaptureFixture) -> None:
     async with FakeBotApi(faults=Faults(rate=1.0, kinds=(502,), methods=("sendMessage",))) as api:
