@@ -61,3 +61,13 @@ async def conversations(database_url: str,
     storage = Storage.open(database_url)
     yield Conversations(storage, lambda: shipped_content)
     await storage.close()
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    """A migrated SQLite database file (folders that test both backends define their own)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lotse.sqlite3'}"
+    await migrate.upgrade(url)
+    storage = Storage.open(url)
+    yield storage
+    await storage.close()

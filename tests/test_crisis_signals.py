@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from bot.config import REPO_ROOT
@@ -23,7 +21,6 @@ from bot.handoff.cases import Counsellor
 from bot.handoff.erasure import erase_person
 from bot.logs import JsonFormatter
 from bot.metrics import REGISTRY
-from bot.storage import migrate
 from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 from tests.handoff.test_staff_cases import case_row, open_case, rows
@@ -36,15 +33,6 @@ AMIRA = Person("telegram", "1001")
 @pytest.fixture(scope="module")
 def content() -> Content:
     return load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'lotse.sqlite3'}"
-    await migrate.upgrade(url)
-    storage = Storage.open(url)
-    yield storage
-    await storage.close()
 
 
 @pytest.fixture

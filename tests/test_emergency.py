@@ -11,11 +11,11 @@ import pytest
 
 from bot.config import REPO_ROOT
 from bot.core.content.model import Content
-from bot.core.engine import step
-from bot.core.events import (CaseOpened, Choice, Command, Event, MarkUrgent, OpenCase, RelayToCase,
+from bot.core.events import (CaseOpened, Choice, Command, MarkUrgent, OpenCase, RelayToCase,
                              Start, Text)
 from bot.core.match_eval import load_eval_cases
 from bot.core.state import State
+from tests.steps import run
 
 CASES = load_eval_cases(REPO_ROOT / "tests" / "data" / "match_eval.yaml")
 EMERGENCIES = [c for c in CASES if c.expect == "emergency"]
@@ -31,14 +31,6 @@ EVERYDAY_WORDS = [("hilfe", "de"), ("help", "en"), ("problem", "de"), ("ich habe
 @pytest.fixture(scope="session")
 def content(shipped_content: Content) -> Content:
     return shipped_content  # loaded once for the whole run (tests/conftest.py)
-
-
-def run(content: Content, state: State, *events: Event) -> tuple[State, list, list]:
-    replies, effects = [], []
-    for event in events:
-        result = step(content, state, event)
-        state, replies, effects = result.state, result.replies, result.effects
-    return state, replies, effects
 
 
 def shows_emergency(content: Content, replies: list) -> bool:

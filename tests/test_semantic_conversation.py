@@ -32,10 +32,10 @@ from tests.test_content_store import copy_content, edit
 
 UI_DIR = REPO_ROOT / "translations"
 AMIRA = Person("telegram", "1001")
-# The fake's vectors share a dimension for declared synonyms: "Stundenlohn" means "Mindestlohn"
-# (worker-rights) to it, while the words alone know no "Stundenlohn" and go elsewhere.
-SYNONYMS = ("mindestlohn", "stundenlohn")
-QUESTION = "Wie hoch ist der Stundenlohn beim Job?"
+# The fake's vectors share a dimension for declared synonyms: "Lohnuntergrenze" means "Mindestlohn"
+# (worker-rights) to it, while the words alone know no "Lohnuntergrenze" and go elsewhere.
+SYNONYMS = ("mindestlohn", "lohnuntergrenze")  # a word no concept knows (yet)
+QUESTION = "Wie hoch ist die Lohnuntergrenze beim Job?"
 ENTRY = "worker-rights"
 TIMEOUT = 0.2
 CRISIS = "Mein Mann schlägt mich"
@@ -57,15 +57,6 @@ async def fake() -> AsyncIterator[FakeEmbeddings]:
     async with FakeEmbeddings() as server:
         server.synonyms(*SYNONYMS)
         yield server
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'lotse.sqlite3'}"
-    await migrate.upgrade(url)
-    storage = Storage.open(url)
-    yield storage
-    await storage.close()
 
 
 MakeConversations = Callable[..., Conversations]
@@ -140,7 +131,7 @@ async def test_without_the_server_the_lexical_answer_comes_within_the_timeout(
         replies = await conversations.handle(AMIRA, Text(QUESTION))
     assert time.perf_counter() - started < TIMEOUT + 0.5
     assert shown(replies) == lexical
-    assert QUESTION not in caplog.text and "Stundenlohn" not in caplog.text
+    assert QUESTION not in caplog.text and "Lohnuntergrenze" not in caplog.text
 
 
 async def ready_failed(conversations: Conversations, content: Content) -> None:

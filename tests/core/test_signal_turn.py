@@ -10,13 +10,12 @@ import pytest
 from bot.config import REPO_ROOT
 from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
-from bot.core.engine import step
-from bot.core.events import (Answered, CaseClosed, CaseOpened, Choice, Command, CrisisSignal, Event,
-                             MarkUrgent, RefusedButton, RelayToCase, SetLocale, Text)
+from bot.core.events import (Answered, CaseClosed, CaseOpened, Choice, Command, CrisisSignal, MarkUrgent, RefusedButton, RelayToCase, SetLocale, Text)
 from bot.core.matcher import Confidence
 from bot.core.signal_turn import SWITCH_QUESTION
 from bot.core.signals import CrisisKind
 from bot.core.state import State
+from tests.steps import run
 
 DANGER_QUESTION = "Are you in danger right now?"
 UNSURE = "emergency"  # an unsure danger_to_life phrase in faq/signals/en.yaml
@@ -28,14 +27,6 @@ ARABIC_QUESTION = "بدي اتعلم المانى بالبيت لحالي"  # "I
 @pytest.fixture(scope="module")
 def shipped() -> Content:
     return load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
-
-
-def run(content: Content, state: State, *events: Event) -> tuple[State, list, list]:
-    replies, effects = [], []
-    for event in events:
-        result = step(content, state, event)
-        state, replies, effects = result.state, result.replies, result.effects
-    return state, replies, effects
 
 
 def press(state: State, action: tuple[str, str]) -> Choice:
