@@ -147,7 +147,8 @@ class Conversations:
             return lexical
         try:
             scores = await self.semantic.scores(event.text, version=content.version)
-        except Exception as exc:  # the layer never raises for the server; a bug must not either
+        # The layer never raises for the server's faults; a bug in it must not lose the answer.
+        except Exception as exc:  # noqa: BLE001
             log.warning("semantic scores failed: %s; words alone answer", type(exc).__name__)
             return lexical
         if scores is None:

@@ -8,10 +8,8 @@ import json
 import logging
 
 import pytest
-from bot.config import REPO_ROOT
 from bot.conversation import Conversations, Person
 from bot.core.case_note import CRISES, CaseFacts, note
-from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import CrisisSignal, OpenCase, Start, Text
@@ -30,9 +28,9 @@ POSSIBLE = "Ich kann nicht mehr"  # suicide?, asked about
 AMIRA = Person("telegram", "1001")
 
 
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
+@pytest.fixture(scope="session")
+def content(shipped_content: Content) -> Content:
+    return shipped_content  # loaded once for the whole run (tests/conftest.py)
 
 
 @pytest.fixture

@@ -47,9 +47,9 @@ def shown(replies: list[Reply]) -> str:
         b.label for row in r.buttons for b in row) for r in replies)
 
 
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_or_raise(REPO_ROOT, UI_DIR)
+@pytest.fixture(scope="session")
+def content(shipped_content: Content) -> Content:
+    return shipped_content  # loaded once for the whole run (tests/conftest.py)
 
 
 @pytest.fixture

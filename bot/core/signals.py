@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.core.phrases import Hit, Phrase, PhraseSet, words_of
 
-__all__ = ["CrisisKind", "Signal", "Signals", "CERTAINTIES", "PLAIN_LISTS"]
+__all__ = ["CERTAINTIES", "PLAIN_LISTS", "CrisisKind", "Signal", "Signals"]
 
 
 class CrisisKind(enum.Enum):

@@ -7,8 +7,6 @@ import datetime as dt
 
 import pytest
 
-from bot.config import REPO_ROOT
-from bot.core.content.loader import load_or_raise
 from bot.core.content.model import Content
 from bot.core.events import (Answered, CaseClosed, CaseOpened, Choice, Command, CrisisSignal, MarkUrgent, RefusedButton, RelayToCase, SetLocale, Text)
 from bot.core.matcher import Confidence
@@ -24,9 +22,9 @@ NOTHING_FOUND = "Good. Write your question in other words, or choose a topic."
 ARABIC_QUESTION = "بدي اتعلم المانى بالبيت لحالي"  # "I want to learn German at home alone"
 
 
-@pytest.fixture(scope="module")
-def shipped() -> Content:
-    return load_or_raise(REPO_ROOT, REPO_ROOT / "translations")
+@pytest.fixture(scope="session")
+def shipped(shipped_content: Content) -> Content:
+    return shipped_content  # loaded once for the whole run (tests/conftest.py)
 
 
 def press(state: State, action: tuple[str, str]) -> Choice:

@@ -27,7 +27,7 @@ QUESTIONS = {"confident": "what is an integration course", "unsure": "course mon
 CASE_QUESTION = "Where can I find a language course near Dachau?"
 TRACES = (str(PERSON_ID), FIRST, LAST, str(COUNSELLOR_ID), COUNSELLOR, "Lena", str(STAFF),
           "Dachau", *QUESTIONS.values())
-LABELS = {"type", "how", "outcome", "kind", "destination", "path", "reason",  # Lotse's
+LABELS = {"type", "how", "outcome", "kind", "certain", "destination", "path", "reason",  # Lotse's
           "generation", "implementation", "major", "minor", "patchlevel", "version"}  # Python's
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
