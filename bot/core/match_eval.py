@@ -5,8 +5,8 @@ the FAQ matcher. `expect` names what should happen:
 
 - an FAQ entry id: the entry should be the one answer (`top1`) or among the offered (`top3`); a
   clear crisis signal (the emergency page instead) or a request-for-a-human signal (the counsellor
-  offer instead) hides it, and a possible crisis (the one question "Are you in danger?") leaves
-  only the confident answer behind the "no" button;
+  offer instead) hides it; a possible crisis (the one question "Are you in danger?") leads to the
+  same answer or choices behind its "no" button;
 - `null`: nothing should be shown (small talk, gibberish);
 - `emergency`: a crisis; at once when the signal is clear, and `asked` when it is possible;
 - `counsellor`: a request for a human; a hit when the human signal fires.
@@ -154,9 +154,7 @@ def judge(matcher: Matcher, signals: Signals, case: EvalCase) -> Outcome:
     if signal.human:
         return Outcome(case, False, False, False, signal.possible_crisis, [HUMAN])
     result = matcher.match(case.text, case.lang)
-    got = [candidate.entry_id for candidate in result.candidates]
-    if signal.possible_crisis and result.confidence is not Confidence.CONFIDENT:
-        got = []  # "No, I am safe" leads on to a confident answer only
+    got = [candidate.entry_id for candidate in result.candidates]  # ("No, I am safe" leads on)
     if case.expect is None:
         first = shown = not got and result.confidence is Confidence.NONE
     else:

@@ -9,7 +9,7 @@ from bot.core.events import Button, CrisisSignal, MarkUrgent
 from bot.core.i18n import N_, native_name
 from bot.core.intake import IntakeTurn
 from bot.core.language_id import identify
-from bot.core.matcher import Confidence
+from bot.core.matcher import Candidate, Confidence
 from bot.core.signals import CrisisKind, Signal
 from bot.core.state import Action
 from bot.core.telegram_html import escape
@@ -36,10 +36,12 @@ class SignalTurn(IntakeTurn):
 
     def ask_if_in_danger(self, text: str, kind: CrisisKind) -> None:
         """One question with two buttons; "yes" is a crisis of the `kind` the text suggested,
-        "no" goes on to the answer the text would have got."""
-        result = self.content.matcher.match(text, self.locale)
-        answer = result.candidates[0].entry_id if (
-            result.confidence is Confidence.CONFIDENT) else ""
+        "no" goes on to what the text would have got: the answer (`no:<id>`), the choices
+        (`no:?<id>,<id>`) or the "other words" hint (`no:`)."""
+        result = self.content.matcher.match(text, self.written_in(text) or self.locale)
+        ids = [candidate.entry_id for candidate in result.candidates]
+        answer = (ids[0] if result.confidence is Confidence.CONFIDENT else
+                  "?" + ",".join(ids[:3]) if result.confidence is Confidence.UNSURE else "")
         self.say(self._("Are you in danger right now?"),
                  [[("🆘 " + self.t.gettext("Yes, I need help now"), ("danger", f"yes:{kind.value}"))],
                   [("✓ " + self.t.gettext("No, I am safe"), ("danger", f"no:{answer}"))]])
@@ -51,13 +53,16 @@ class SignalTurn(IntakeTurn):
             self.effects.append(CrisisSignal(kind.value, True))
             self.emergency(None, kind)
             return
-        entry_id = detail
+        choices = [Candidate(i, 0.0) for i in detail.removeprefix("?").split(",")
+                   if i in self.content.entries]
         if self.state.intake_step == "consent":
             self.counsellor()  # the consent question again: its buttons were replaced
         elif self.state.intake_step is not None:
             self.ask(self.state.intake_step)
-        elif entry_id in self.content.entries:
-            self.show_entry(entry_id)
+        elif choices and detail.startswith("?"):
+            self.offer_candidates(choices)
+        elif choices:
+            self.show_entry(choices[0].entry_id)
         else:
             self.say(self._("Good. Write your question in other words, or choose a topic."),
                      [[self.menu_button(), self.counsellor_button()]])

@@ -17,6 +17,7 @@ from tests.steps import run
 
 DANGER_QUESTION = "Are you in danger right now?"
 UNSURE = "emergency"  # an unsure danger_to_life phrase in faq/signals/en.yaml
+UNSURE_ALONE = "112"  # another one, which the matcher finds nothing for (digits only)
 UNSURE_WITH_QUESTION = "emergency do you save my messages"  # … and a question about privacy
 NOTHING_FOUND = "Good. Write your question in other words, or choose a topic."
 ARABIC_QUESTION = "بدي اتعلم المانى بالبيت لحالي"  # "I want to learn German at home alone"
@@ -30,6 +31,13 @@ def shipped(shipped_content: Content) -> Content:
 def press(state: State, action: tuple[str, str]) -> Choice:
     """The button of the last screen that does `action`."""
     index = next(i for i, o in enumerate(state.options) if tuple(o.action) == action)
+    return Choice(f"{state.screen}:{index}")
+
+
+def press_no(state: State) -> Choice:
+    """The "No, I am safe" button, whatever answer it carries."""
+    index = next(i for i, o in enumerate(state.options) if o.action[0] == "danger"
+                 and o.action[1].startswith("no:"))
     return Choice(f"{state.screen}:{index}")
 
 
@@ -54,7 +62,9 @@ def test_a_possible_crisis_asks_one_question_with_two_buttons(shipped: Content) 
     state, replies, effects = run(shipped, State(locale="en"), Text(UNSURE))
     assert [r.text for r in replies] == [DANGER_QUESTION]
     assert labels(replies[0]) == [["🆘 Yes, I need help now"], ["✓ No, I am safe"]]
-    assert [tuple(o.action) for o in state.options] == [("danger", "yes:danger_to_life"), ("danger", "no:")]
+    assert len(state.options) == 2
+    assert tuple(state.options[0].action) == ("danger", "yes:danger_to_life")
+    assert state.options[1].action[1].startswith("no:")
     assert effects == [CrisisSignal("danger_to_life", False)]
     assert not state.urgent
 
@@ -92,9 +102,21 @@ def test_no_leads_to_the_answer_the_text_would_have_got(shipped: Content) -> Non
     assert Answered(entry_id) in effects and not state.urgent
 
 
+def test_no_leads_to_the_choices_the_text_would_have_got(shipped: Content) -> None:
+    text = "emergency, my data"  # an unsure danger_to_life phrase and an unsure match
+    assert shipped.matcher.match(text, "en").confidence is Confidence.UNSURE  # the premise
+    state, replies, _ = run(shipped, State(locale="en"), Text(text))
+    assert [r.text for r in replies] == [DANGER_QUESTION]
+    no = next(tuple(o.action) for o in state.options if o.action[1].startswith("no:"))
+    assert no == ("danger", "no:?privacy")
+    state, replies, _ = run(shipped, state, press(state, no))
+    assert replies[0].text == "Did you mean this?" and not state.urgent
+    assert labels(replies[0]) == [[title(shipped, "privacy", "en")], ["None of these"]]
+
+
 def test_no_without_an_answer_asks_for_other_words(shipped: Content) -> None:
-    state, _, _ = run(shipped, State(locale="en"), Text(UNSURE))
-    state, replies, effects = run(shipped, state, press(state, ("danger", "no:")))
+    state, _, _ = run(shipped, State(locale="en"), Text(UNSURE_ALONE))
+    state, replies, effects = run(shipped, state, press_no(state))
     assert [r.text for r in replies] == [NOTHING_FOUND]
     assert labels(replies[0]) == [["☰ Menu", "👤 Talk to a counsellor"]]
     assert effects == [] and not state.urgent
@@ -108,7 +130,7 @@ def test_during_intake_no_returns_to_the_intake_question(shipped: Content) -> No
     assert state.intake_step == "topic"
     state, replies, _ = run(shipped, state, Text(UNSURE))
     assert [r.text for r in replies] == [DANGER_QUESTION]
-    state, replies, _ = run(shipped, state, press(state, ("danger", "no:")))
+    state, replies, _ = run(shipped, state, press_no(state))
     assert state.intake_step == "topic" and not state.urgent
     assert [r.text for r in replies] == ["What is your question about?"]
     assert ("skip", "topic") in [tuple(o.action) for o in state.options]
@@ -119,7 +141,7 @@ def test_at_the_consent_question_no_asks_for_consent_again(shipped: Content) -> 
     question typed got "Please choose one of the buttons above", with no such buttons."""
     state, consent, _ = run(shipped, State(locale="en"), Command("counsellor"))
     state, _, _ = run(shipped, state, Text(UNSURE))
-    state, replies, _ = run(shipped, state, press(state, ("danger", "no:")))
+    state, replies, _ = run(shipped, state, press_no(state))
     assert state.intake_step == "consent"
     assert [r.text for r in replies] == [consent[0].text]
     state, replies, _ = run(shipped, state, press(state, ("consent", "yes")))

@@ -365,6 +365,9 @@ async def test_unsure_crisis_asks_once_and_yes_gives_the_numbers(
             if result.confidence is Confidence.CONFIDENT:
                 entry = content.entries[result.candidates[0].entry_id]
                 expected = entry.text[content.entry_lang(entry, lang)].title
+            elif result.confidence is Confidence.UNSURE:
+                expected = t.ngettext("Did you mean this?", "Did you mean one of these?",
+                                      len(result.candidates))
             else:
                 expected = t.gettext("Good. Write your question in other words, or choose a "
                                      "topic.")
