@@ -40,11 +40,16 @@ class SignalTurn(IntakeTurn):
         (`no:?<id>,<id>`) or the "other words" hint (`no:`)."""
         result = self.content.matcher.match(text, self.written_in(text) or self.locale)
         ids = [candidate.entry_id for candidate in result.candidates]
-        answer = (ids[0] if result.confidence is Confidence.CONFIDENT else
-                  "?" + ",".join(ids[:3]) if result.confidence is Confidence.UNSURE else "")
+        if result.confidence is Confidence.CONFIDENT:
+            answer = ids[0]
+        elif result.confidence is Confidence.UNSURE:
+            answer = "?" + ",".join(ids[:3])
+        else:
+            answer = ""
+        yes = "🆘 " + self.t.gettext("Yes, I need help now")
+        no = "✓ " + self.t.gettext("No, I am safe")
         self.say(self._("Are you in danger right now?"),
-                 [[("🆘 " + self.t.gettext("Yes, I need help now"), ("danger", f"yes:{kind.value}"))],
-                  [("✓ " + self.t.gettext("No, I am safe"), ("danger", f"no:{answer}"))]])
+                 [[(yes, ("danger", f"yes:{kind.value}"))], [(no, ("danger", f"no:{answer}"))]])
 
     def act_on_danger(self, arg: str) -> None:
         answer, _, detail = arg.partition(":")
