@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     cover.add_argument("--root", type=Path)
     content.add_parser("reload", help="check the content, then have the running `lotse run` "
                        "load it (SIGHUP to the pid in PID_FILE)")
-    evaluate = content.add_parser("eval", help="top-1/top-3 accuracy on a YAML list of questions")
+    evaluate = content.add_parser("eval", help="top-1/top-3 accuracy on a YAML list of questions (a file, or a folder of them)")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--root", type=Path)

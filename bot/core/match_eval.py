@@ -185,9 +185,12 @@ def evaluate(matcher: Matcher, signals: Signals, cases: Iterable[EvalCase]) -> E
 
 
 def load_eval_cases(path: str | Path) -> list[EvalCase]:
-    """Read a YAML list of `{text, lang, expect[, tag]}` mappings; raise ValueError naming the
-    file and the item index of the first malformed item."""
+    """Read a YAML list of `{text, lang, expect[, tag]}` mappings, or every `*.yaml` file of a
+    folder in name order; raise ValueError naming the file and the item index of the first
+    malformed item."""
     path = Path(path)
+    if path.is_dir():
+        return [case for file in sorted(path.glob("*.yaml")) for case in load_eval_cases(file)]
     try:
         items = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except YAMLError as error:

@@ -12,6 +12,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.core.learned_signals import LearnedSignals
 from bot.core.phrases import Hit, Phrase, PhraseSet, words_of
 
 __all__ = ["CERTAINTIES", "PLAIN_LISTS", "CrisisKind", "Signal", "Signals"]
@@ -64,27 +65,32 @@ class SignalPhrases:
 
 
 class Signals:
-    """Every language's signal phrases in one index."""
+    """Every language's signal phrases in one index, and what was learned from examples."""
 
-    def __init__(self, languages: Iterable[SignalPhrases]) -> None:
+    def __init__(self, languages: Iterable[SignalPhrases],
+                 learned: LearnedSignals | None = None) -> None:
         self._set = PhraseSet((label, phrase) for language in languages
                               for label, phrase in language.phrases)
+        self._learned = learned
 
     def read(self, text: str) -> Signal:
         words = words_of(text)
         hits = self._set.find(words)
         excluded = frozenset().union(*(h.positions for h in hits if h.label == "not"))
         if excluded:  # read again without the words of the exceptions ("kill time then kill me")
-            hits = self._set.find(["" if i in excluded else w for i, w in enumerate(words)])
+            words = ["" if i in excluded else w for i, w in enumerate(words)]
+            hits = self._set.find(words)
         labels = {h.label for h in hits if h.label != "not"}
-        human = "human" in labels
+        learned = self._learned
+        human = "human" in labels or (learned is not None and learned.human(words))
         for certainty in CERTAINTIES:
             if certainty == "unsure" and "ordinary" in labels:
-                break
+                return Signal(human=human)
             for kind in CrisisKind:
                 if f"crisis:{kind.value}:{certainty}" in labels:
                     return Signal(kind, certainty == "clear", human)
-        return Signal(human=human)
+        kind_name = learned.crisis(words) if learned is not None else None
+        return Signal(CrisisKind(kind_name) if kind_name else None, False, human)
 
     def hits(self, text: str) -> list[Hit]:
         """The phrases found in `text` (for `read`, and for the content check's explanations)."""

@@ -304,6 +304,16 @@ def test_load_eval_cases_reads_yaml(tmp_path: Path) -> None:
     ]
 
 
+def test_load_eval_cases_reads_a_folder_in_name_order(tmp_path: Path) -> None:
+    (tmp_path / "en.yaml").write_text("- {text: help, lang: en, expect: counsellor}\n",
+                                      encoding="utf-8")
+    (tmp_path / "de.yaml").write_text("- {text: Hilfe, lang: de, expect: counsellor}\n",
+                                      encoding="utf-8")
+    (tmp_path / "README.md").write_text("not a set", encoding="utf-8")
+    assert load_eval_cases(tmp_path) == [EvalCase("Hilfe", "de", "counsellor"),
+                                         EvalCase("help", "en", "counsellor")]
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [

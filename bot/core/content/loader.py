@@ -7,6 +7,7 @@ Layout under the content root:
   faq/canned-replies.yaml  ready answers counsellors send with one tap (optional)
   faq/entries/**/*.yaml    one FAQ entry per file
   faq/signals/<lang>.yaml  crisis phrases and requests for a human, per language
+  faq/signals/examples/<lang>.yaml  messages that show a crisis, a request for a human or neither
   faq/concepts.yaml        meanings that questions share across entries and languages (optional)
   flows/*.yaml             one flow per file
 """
@@ -28,9 +29,10 @@ from bot.core.content.source import SourceFile, ambiguous_words, plain_text, rea
 from bot.core.content.validation import validate
 from bot.core.i18n import Catalogs
 from bot.core.content.phrase_lists import concept_phrases, phrase_problems, signal_phrases
+from bot.core.learned_signals import CALM, HUMAN, LearnedSignals
 from bot.core.matcher import Matcher, MatchDoc
-from bot.core.phrases import PhraseSet
-from bot.core.signals import Signals
+from bot.core.phrases import PhraseSet, words_of
+from bot.core.signals import CrisisKind, Signals
 
 SINGLE_FILES: dict[str, type[BaseModel] | None] = {
     "languages": schema.LanguageSettings,
@@ -57,6 +59,8 @@ class Parsed:
     flows: list[tuple[SourceFile, schema.Flow]] = field(default_factory=list)
     signals: dict[str, tuple[SourceFile, schema.SignalPhrases]] = field(default_factory=dict)
     """By language (the file's name)."""
+    examples: dict[str, tuple[SourceFile, schema.SignalExamples]] = field(default_factory=dict)
+    """Signal examples by language (the file's name)."""
     concepts: dict[str, tuple[SourceFile, schema.Concept]] = field(default_factory=dict)
     digest: Any = field(default_factory=hashlib.sha256)
 
@@ -139,6 +143,11 @@ def parse_folder(root: Path) -> Parsed:
         _parse_document(path, schema.SignalPhrases, signals, parsed)
         if signals:
             parsed.signals[path.stem] = signals[0]
+    for path in sorted((faq / "signals" / "examples").glob("*.yaml")) if faq.is_dir() else []:
+        examples: list[tuple[SourceFile, schema.SignalExamples]] = []
+        _parse_document(path, schema.SignalExamples, examples, parsed)
+        if examples:
+            parsed.examples[path.stem] = examples[0]
     for path in sorted(flows.rglob("*.yaml")) if flows.is_dir() else []:
         _parse_document(path, schema.Flow, parsed.flows, parsed)
     return parsed
@@ -200,11 +209,27 @@ def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | 
         matcher=Matcher(match_docs(entries.values()),
                         mixed_langs=(parsed.languages[1].default_language, "en"),
                         concepts=PhraseSet(concept_phrases(parsed))),
-        signals=Signals(signal_phrases(parsed)),
+        signals=Signals(signal_phrases(parsed), learned_signals(parsed)),
         ui=Catalogs(ui_dir),
         retention_days=retention_days,
     )
     return content, problems
+
+
+def learned_signals(parsed: Parsed) -> LearnedSignals:
+    """The model learned from every language's examples, with every entry's title and questions
+    as calm examples (the emergency entry's excepted)."""
+    labelled: list[tuple[str, str]] = []
+    for _, examples in parsed.examples.values():
+        labelled += [(kind, text) for kind, texts in examples.crisis.items() for text in texts]
+        labelled += [(HUMAN, text) for text in examples.human]
+        labelled += [(CALM, text) for text in examples.calm]
+    for _, entry in parsed.entries:
+        if entry.topic != EMERGENCY_TOPIC:
+            labelled += [(CALM, text) for texts in entry.text.values()
+                         for text in (texts.title, *texts.questions)]
+    return LearnedSignals(((label, words_of(text)) for label, text in labelled),
+                          [kind.value for kind in CrisisKind])
 
 
 def load_or_raise(root: Path, ui_dir: Path, retention_days: int = 90) -> Content:

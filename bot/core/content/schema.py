@@ -135,6 +135,19 @@ class SignalPhrases(Model):
     """Ways to ask for a human: they lead to the counsellor offer."""
 
 
+# ----- faq/signals/examples/<lang>.yaml -----------------------------------------------------
+
+class SignalExamples(Model):
+    """One language's example messages, as people wrote them (`bot.core.learned_signals`)."""
+
+    crisis: dict[CrisisKindName, list[Text]] = {}
+    """Crises no phrase may name: Lotse asks about messages like them."""
+    human: list[Text] = []
+    """Requests for a human: they lead to the counsellor offer."""
+    calm: list[Text] = []
+    """Ordinary messages, above all those that share words with a crisis."""
+
+
 # ----- faq/concepts.yaml ----------------------------------------------------------------------
 
 

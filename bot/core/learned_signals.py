@@ -1,0 +1,86 @@
+"""Signals learned from examples: what a crisis or a request for a human looks like, taken from
+messages as people wrote them (`faq/signals/examples/<lang>.yaml`) against ordinary ones (the
+examples' `calm` list and every FAQ entry's title and questions).
+
+The phrases (`bot.core.signals`) know what admins wrote; this reads what they did not. It is a naive
+Bayes model over a message's words, their beginnings (4 and 5 letters: inflections and typos) and
+neighbouring pairs: each feature the examples hold counts for the label it was seen with, smoothed
+by `SMOOTHING`. A message whose features speak for a crisis by `CRISIS_EVIDENCE` (a log-likelihood
+ratio against the calm examples) is a possible crisis — Lotse asks, it never shows the numbers on
+this alone — of the kind its features speak for most; by `HUMAN_EVIDENCE`, a request for a human.
+Both thresholds and the smoothing were tuned on the retired held-out set
+`tests/data/heldout-1.yaml`, which is not among the examples.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+__all__ = ["CALM", "HUMAN", "LearnedSignals", "features"]
+
+CALM = "calm"
+HUMAN = "human"
+"""The labels besides the crisis kinds' names."""
+SMOOTHING = 0.05
+CRISIS_EVIDENCE = 3.0
+HUMAN_EVIDENCE = 12.0
+PREFIXES = (4, 5)
+"""Word beginnings taken as features, for words longer than the beginning."""
+
+
+def features(words: Sequence[str]) -> set[str]:
+    """The features of a message's normalised words."""
+    found: set[str] = set()
+    for i, word in enumerate(words):
+        if not word:
+            continue
+        found.add(word)
+        found.update(f"{word[:n]}-" for n in PREFIXES if len(word) > n)
+        if i and words[i - 1]:
+            found.add(f"{words[i - 1]}+{word}")
+    return found
+
+
+class LearnedSignals:
+    """The model, learned from `(label, words)` examples; `labels` are the crisis kinds' names,
+    `HUMAN` and `CALM`."""
+
+    def __init__(self, examples: Iterable[tuple[str, Sequence[str]]],
+                 kinds: Sequence[str]) -> None:
+        self._kinds = tuple(kinds)
+        self._counts: dict[str, Counter[str]] = {}
+        self._sizes: Counter[str] = Counter()
+        for label, words in examples:
+            self._counts.setdefault(label, Counter()).update(features(words))
+            self._sizes[label] += 1
+        crisis: Counter[str] = Counter()
+        for kind in self._kinds:
+            crisis.update(self._counts.get(kind, Counter()))
+            self._sizes["crisis"] += self._sizes[kind]
+        self._counts["crisis"] = crisis
+
+    def _evidence(self, found: set[str], label: str) -> float:
+        """How much more likely `found` is under `label` than under CALM (log-likelihood ratio
+        over the features the examples hold)."""
+        counts, calm = self._counts.get(label, Counter()), self._counts.get(CALM, Counter())
+        size, calm_size = self._sizes[label] + 2 * SMOOTHING, self._sizes[CALM] + 2 * SMOOTHING
+        total = 0.0
+        for feature in found:
+            seen, seen_calm = counts[feature], calm[feature]
+            if seen or seen_calm:
+                total += (math.log((seen + SMOOTHING) / size)
+                          - math.log((seen_calm + SMOOTHING) / calm_size))
+        return total
+
+    def crisis(self, words: Sequence[str]) -> str | None:
+        """The crisis kind a message possibly shows, or None."""
+        found = features(words)
+        if not self._sizes["crisis"] or self._evidence(found, "crisis") < CRISIS_EVIDENCE:
+            return None
+        return max((k for k in self._kinds if self._sizes[k]),
+                   key=lambda kind: self._evidence(found, kind))
+
+    def human(self, words: Sequence[str]) -> bool:
+        """Whether a message asks for a human."""
+        return bool(self._sizes[HUMAN]) and self._evidence(features(words), HUMAN) >= HUMAN_EVIDENCE
