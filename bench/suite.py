@@ -222,7 +222,8 @@ async def run_backend(backend: Backend, plan: Plan, content: Content,
                 figures.echo_rss_mb = resident_mb(echo)
             progress(f"{backend.name}: echo bot {figures.echo_updates_per_second:.0f} updates/s")
 
-            lotse = BotProcess(api, folder, **UNTHROTTLED, **await backend.settings())
+            # cold, as in production: its memory figures are its own, not a fork server's
+            lotse = BotProcess(api, folder, forked=False, **UNTHROTTLED, **await backend.settings())
             async with running(lotse):
                 figures.rss_idle_mb = resident_mb(lotse)
                 figures.lotse = await throughput(api, lotse, plan, 2_000_000, questions)
