@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
+from aiogram.methods import GetUpdates
+
 from bot.channels.telegram import polling
 from bot.channels.telegram.polling import Acknowledgements, Lanes
 
@@ -76,3 +79,14 @@ async def test_looking_again_waits_for_the_next_finish_not_the_whole_pause() -> 
     await asyncio.wait_for(waiting, timeout=5)
     # a finish between the poll and the wait is not missed either
     await asyncio.wait_for(acks.wait_for_finish(since, timeout=3600), timeout=5)
+
+
+def test_a_failed_poll_backs_off_and_a_429_waits_its_retry_after() -> None:
+    first, longest = polling.RETRY_SECONDS
+    bad_gateway = TelegramServerError(GetUpdates(), "Bad Gateway")
+    assert polling.pause_after(bad_gateway, first) == first
+    assert polling.pause_after(bad_gateway, longest) == longest
+    flood = TelegramRetryAfter(GetUpdates(), "Too Many Requests", retry_after=7)
+    assert polling.pause_after(flood, first) == 7  # never sooner than Telegram said
+    assert polling.pause_after(flood, longest) == longest  # nor sooner than the backoff says
+    assert first < 7 < longest  # so that each of the four asks something

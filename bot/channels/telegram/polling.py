@@ -27,6 +27,7 @@ from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.types import Update
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ parsing them costs more CPU than the bot can spare under load."""
 HOLD_SECONDS = 5.0
 """How long an update in hand holds the offset back (see the module)."""
 RETRY_SECONDS = (1.0, 30.0)
-"""First and longest pause after getUpdates failed."""
+"""First and longest pause after getUpdates failed, twice as long after each failure in a row; a
+429 waits at least its retry_after (`pause_after`)."""
 SHUTDOWN_GRACE_SECONDS = 20.0
 
 
@@ -139,6 +141,13 @@ def lane_of(update: Update) -> Hashable:
     return (context.chat.id if context.chat else None, context.user.id if context.user else None)
 
 
+def pause_after(exc: Exception, pause: float) -> float:
+    """Seconds until the next getUpdates after it failed with `exc`, `pause` into the backoff."""
+    if isinstance(exc, TelegramRetryAfter):
+        return max(pause, float(exc.retry_after))
+    return pause
+
+
 class Poller:
     """Serves `dispatcher` by long polling until SIGTERM or SIGINT."""
 
@@ -195,8 +204,9 @@ class Poller:
                     allowed_updates=self.allowed_updates,
                     request_timeout=int(self.bot.session.timeout or 60) + self.timeout)
             except Exception as exc:  # noqa: BLE001 - Telegram away: try again, never stop
-                log.error("getUpdates failed: %s; next try in %.0fs", type(exc).__name__, pause)
-                await asyncio.sleep(pause)
+                wait = pause_after(exc, pause)
+                log.error("getUpdates failed: %s; next try in %.0fs", type(exc).__name__, wait)
+                await asyncio.sleep(wait)
                 pause = min(pause * 2, RETRY_SECONDS[1])
                 continue
             pause = RETRY_SECONDS[0]
