@@ -33,9 +33,9 @@ from tests.test_content_store import copy_content, edit
 UI_DIR = REPO_ROOT / "translations"
 AMIRA = Person("telegram", "1001")
 # The fake's vectors share a dimension for declared synonyms: "Lohnuntergrenze" means "Mindestlohn"
-# (worker-rights) to it, while the words alone know no "Lohnuntergrenze" and go elsewhere.
+# (worker-rights) to it, while the words alone know no "Lohnuntergrenze" and find nothing.
 SYNONYMS = ("mindestlohn", "lohnuntergrenze")  # a word no concept knows (yet)
-QUESTION = "Wie hoch ist die Lohnuntergrenze beim Job?"
+QUESTION = "Lohnuntergrenze"
 ENTRY = "worker-rights"
 TIMEOUT = 0.2
 CRISIS = "Mein Mann schlägt mich"
