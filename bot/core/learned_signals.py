@@ -22,6 +22,9 @@ __all__ = ["CALM", "HUMAN", "LearnedSignals", "features"]
 CALM = "calm"
 HUMAN = "human"
 """The labels besides the crisis kinds' names."""
+CRISIS, NO_CRISIS = "crisis", "no crisis"
+"""Pooled labels: every crisis example whatever its kind, and the calm and human examples (a
+request for a human is no crisis: "please call me")."""
 SMOOTHING = 0.05
 CRISIS_EVIDENCE = 3.0
 HUMAN_EVIDENCE = 12.0
@@ -54,17 +57,22 @@ class LearnedSignals:
         for label, words in examples:
             self._counts.setdefault(label, Counter()).update(features(words))
             self._sizes[label] += 1
-        crisis: Counter[str] = Counter()
-        for kind in self._kinds:
-            crisis.update(self._counts.get(kind, Counter()))
-            self._sizes["crisis"] += self._sizes[kind]
-        self._counts["crisis"] = crisis
+        self._pool(CRISIS, self._kinds)
+        self._pool(NO_CRISIS, (CALM, HUMAN))
 
-    def _evidence(self, found: set[str], label: str) -> float:
-        """How much more likely `found` is under `label` than under CALM (log-likelihood ratio
-        over the features the examples hold)."""
-        counts, calm = self._counts.get(label, Counter()), self._counts.get(CALM, Counter())
-        size, calm_size = self._sizes[label] + 2 * SMOOTHING, self._sizes[CALM] + 2 * SMOOTHING
+    def _pool(self, name: str, labels: Iterable[str]) -> None:
+        """A label holding the examples of `labels`."""
+        pooled: Counter[str] = Counter()
+        for label in labels:
+            pooled.update(self._counts.get(label, Counter()))
+            self._sizes[name] += self._sizes[label]
+        self._counts[name] = pooled
+
+    def _evidence(self, found: set[str], label: str, against: str) -> float:
+        """How much more likely `found` is under `label` than under `against` (log-likelihood
+        ratio over the features either holds)."""
+        counts, calm = self._counts.get(label, Counter()), self._counts.get(against, Counter())
+        size, calm_size = self._sizes[label] + 2 * SMOOTHING, self._sizes[against] + 2 * SMOOTHING
         total = 0.0
         for feature in found:
             seen, seen_calm = counts[feature], calm[feature]
@@ -76,11 +84,11 @@ class LearnedSignals:
     def crisis(self, words: Sequence[str]) -> str | None:
         """The crisis kind a message possibly shows, or None."""
         found = features(words)
-        if not self._sizes["crisis"] or self._evidence(found, "crisis") < CRISIS_EVIDENCE:
+        if not self._sizes[CRISIS] or self._evidence(found, CRISIS, NO_CRISIS) < CRISIS_EVIDENCE:
             return None
         return max((k for k in self._kinds if self._sizes[k]),
-                   key=lambda kind: self._evidence(found, kind))
+                   key=lambda kind: self._evidence(found, kind, NO_CRISIS))
 
     def human(self, words: Sequence[str]) -> bool:
         """Whether a message asks for a human."""
-        return bool(self._sizes[HUMAN]) and self._evidence(features(words), HUMAN) >= HUMAN_EVIDENCE
+        return bool(self._sizes[HUMAN]) and self._evidence(features(words), HUMAN, CALM) >= HUMAN_EVIDENCE

@@ -15,8 +15,10 @@ EXAMPLES = [
     ("suicide", "i wrote goodbye letters to my family i cannot go on"),
     ("suicide", "i cannot go on anymore everything is dark"),
     ("violence", "he locked the door and took my phone he shouts he will hurt me"),
+    ("danger_to_life", "please come quickly my son is bleeding"),
     (HUMAN, "can i speak to a real person"),
     (HUMAN, "i need a real person to explain it"),
+    (HUMAN, "please call me back"),
     (CALM, "where is the next integration course"),
     (CALM, "how much does the german course cost"),
     (CALM, "can i study in the heim it is too loud"),
@@ -67,6 +69,11 @@ def test_an_everyday_word_vetoes_the_learned_reading() -> None:
 def test_requests_for_a_human_are_learned() -> None:
     assert SIGNALS.read("please i want a real person") == Signal(human=True)
     assert SIGNALS.read("how do i get a work permit") == Signal()
+
+
+def test_a_request_for_a_human_is_no_crisis() -> None:
+    # "please" is in a crisis example and in no calm one: the human examples count against a crisis
+    assert SIGNALS.read("please call me") == Signal(human=True)
 
 
 def test_without_examples_nothing_is_learned() -> None:

@@ -224,10 +224,7 @@ def learned_signals(parsed: Parsed) -> LearnedSignals:
         labelled += [(kind, text) for kind, texts in examples.crisis.items() for text in texts]
         labelled += [(HUMAN, text) for text in examples.human]
         labelled += [(CALM, text) for text in examples.calm]
-    for _, entry in parsed.entries:
-        if entry.topic != EMERGENCY_TOPIC:
-            labelled += [(CALM, text) for texts in entry.text.values()
-                         for text in (texts.title, *texts.questions)]
+    labelled += [(CALM, doc.text) for doc in match_docs(entry for _, entry in parsed.entries)]
     return LearnedSignals(((label, words_of(text)) for label, text in labelled),
                           [kind.value for kind in CrisisKind])
 
