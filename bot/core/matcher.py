@@ -8,7 +8,12 @@ variants. Besides trigrams a text has word stems (Snowball, for the languages th
 the concepts of `faq/concepts.yaml` it contains, weighted more than a trigram: a concept found in a
 question and in a variant links them whatever their languages. Docs in the user's language and in
 `mixed_langs` count fully, docs of every other language with a penalty; an entry scores as its best
-doc. Optional semantic scores (cosines from an embeddings server, `bot.semantic`) are blended in.
+doc, plus what its docs say together: a naive Bayes model learned from all of an entry's docs
+(their words, word beginnings, pairs, stems and concepts; `bot.core.naive_bayes`) adds
+`LEARNED_WEIGHT` times the entry's probability, times the share of the question's words that some
+doc holds, so a question whose words are spread over several variants of one entry finds it; the
+sum is scaled back onto 0..100. Optional semantic scores (cosines from an embeddings server,
+`bot.semantic`) are blended in.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.core.naive_bayes import NaiveBayes, message_features
 from bot.core.normalize import normalize
 from bot.core.phrases import PhraseSet
 from bot.core.stems import Stems
@@ -35,10 +41,14 @@ __all__ = ["Candidate", "Confidence", "MatchDoc", "MatchResult", "Matcher", "tri
 # well; a variant with two typos or an extra word scores 70–85; a German keyword inside an Arabic,
 # Farsi, Russian or Turkish sentence 55–70; a shared single word ("kurs") 40–50; greetings and
 # gibberish stay under 30.
-CONFIDENT_MIN_SCORE = 75.0  # the best entry must score at least this to be answered directly …
-CONFIDENT_MIN_LEAD = 12.0  # … and lead the second distinct entry by this much.
-UNSURE_MIN_SCORE = 28.0  # below this nothing is offered (NONE)
-UNSURE_MAX_GAP = 25.0  # UNSURE offers entries scoring within this distance of the best one
+# The naive Bayes model adds up to LEARNED_WEIGHT points to these; the sum is scaled back onto
+# 0..100 by LEXICAL_SHARE, and so are the thresholds, which are written in lexical points.
+LEARNED_WEIGHT = 25.0  # points for an entry the naive Bayes model is sure of (tuned on heldout-1)
+LEXICAL_SHARE = 100 / (100 + LEARNED_WEIGHT)
+CONFIDENT_MIN_SCORE = 75.0 * LEXICAL_SHARE  # the best entry must score this to be answered …
+CONFIDENT_MIN_LEAD = 12.0 * LEXICAL_SHARE  # … and lead the second distinct entry by this much.
+UNSURE_MIN_SCORE = 28.0 * LEXICAL_SHARE  # below this nothing is offered (NONE)
+UNSURE_MAX_GAP = 25.0 * LEXICAL_SHARE  # UNSURE offers entries within this distance of the best
 UNSURE_MAX_CANDIDATES = 3
 
 # Scoring.
@@ -50,6 +60,10 @@ OTHER_LANGUAGE_FACTOR = 0.85  # docs outside the question's language and mixed_l
 UNKNOWN_GRAM_WEIGHT = 0.5  # a question trigram no doc has, as a share of the rarest's weight
 CONCEPT_WEIGHT = 20.0  # a shared concept counts as this many shared trigrams of its rarity …
 STEM_WEIGHT = 1.0  # … and a shared word stem (Snowball) as this many (tuned on the dev set)
+LEARNED_SHARPNESS = 8.0  # the model's log-likelihoods, averaged per known feature, times this …
+LEARNED_MIN_FEATURES = 15  # … but averaged over at least this many (a word or two is thin evidence)
+LEARNED_SMOOTHING = 0.1  # its smoothing (see bot.core.naive_bayes); all three tuned on heldout-1
+LEARNED_MIN_PROBABILITY = 0.01  # below this an entry no doc scored is not added
 SEMANTIC_WEIGHT = 0.5  # share of the blended score that the semantic layer decides
 SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.3, 0.9  # cosines mapped onto 0..100 (bge-m3/e5 range)
 MIN_QUERY_CHARS = 3  # shorter questions (without spaces), and digits only, never match
@@ -125,6 +139,7 @@ class Matcher:
         self._doc_text: list[str] = []
         self._doc_grams: list[tuple[str, ...]] = []  # tuples: a third of a frozenset's memory
         postings: defaultdict[str, list[int]] = defaultdict(list)
+        learned: list[tuple[str, set[str]]] = []
         for doc in docs:
             text = normalize(doc.text)
             if not text:
@@ -137,6 +152,8 @@ class Matcher:
             self._doc_lang.append(doc.lang)
             self._doc_text.append(text)
             self._doc_grams.append(tuple(grams))
+            learned.append((doc.entry_id, _learned_features(text, grams)))
+        self._learned = NaiveBayes(learned, LEARNED_SMOOTHING)
         # Doc ids as unsigned 32-bit arrays: a tenth of the memory of lists of int objects.
         self._postings = {gram: array("I", ids) for gram, ids in postings.items()}
         exact: defaultdict[str, set[str]] = defaultdict(set)
@@ -192,11 +209,20 @@ class Matcher:
         """`rank` for an already normalised question."""
         if limit <= 0 or _is_too_thin(query):
             return []
+        query = query[:MAX_QUERY_CHARS]
+        grams = self._features(query, lang)
         best: dict[str, float] = {}
-        for doc, score in self._score_docs(query[:MAX_QUERY_CHARS], lang).items():
+        for doc, score in self._score_docs(grams, query, lang).items():
             entry_id = self._doc_entry[doc]
             if score > best.get(entry_id, 0.0):
                 best[entry_id] = score
+        learned = _learned_features(query, grams)
+        weight = LEARNED_WEIGHT * self._learned.known_share(learned)
+        posterior = self._learned.posterior(learned, LEARNED_SHARPNESS, LEARNED_MIN_FEATURES)
+        for entry_id in best.keys() | posterior.keys():
+            probability = posterior.get(entry_id, 0.0)
+            if entry_id in best or probability >= LEARNED_MIN_PROBABILITY:
+                best[entry_id] = (best.get(entry_id, 0.0) + weight * probability) * LEXICAL_SHARE
         if semantic:
             best = _blend(best, semantic)
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
@@ -225,9 +251,9 @@ class Matcher:
             seen.update(self._postings[concept])
         return chosen
 
-    def _score_docs(self, query: str, lang: str) -> dict[int, float]:
-        """Score (0..100) the candidate docs for a normalised question in language `lang`."""
-        grams = self._features(query, lang)
+    def _score_docs(self, grams: frozenset[str], query: str, lang: str) -> dict[int, float]:
+        """Score (0..100) the candidate docs for a normalised question in language `lang` with
+        the features `grams`."""
         candidates = self._candidate_docs(grams)
         idf = self._idf.get
         query_weight = math.fsum(idf(g, _boost(g) * self._unknown_idf) for g in grams)
@@ -255,6 +281,12 @@ class Matcher:
                 score *= OTHER_LANGUAGE_FACTOR
             scores[doc] = score
         return scores
+
+
+def _learned_features(text: str, grams: Iterable[str]) -> set[str]:
+    """What the naive Bayes model knows a normalised text by: its words, their beginnings and
+    pairs, and the stems and concepts among its matcher features."""
+    return message_features(text.split()) | {g for g in grams if g[0] in "#§"}
 
 
 def _boost(feature: str) -> float:

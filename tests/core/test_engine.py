@@ -326,7 +326,7 @@ def test_a_confident_match_answers(chat: Chat) -> None:
 
 
 def test_an_unsure_match_offers_a_few_and_none_of_these(chat: Chat) -> None:
-    chat.type("integration course")
+    chat.type("integration course info")
     assert chat.text == "Did you mean one of these?"
     assert chat.labels == ["What is an integration course?", "How much does the course cost?",
                            "None of these"]
@@ -344,7 +344,7 @@ def test_an_unsure_match_with_one_candidate(chat: Chat) -> None:
 
 def test_no_match_offers_menu_then_counsellor_and_after_two_misses_counsellor_first(
         chat: Chat) -> None:
-    chat.type("integration course").press("None of these")
+    chat.type("integration course info").press("None of these")
     assert chat.text.startswith(NO_ANSWER)
     assert chat.labels == ["☰ Menu", "👤 Talk to a counsellor"]
     assert chat.state.misses == 1

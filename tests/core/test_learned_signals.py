@@ -4,7 +4,8 @@ resembles most; one like the calm examples is nothing; phrases come first and an
 vetoes the learned reading as it vetoes an unsure phrase; requests for a human are learned too."""
 from __future__ import annotations
 
-from bot.core.learned_signals import CALM, HUMAN, LearnedSignals, features
+from bot.core.learned_signals import CALM, HUMAN, LearnedSignals
+from bot.core.naive_bayes import message_features
 from bot.core.phrases import parse_phrase, words_of
 from bot.core.signals import CrisisKind, Signal, SignalPhrases, Signals
 
@@ -34,9 +35,9 @@ SIGNALS = Signals([PHRASES], LEARNED)
 
 
 def test_features_are_words_beginnings_and_pairs() -> None:
-    assert features(["sleeping", "outside"]) == {
+    assert message_features(["sleeping", "outside"]) == {
         "sleeping", "slee-", "sleep-", "outside", "outs-", "outsi-", "sleeping+outside"}
-    assert features(["", "kids"]) == {"kids"}  # a blanked word (inside a `not` phrase) is gone
+    assert message_features(["", "kids"]) == {"kids"}  # a blanked word (inside a `not` phrase) is gone
 
 
 def test_a_message_like_the_crisis_examples_is_a_crisis_to_ask_about() -> None:

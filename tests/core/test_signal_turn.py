@@ -103,7 +103,7 @@ def test_no_leads_to_the_answer_the_text_would_have_got(shipped: Content) -> Non
 
 
 def test_no_leads_to_the_choices_the_text_would_have_got(shipped: Content) -> None:
-    text = "emergency, my data"  # an unsure danger_to_life phrase and an unsure match
+    text = "emergency, data"  # an unsure danger_to_life phrase and an unsure match
     assert shipped.matcher.match(text, "en").confidence is Confidence.UNSURE  # the premise
     state, replies, _ = run(shipped, State(locale="en"), Text(text))
     assert [r.text for r in replies] == [DANGER_QUESTION]
