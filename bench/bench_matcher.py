@@ -182,9 +182,10 @@ def resident_mb() -> float:
 
 
 def measure(corpus: str, docs: list[MatchDoc], cases: list[EvalCase], mixed: tuple[str, ...],
-            concepts: PhraseSet, signals: Signals | None) -> MatcherFigures:
-    """Build time, memory and time per question; with `signals`, also the share of cases
-    right at once (as `lotse content eval` judges them)."""
+            concepts: PhraseSet, signals: Signals | None,
+            emergency_id: str | None = None) -> MatcherFigures:
+    """Build time, memory and time per question; with `signals` (and the content's
+    `emergency_id`), also the share of cases right at once (as `lotse content eval` judges)."""
     before = resident_mb()
     started = time.perf_counter()
     matcher = Matcher(docs, mixed_langs=mixed, concepts=concepts)
@@ -198,7 +199,7 @@ def measure(corpus: str, docs: list[MatchDoc], cases: list[EvalCase], mixed: tup
     return MatcherFigures(
         corpus, len({doc.entry_id for doc in docs}), len(docs), len({doc.lang for doc in docs}),
         len(cases), round(built, 2), round(grown, 1), round(per_question_ms, 3),
-        evaluate(matcher, signals, cases).top1 if signals else None)
+        evaluate(matcher, signals, cases, emergency_id=emergency_id).top1 if signals else None)
 
 
 def run(root: Path = REPO, content: Content | None = None) -> list[MatcherFigures]:
@@ -209,8 +210,9 @@ def run(root: Path = REPO, content: Content | None = None) -> list[MatcherFigure
     shipped = match_docs(content.entries.values())
     mixed = (content.languages.default_language, "en")
     concept_list = list(concept_phrases(parse_folder(content.root)))
+    emergency = content.emergency_entry
     return [measure("shipped content", shipped, cases, mixed, PhraseSet(concept_list),
-                    content.signals),
+                    content.signals, emergency.id if emergency else None),
             measure("synthetic, from the shipped entries",
                     synthetic_docs(shipped, SYNTHETIC_ENTRIES, random.Random(SYNTHETIC_ENTRIES)),
                     cases, mixed, PhraseSet(concept_list), None)]

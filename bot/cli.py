@@ -228,7 +228,8 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     from bot.core.match_eval import evaluate, load_eval_cases
 
-    report = evaluate(loaded.matcher, loaded.signals, load_eval_cases(args.file))
+    report = evaluate(loaded.matcher, loaded.signals, load_eval_cases(args.file),
+                      emergency_id=loaded.emergency_entry.id if loaded.emergency_entry else None)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:

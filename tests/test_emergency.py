@@ -15,12 +15,11 @@ from bot.core.events import (CaseOpened, Choice, Command, MarkUrgent, OpenCase, 
                              Start, Text)
 from bot.core.match_eval import load_eval_cases
 from bot.core.state import State
-from tests.steps import run
+from tests.steps import DANGER_QUESTION, run
 
 CASES = load_eval_cases(REPO_ROOT / "tests" / "data" / "match_eval.yaml")
 EMERGENCIES = [c for c in CASES if c.expect == "emergency"]
 ORDINARY = [c for c in CASES if c.expect != "emergency"]
-DANGER_QUESTION = "Are you in danger right now?"
 EVERYDAY_WORDS = [("hilfe", "de"), ("help", "en"), ("problem", "de"), ("ich habe ein problem", "de"),
                   ("i need help", "en"), ("مساعدة", "ar"), ("عندي مشكلة", "ar"), ("کمک", "fa"),
                   ("помогите", "ru"), ("допоможіть", "uk"), ("yardım", "tr"), ("sorun var", "tr"),

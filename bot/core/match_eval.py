@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from bot.core.matcher import Confidence, Matcher
-from bot.core.signals import Signals
+from bot.core.signals import Signals, asks_an_ordinary_question
 
 __all__ = ["CRISIS", "HUMAN", "EvalCase", "EvalReport", "evaluate", "load_eval_cases"]
 
@@ -140,9 +140,14 @@ def _pct(value: float, n: int) -> str:
     return f"{value:6.1%}" if n else "     -"
 
 
-def judge(matcher: Matcher, signals: Signals, case: EvalCase) -> Outcome:
-    """What the person who wrote `case.text` is shown, against what they should get."""
+def judge(matcher: Matcher, signals: Signals, case: EvalCase, emergency_id: str | None
+          ) -> Outcome:
+    """What the person who wrote `case.text` is shown, against what they should get (outside a
+    case: a clear crisis in a text that also asks an ordinary question is asked about)."""
     signal = signals.read(case.text)
+    if signal.clear_crisis and asks_an_ordinary_question(matcher, case.text, case.lang,
+                                                         emergency_id):
+        signal = replace(signal, certain=False)
     if case.expect == CRISIS:
         got = [signal.crisis.value] if signal.crisis else []
         return Outcome(case, signal.clear_crisis, signal.crisis is not None, False, False, got)
@@ -162,9 +167,11 @@ def judge(matcher: Matcher, signals: Signals, case: EvalCase) -> Outcome:
     return Outcome(case, first, shown, False, signal.possible_crisis, got)
 
 
-def evaluate(matcher: Matcher, signals: Signals, cases: Iterable[EvalCase]) -> EvalReport:
-    """Judge every case (see the module docstring) and sum up, overall and per language."""
-    outcomes = [judge(matcher, signals, case) for case in cases]
+def evaluate(matcher: Matcher, signals: Signals, cases: Iterable[EvalCase], *,
+             emergency_id: str | None) -> EvalReport:
+    """Judge every case (see the module docstring) and sum up, overall and per language;
+    `emergency_id` is the content's emergency entry."""
+    outcomes = [judge(matcher, signals, case, emergency_id) for case in cases]
     by_lang: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         by_lang[outcome.case.lang].append(outcome)

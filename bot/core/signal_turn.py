@@ -10,7 +10,7 @@ from bot.core.i18n import N_, native_name
 from bot.core.intake import IntakeTurn
 from bot.core.language_id import identify
 from bot.core.matcher import Candidate, Confidence
-from bot.core.signals import CrisisKind, Signal
+from bot.core.signals import CrisisKind, Signal, asks_an_ordinary_question
 from bot.core.state import Action
 from bot.core.telegram_html import escape
 
@@ -20,11 +20,12 @@ class SignalTurn(IntakeTurn):
         """Act on a crisis in `text`; True when the message needs nothing more."""
         if signal.crisis is None:
             return False
-        self.effects.append(CrisisSignal(signal.crisis.value, signal.certain))
+        certain = self.certain(signal, text)
+        self.effects.append(CrisisSignal(signal.crisis.value, certain))
         chosen = self.state.locale is not None
         if not chosen and (written := self.written_in(text)) is not None:
             self.set_locale(written)  # the numbers or the question in the language written in
-        if signal.certain:
+        if certain:
             self.emergency(text, signal.crisis)
             if not chosen and self.state.locale is not None:
                 self.language_picker()  # the language was only guessed: one tap corrects it
@@ -34,8 +35,20 @@ class SignalTurn(IntakeTurn):
         self.ask_if_in_danger(text, signal.crisis)
         return True
 
+    def certain(self, signal: Signal, text: str) -> bool:
+        """Whether the crisis `signal` found in `text` is taken for certain: a clear one, unless
+        the text also asks an ordinary question (outside an open case, where a counsellor reads
+        along and a missed crisis costs more than an urgent mark too many)."""
+        if not signal.certain or self.state.case is not None:
+            return signal.certain
+        emergency = self.content.emergency_entry
+        return not asks_an_ordinary_question(self.content.matcher, text,
+                                             self.written_in(text) or self.locale,
+                                             emergency.id if emergency else None)
+
     def ask_if_in_danger(self, text: str, kind: CrisisKind) -> None:
-        """One question with two buttons; "yes" is a crisis of the `kind` the text suggested,
+        """One question, with the two numbers that help at once under it, and two buttons; "yes"
+        is a crisis of the `kind` the text suggested,
         "no" goes on to what the text would have got: the answer (`no:<id>`), the choices
         (`no:?<id>,<id>`) or the "other words" hint (`no:`)."""
         result = self.content.matcher.match(text, self.written_in(text) or self.locale)
@@ -48,7 +61,7 @@ class SignalTurn(IntakeTurn):
             answer = ""
         yes = "🆘 " + self.t.gettext("Yes, I need help now")
         no = "✓ " + self.t.gettext("No, I am safe")
-        self.say(self._("Are you in danger right now?"),
+        self.say(self._("Are you in danger right now?") + "\n\n" + self._(NUMBERS_AT_HAND),
                  [[(yes, ("danger", f"yes:{kind.value}"))], [(no, ("danger", f"no:{answer}"))]])
 
     def act_on_danger(self, arg: str) -> None:
@@ -127,4 +140,5 @@ class SignalTurn(IntakeTurn):
         raise NotImplementedError
 
 
+NUMBERS_AT_HAND = N_("Emergency: 112 (ambulance, fire brigade) · 110 (police)")
 SWITCH_QUESTION = N_("You wrote in {language}. Do you want Lotse in {language}?")

@@ -4,7 +4,8 @@ Read on every text before anything else, from the phrases of `faq/signals/<lang>
 language at once (people write in the language they can, not the one they chose). A `clear` crisis
 phrase is a crisis; an `unsure` one is a crisis to ask about, unless an `ordinary` word shows the
 message is about everyday matters ("Notfall Kurs"); a crisis phrase inside a `not` phrase ("kill
-time", "emergency course") does not count.
+time", "emergency course") does not count. A clear crisis in a message that also asks an ordinary
+question (`asks_an_ordinary_question`) is asked about too, except in an open case.
 """
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.learned_signals import LearnedSignals
+from bot.core.matcher import Matcher
 from bot.core.phrases import Hit, Phrase, PhraseSet, words_of
 
-__all__ = ["CERTAINTIES", "PLAIN_LISTS", "CrisisKind", "Signal", "Signals"]
+__all__ = ["CERTAINTIES", "PLAIN_LISTS", "CrisisKind", "Signal", "Signals",
+           "asks_an_ordinary_question"]
 
 
 class CrisisKind(enum.Enum):
@@ -53,6 +56,20 @@ class Signal:
 
 
 NOTHING = Signal()
+
+MIXED_MIN_SCORE = 40.0
+"""An entry other than the emergency one scoring this makes a clear crisis a possible one (tuned
+on the retired held-out sets 1 and 2)."""
+
+
+def asks_an_ordinary_question(matcher: Matcher, text: str, lang: str,
+                              emergency_id: str | None) -> bool:
+    """Whether `text` also asks what an entry other than the emergency one answers ("last winter
+    I slept in the station, now I want a job, where do I start?"): a clear crisis phrase in it is
+    then asked about ("Are you in danger right now?", the numbers under it) rather than taken for
+    certain, and "No, I am safe" leads to that answer."""
+    return any(candidate.entry_id != emergency_id and candidate.score >= MIXED_MIN_SCORE
+               for candidate in matcher.rank(text, lang, 2))
 
 
 @dataclass(frozen=True)

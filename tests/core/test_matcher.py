@@ -240,7 +240,7 @@ def test_evaluate_counts_top1_and_top3(matcher: Matcher) -> None:
         EvalCase("xqzv blorft wmpk", "de", None),  # nothing expected, nothing shown
         EvalCase("Arbeitserlaubnis", "de", "job-search"),  # miss
     ]
-    report = evaluate(matcher, Signals([]), cases)
+    report = evaluate(matcher, Signals([]), cases, emergency_id=None)
     assert (report.n, report.top1, report.top3) == (4, 0.5, 0.75)
     assert {key: value for key, value in report.to_json().items()
             if key in ("n", "top1", "top3", "misses")} == {
@@ -267,22 +267,25 @@ def test_evaluate_judges_crises_and_requests_for_a_human_by_the_signals(matcher:
         EvalCase("i want to end it", "en", "emergency"),  # asked about
         EvalCase("my house is on fire", "en", "emergency"),  # missed
         EvalCase("can i talk to a person", "en", "counsellor"),  # recognised
-        EvalCase("they kill me with the Integrationskurs costs", "de", "integration-course-costs",
-                 tag="near-miss"),  # a false alarm: the emergency page instead of the answer
+        EvalCase("they kill me with their music all night", "en", None,
+                 tag="near-miss"),  # a false alarm: the emergency page
+        EvalCase("they kill me, was kostet der integrationskurs", "de", "integration-course-costs",
+                 tag="near-miss"),  # asks a question too: asked about, "no" leads to the answer
     ]
-    report = evaluate(matcher, signals, cases)
+    report = evaluate(matcher, signals, cases, emergency_id=None)
     overall = report.overall
     assert (overall["crisis_recall"], overall["crisis_recall_asked"]) == (1 / 3, 2 / 3)
     assert (overall["human_recall"], overall["false_alarms"], overall["near_miss_alarms"]) == (
-        1.0, 0.5, 1.0)
-    assert (overall["questions"], overall["top1"]) == (1, 0.0)
+        1.0, 1 / 3, 1 / 2)
+    assert overall["danger_asked"] == 1 / 3, report.misses
+    assert (overall["questions"], overall["top1"]) == (2, 0.5), report.misses
     assert report.misses[-1]["got"] == ["emergency"]
     assert set(report.languages) == {"de", "en"} and report.languages["en"]["crises"] == 3
     assert {"expect": "emergency", "got": None, "count": 1} in report.confused
 
 
 def test_evaluate_of_no_cases_is_empty(matcher: Matcher) -> None:
-    assert evaluate(matcher, Signals([]), []).to_json() == {
+    assert evaluate(matcher, Signals([]), [], emergency_id=None).to_json() == {
         "n": 0, "top1": 0.0, "top3": 0.0, "misses": [], "overall": {}, "languages": {},
         "confused": []}
 

@@ -13,9 +13,8 @@ from bot.core.matcher import Confidence
 from bot.core.signal_turn import SWITCH_QUESTION
 from bot.core.signals import CrisisKind
 from bot.core.state import State
-from tests.steps import run
+from tests.steps import DANGER_QUESTION, run
 
-DANGER_QUESTION = "Are you in danger right now?"
 UNSURE = "emergency"  # an unsure danger_to_life phrase in faq/signals/en.yaml
 UNSURE_ALONE = "112"  # another one, which the matcher finds nothing for (digits only)
 UNSURE_WITH_QUESTION = "emergency do you save my messages"  # … and a question about privacy
@@ -71,7 +70,7 @@ def test_a_possible_crisis_asks_one_question_with_two_buttons(shipped: Content) 
 
 def test_the_question_in_the_persons_language(shipped: Content) -> None:
     _, replies, _ = run(shipped, State(locale="de"), Text("Notfall"))
-    assert [r.text for r in replies] == ["Sind Sie gerade in Gefahr?"]
+    assert [r.text.partition("\n")[0] for r in replies] == ["Sind Sie gerade in Gefahr?"]
     assert labels(replies[0]) == [["🆘 Ja, ich brauche jetzt Hilfe"],
                                   ["✓ Nein, ich bin in Sicherheit"]]
 
@@ -165,6 +164,26 @@ def test_in_an_open_case_the_counsellor_reads_it_and_yes_marks_the_case(shipped:
     assert MarkUrgent(7, "danger_to_life") in effects and shows_emergency(shipped, replies[0])
 
 
+MIXED = "Last winter I slept on the street for two weeks. Now I have a room, how do I find a job?"
+"""A clear crisis phrase ("slept on the street") in a message that asks an ordinary question."""
+
+
+def test_a_clear_crisis_in_a_message_that_asks_a_question_is_asked_about(shipped: Content) -> None:
+    assert shipped.signals.read(MIXED).clear_crisis  # the premise
+    state, replies, effects = run(shipped, State(locale="en"), Text(MIXED))
+    assert [r.text for r in replies] == [DANGER_QUESTION] and not state.urgent
+    assert CrisisSignal("no_place_to_sleep", False) in effects
+    state, replies, _ = run(shipped, state, press_no(state))
+    assert labels(replies[0])[0] == [title(shipped, "job-search", "en")]  # the choice it had
+
+
+def test_in_an_open_case_a_clear_crisis_stays_clear_whatever_else_the_text_asks(
+        shipped: Content) -> None:
+    state, _, _ = run(shipped, State(locale="en"), CaseOpened(7, dt.datetime.now(dt.UTC)))
+    state, replies, effects = run(shipped, state, Text(MIXED))
+    assert MarkUrgent(7, "no_place_to_sleep") in effects and shows_emergency(shipped, replies[0])
+
+
 def test_yes_is_a_crisis_of_the_kind_the_text_suggested(shipped: Content) -> None:
     text = "he is threatening me"
     assert shipped.signals.read(text).crisis is CrisisKind.VIOLENCE
@@ -180,7 +199,7 @@ def test_before_a_language_is_chosen_the_question_is_in_the_language_written(
     """Was: in German (the default language) to a person writing Arabic."""
     text = "حالة طوارئ، ماذا تحفظون عن رسائلي"  # "emergency, what do you keep of my messages"
     state, replies, effects = run(shipped, State(), Text(text))
-    assert shipped.ui.get("ar").gettext(DANGER_QUESTION) in replies[0].text
+    assert shipped.ui.get("ar").gettext(DANGER_QUESTION.partition("\n")[0]) in replies[0].text
     assert SetLocale("ar") in effects and state.locale == "ar"
     state, replies, _ = run(shipped, state, press(state, ("danger", "yes:danger_to_life")))
     assert shows_emergency(shipped, replies[0]) and title(
