@@ -14,6 +14,7 @@ from bot.core.content.coverage import Coverage, coverage
 from bot.core.content.freshness import entry_hash, text_hash
 from bot.core.content.loader import load
 from bot.core.content.stamp import StampError, stamp
+from bot.core.content.translation_po import export_catalog
 from content_cases import UI_DIR, check_lines, working_directory
 
 COSTS = Path("faq/entries/language/integration-course-costs.yaml")
@@ -105,3 +106,21 @@ def test_a_changed_flow_text_makes_the_flow_outdated(shipped: Path) -> None:
 def test_an_unknown_id_is_refused(shipped: Path) -> None:
     with working_directory(shipped), pytest.raises(StampError, match="no-such-entry"):
         stamp(Path("."), ["no-such-entry"])
+
+
+def test_the_po_export_marks_an_outdated_translation_fuzzy(shipped: Path) -> None:
+    path = shipped / COSTS
+    de_block, rest = path.read_text(encoding="utf-8").split("\n  en:\n    status: machine\n", 1)
+    path.write_text(de_block + "\n  en:\n    status: reviewed\n" + rest, encoding="utf-8")
+    loaded, _ = load(shipped, UI_DIR)
+    assert loaded is not None
+
+    def fuzzy_answer() -> tuple[bool, str]:
+        catalog = export_catalog(shipped, loaded.languages, "en")
+        message = next(m for m in catalog if m.context == f"{COSTS}#text.answer")
+        return message.fuzzy, message.id
+
+    assert fuzzy_answer()[0] is False  # reviewed and current
+    german_price_raised(shipped)
+    fuzzy, source = fuzzy_answer()
+    assert fuzzy is True and "2,50 €" in source
