@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--lang", help="only needed when the PO file names no language")
     imp.add_argument("--root", type=Path)
+    stamp = content.add_parser("stamp", help="mark translations as made from the current German "
+                               "text (after review or import); check then no longer calls them "
+                               "outdated")
+    stamp.add_argument("ids", nargs="*", help="entry or flow ids (default: all)")
+    stamp.add_argument("--lang", action="append", help="only this language (repeatable)")
+    stamp.add_argument("--root", type=Path)
     stats.add_parser(sub)
     sub.add_parser("doctor", help="check settings, database, content, bot token, staff group, "
                    "webhook and outbox; say what to fix")
@@ -202,6 +208,9 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
         return check_content((args.root or settings.content_root).resolve())
     if args.content_command == "reload":
         return reload_running(settings)
+    if args.content_command == "stamp":
+        return stamp_translations((args.root or settings.content_root).resolve(), args.ids,
+                                  args.lang)
     loaded = live_content(settings, args.root)
     if args.content_command in ("export", "import"):
         from bot.translation_commands import export_po, import_po
@@ -256,6 +265,19 @@ def run_conversation_tests(loaded: Content, root: Path) -> int:
         print(problem)
     print(summary(result), file=sys.stderr)
     return 1 if result.problems else 0
+
+
+def stamp_translations(root: Path, ids: list[str], languages: list[str] | None) -> int:
+    from bot.core.content.stamp import StampError, stamp
+
+    try:
+        changed = stamp(root, ids, languages)
+    except StampError as exc:
+        print(f"lotse: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(changed)} file(s) stamped{': ' if changed else ''}{', '.join(changed)}",
+          file=sys.stderr)
+    return 0
 
 
 def show_coverage(loaded: Content, max_age_days: int, as_json: bool) -> int:

@@ -10,6 +10,8 @@ from typing import Any
 
 from bot.core import telegram_html
 from bot.core.content import schema
+from bot.core.content.freshness import (flow_languages, outdated_entry_languages,
+                                        outdated_flow_languages)
 from bot.core.content.loader import Parsed
 from bot.core.content.problems import Problem, Severity
 from bot.core.content.signal_checks import signal_problems
@@ -147,6 +149,8 @@ class Checker:
                     self.error(source, ("text", lang),
                                f"language '{lang}' is not listed in faq/languages.yaml")
                 self.markup(source, ("text", lang, "answer"), text.answer, splittable=True)
+            for lang in outdated_entry_languages(entry, self.default):
+                self.warn(source, ("text", lang), outdated(lang, self.default))
             for i, link in enumerate(entry.links):
                 self.localized(source, ("links", i, "label"), link.label, label=True)
 
@@ -162,6 +166,8 @@ class Checker:
             for node_id, node in flow.nodes.items():
                 self.check_node(source, flow, ("nodes", node_id), node, asked)
             self.check_graph(source, flow)
+            for lang in outdated_flow_languages(flow, self.default, flow_languages(flow)):
+                self.warn(source, ("translated_from", lang), outdated(lang, self.default))
 
     def asked_fields(self) -> dict[str, set[str] | None]:
         """Each field any ask node stores, with its possible values (None: free input)."""
@@ -226,6 +232,11 @@ class Checker:
         for cycle in _cycles(flow):
             self.error(source, ("nodes", cycle[0]), "loop with no way out: "
                        f"{' → '.join([*cycle, cycle[0]])} never waits for the user")
+
+
+def outdated(lang: str, default: str) -> str:
+    return (f"the '{lang}' translation was made from an older {default} text: update it, then "
+            f"run `lotse content stamp`")
 
 
 def _edges(node: Any) -> Iterator[str]:

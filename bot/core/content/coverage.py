@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
+from bot.core.content.freshness import (flow_languages, outdated_entry_languages,
+                                        outdated_flow_languages)
 from bot.core.content.model import Content
-from bot.core.content.schema import Flow
 
 
 class Coverage(Enum):
@@ -16,10 +16,12 @@ class Coverage(Enum):
     MISSING = "missing"
     STALE = "stale"
     """Present, but its facts were last reviewed longer ago than allowed."""
+    OUTDATED = "outdated"
+    """Translated from an older German text: the German changed since."""
 
 
 SYMBOLS = {Coverage.REVIEWED: "✓", Coverage.MACHINE: "m", Coverage.MISSING: "–",
-           Coverage.STALE: "!"}
+           Coverage.STALE: "!", Coverage.OUTDATED: "o"}
 
 
 @dataclass(frozen=True)
@@ -33,38 +35,21 @@ def coverage(content: Content, today: dt.date, max_age_days: int) -> list[Row]:
     rows = []
     for entry in sorted(content.entries.values(), key=lambda e: (e.topic, e.id)):
         stale = (today - entry.reviewed).days > max_age_days
+        outdated = outdated_entry_languages(entry, content.languages.default_language)
         cells = {}
         for lang in content.languages.languages:
             text = entry.text.get(lang)
             cells[lang] = (Coverage.MISSING if text is None else Coverage.STALE if stale else
-                           Coverage(text.status))
+                           Coverage.OUTDATED if lang in outdated else Coverage(text.status))
         rows.append(Row("entry", entry.id, cells))
     for flow in sorted(content.flows.values(), key=lambda f: (f.order, f.id)):
-        languages = _flow_languages(flow)
+        languages = flow_languages(flow)
+        outdated = outdated_flow_languages(flow, content.languages.default_language, languages)
         rows.append(Row("flow", flow.id, {
-            lang: Coverage(flow.status.get(lang, "reviewed")) if lang in languages
-            else Coverage.MISSING for lang in content.languages.languages}))
+            lang: Coverage.MISSING if lang not in languages else Coverage.OUTDATED
+            if lang in outdated else Coverage(flow.status.get(lang, "reviewed"))
+            for lang in content.languages.languages}))
     return rows
-
-
-def _flow_languages(flow: Flow) -> set[str]:
-    """The languages in which every text of the flow exists."""
-    found: list[set[str]] = [set(flow.title)]
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            if value and all(isinstance(v, str) for v in value.values()) and \
-                    all(len(k) in (2, 3) for k in value):
-                found.append(set(value))
-                return
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(flow.model_dump(exclude={"title", "status"}))
-    return set.intersection(*found)
 
 
 def table(rows: list[Row], languages: list[str]) -> str:
@@ -76,5 +61,6 @@ def table(rows: list[Row], languages: list[str]) -> str:
                                                    for lang in languages))
     lines.append("")
     lines.append("✓ reviewed by a person   m machine translation   – missing   "
-                 "! stale: facts older than the allowed review age")
+                 "! stale: facts older than the allowed review age   "
+                 "o outdated: the German changed since it was translated")
     return "\n".join(lines)

@@ -92,8 +92,14 @@ class CannedReply(Model):
 # ----- faq/entries/**/*.yaml ------------------------------------------------------------------
 
 
+SourceHash = Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{8}$")]
+"""The short hash of the German text a translation was made from (`bot.core.content.freshness`)."""
+
+
 class EntryText(Model):
     status: TranslationStatus = "reviewed"
+    translated_from: SourceHash | None = None
+    """Written by `lotse content stamp` on every language but German."""
     title: Text
     answer: Text
     questions: list[Text] = []
@@ -244,4 +250,6 @@ class Flow(Model):
     order: StrictInt = 100
     start: Slug
     status: dict[LangCode, TranslationStatus] = {}
+    translated_from: dict[LangCode, SourceHash] = {}
+    """Per language, the hash of the German flow it was made from (`lotse content stamp`)."""
     nodes: dict[Slug, Node] = Field(min_length=1)

@@ -24,9 +24,9 @@ Unit = Literal["entry", "flow"]
 Value = str | list[str]
 """A text, or for question variants the list of them."""
 LANG_CODE = re.compile(r"^[a-z]{2,3}$")
-NOT_TEXTS = {"status", "cases"}
-"""Mappings from language-code-like keys to strings that are not texts: a flow's statuses and a
-branch node's cases (`eu: work-free`)."""
+NOT_TEXTS = {"status", "translated_from", "cases"}
+"""Mappings from language-code-like keys to strings that are not texts: a flow's statuses and
+stamps and a branch node's cases (`eu: work-free`)."""
 ENTRY_FIELDS = ("title", "answer", "questions")
 SHARED_FILES = ("faq/organisation.yaml", "faq/vocabularies.yaml", "faq/canned-replies.yaml")
 

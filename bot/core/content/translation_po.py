@@ -3,7 +3,8 @@ every text out with its German source (`lotse content export`), and translations
 files with their status (`lotse content import`).
 
 One message per text: msgctxt is its location (`faq/entries/…/x.yaml#text.answer`), msgid the German
-source, msgstr the translation, `#.` the English version, and the `fuzzy` flag a machine translation.
+source, msgstr the translation, `#.` the English version, and the `fuzzy` flag a machine translation
+or an outdated one (made from an older German text, `bot.core.content.freshness`).
 An entry's question variants are one message with one variant per line: they are the ways people
 ask in each language, not a sentence-by-sentence translation, and their number differs per language.
 Trailing line breaks of `|` blocks are left out of the PO and put back on import."""
@@ -18,6 +19,9 @@ from babel.messages.catalog import Catalog, Message
 from babel.core import UnknownLocaleError
 from babel.messages.pofile import PoFileError, read_po, write_po
 
+from bot.core.content.freshness import (flow_languages, outdated_entry_languages,
+                                        outdated_flow_languages)
+from bot.core.content.loader import parse_folder
 from bot.core.content.schema import LanguageSettings
 from bot.core.content.translatable import (TranslatableText, Unit, Value, collect, set_status,
                                            status)
@@ -28,7 +32,7 @@ QUESTIONS_NOTE = ("One way of asking per line, as people really write it in your
 HEADER = """\
 Lotse content texts: German source, {lang} translation.
 Written by `lotse content export --lang {lang}`; read back by `lotse content import`.
-Fuzzy = machine translation. Remove the fuzzy mark when a person has checked the text."""
+Fuzzy = machine translation, or made from an older German text. Remove the fuzzy mark when a person has checked the text."""
 
 
 class TranslationError(Exception):
@@ -61,6 +65,7 @@ def export_catalog(root: Path, languages: LanguageSettings, lang: str) -> Catalo
     """Every text of the content under `root` with its German source and `lang` translation."""
     _checked_lang(languages, lang)
     docs, texts = collect(root, languages.default_language)
+    outdated = outdated_files(root, languages.default_language, lang)
     try:
         catalog = Catalog(locale=lang, project="Lotse content", fuzzy=False,
                           header_comment="\n".join(f"# {line}" for line in
@@ -76,11 +81,24 @@ def export_catalog(root: Path, languages: LanguageSettings, lang: str) -> Catalo
         if english:
             notes += [f"en: {line}" if i == 0 else line
                       for i, line in enumerate(as_po(english).split("\n"))]
-        machine = bool(msgstr) and status(doc, text, lang) == "machine"
+        needs_work = bool(msgstr) and (status(doc, text, lang) == "machine" or
+                                       (text.unit is not None and text.file in outdated))
         catalog.add(as_po(text.source), msgstr, context=text.location,
                     auto_comments=notes, locations=[(text.file, text.line)],
-                    flags=("fuzzy",) if machine else ())
+                    flags=("fuzzy",) if needs_work else ())
     return catalog
+
+
+def outdated_files(root: Path, default: str, lang: str) -> set[str]:
+    """The entry and flow files (relative to `root`, with `/`) whose `lang` translation was made
+    from an older German text."""
+    parsed = parse_folder(root)
+    base = root.resolve()
+    found = {source.path for source, entry in parsed.entries
+             if lang in outdated_entry_languages(entry, default)}
+    found |= {source.path for source, flow in parsed.flows
+              if lang in outdated_flow_languages(flow, default, flow_languages(flow))}
+    return {Path(path).resolve().relative_to(base).as_posix() for path in found}
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
