@@ -148,6 +148,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 def chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.console import chat as console_chat
     from bot.conversation import Conversations
+    from bot.storage import migrate
     from bot.storage.repository import Storage
 
     content = live_content(settings)
@@ -156,9 +157,17 @@ def chat(settings: Settings, args: argparse.Namespace) -> int:
               f"{', '.join(content.languages.languages)}", file=sys.stderr)
         return 2
 
+    url = settings.CONSOLE_DATABASE_URL
+    if url == settings.DATABASE_URL:
+        print("lotse: CONSOLE_DATABASE_URL is the DATABASE_URL `lotse run` serves from; give the "
+              "console a database of its own", file=sys.stderr)
+        return 2
+    print("The console: a place to try Lotse. It keeps its own database (CONSOLE_DATABASE_URL); "
+          "nothing said here reaches the staff group or the statistics.", file=sys.stderr)
+
     async def session() -> int:
-        await _migrate(settings)
-        storage = Storage.open(settings.DATABASE_URL)
+        await migrate.upgrade(url)
+        storage = Storage.open(url)
         try:
             return await console_chat(Conversations(storage, lambda: content),
                                       lang=args.lang, user=args.user)

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     BOT_TOKEN: str | None = None
     TELEGRAM_API_BASE: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
     DATABASE_URL: str = f"sqlite+aiosqlite:///{REPO_ROOT / 'data' / 'lotse.sqlite3'}"
+    CONSOLE_DATABASE_URL: str = f"sqlite+aiosqlite:///{REPO_ROOT / 'data' / 'console.sqlite3'}"
+    """The console chat's own database, never the one `lotse run` serves from: a case tried in
+    the console can reach no staff group, no statistics and no real person's data."""
     STAFF_CHAT_ID: int | None = None
     STAFF_GROUP_MESSAGES_PER_MINUTE: int = Field(default=20, ge=1, le=600)
     """Calls into the staff group per minute, all topics together (Telegram allows about 20)."""
@@ -111,7 +114,7 @@ class Settings(BaseSettings):
                 raise ValueError("expected Telegram user ids separated by commas") from None
         return value
 
-    @field_validator("DATABASE_URL")
+    @field_validator("DATABASE_URL", "CONSOLE_DATABASE_URL")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         if value.startswith("sqlite:///"):

@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parent.parent.parent
 
 def chat(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL")}
-    env.update(PYTHONPATH=str(REPO), DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    env.update(PYTHONPATH=str(REPO), DATABASE_URL=f"sqlite:///{tmp_path / 'real.sqlite3'}",
+               CONSOLE_DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
                CONTENT_ROOT=str(BASE), LOG_LEVEL="WARNING")
     return subprocess.run([sys.executable, "-m", "bot", "chat", *args], input="\n".join(lines) + "\n",
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
@@ -94,6 +95,34 @@ def test_the_second_run_keeps_what_the_first_collected(tmp_path: Path) -> None:
     state = saved_state(tmp_path)
     assert state["fields"] == {"arrival_year": "1999", "postcode": "12345"}
     assert state["shown"] == ["job-search"] and state["screen"] > screen
+
+
+def test_a_case_tried_in_the_console_stays_in_the_consoles_database(tmp_path: Path) -> None:
+    result = chat(tmp_path, [
+        "3", "1",                               # Talk to a counsellor → I agree
+        "1", "1", "1", "how do I register",     # topic, residence, German level, question
+        "2", "+49 151 23456789", "1", "Amal",   # phone call back, the number, morning, name
+        "1",                                    # ✓ Send
+    ], "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    assert "Sent. Your case number is #1." in result.stdout
+    assert "own database (CONSOLE_DATABASE_URL)" in result.stderr
+    with sqlite3.connect(tmp_path / "x.sqlite3") as db:
+        counts = [db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                  for table in ("cases", "outbox_messages")]
+    assert counts == [1, 1]  # the case and its note wait in the console's database …
+    assert not (tmp_path / "real.sqlite3").exists()  # … the real one was never even opened
+
+
+def test_the_console_refuses_the_database_lotse_run_serves_from(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL")}
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    env.update(PYTHONPATH=str(REPO), DATABASE_URL=url, CONSOLE_DATABASE_URL=url,
+               CONTENT_ROOT=str(BASE))
+    result = subprocess.run([sys.executable, "-m", "bot", "chat"], input="", cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "CONSOLE_DATABASE_URL" in result.stderr
+    assert not (tmp_path / "x.sqlite3").exists()
 
 
 def test_end_of_input_right_away_and_quit(tmp_path: Path) -> None:

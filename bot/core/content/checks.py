@@ -16,8 +16,9 @@ from bot.core.content.loader import Parsed
 from bot.core.content.problems import Problem, Severity
 from bot.core.content.signal_checks import signal_problems
 from bot.core.content.source import Key, SourceFile
+from bot.core.intake import CHOICE_STEPS
 
-REQUIRED_VOCABULARIES = ("topic", "residence_status", "german_level", "contact_preference")
+REQUIRED_VOCABULARIES = CHOICE_STEPS  # the intake asks each of them
 PLACEHOLDERS = frozenset({"name", "phone", "email", "website", "address", "office_hours"})
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
 BUTTON_LABEL_LIMIT = 64
