@@ -1,0 +1,43 @@
+"""Facts of the shipped content pinned to their entries (issue 12; sources in
+../shared/domain-facts.md and each entry's `source`): a fact corrected once must not come back,
+and every language must carry the same number."""
+from __future__ import annotations
+
+import pytest
+
+from bot.core.content.model import Content
+
+
+@pytest.fixture(scope="module")
+def content(shipped_content: Content) -> Content:
+    return shipped_content
+
+
+def answers(content: Content, entry_id: str) -> dict[str, str]:
+    return {lang: text.answer for lang, text in content.entries[entry_id].text.items()}
+
+
+def test_the_benefit_is_called_grundsicherung_now(content: Content) -> None:
+    # "Neue Grundsicherung", in force largely from 2026-07-01; the Jobcenter stays responsible.
+    german = answers(content, "job-search")["de"]
+    assert "Grundsicherung" in german and "umbenannt" not in german
+    assert all("Grundsicherung" in answer for answer in answers(content, "job-search").values())
+
+
+def test_the_youth_migration_service_is_for_ages_12_to_27(content: Content) -> None:
+    for entry_id in ("school-education", "other-counselling"):
+        for lang, answer in answers(content, entry_id).items():
+            assert "27" in answer and "26" not in answer, (entry_id, lang)
+
+
+def test_the_bamf_course_finder_is_bamf_navi(content: Content) -> None:
+    entry = content.entries["course-search"]
+    assert entry.source == "https://bamf-navi.bamf.de/"
+    assert "https://bamf-navi.bamf.de/" in [link.url for link in entry.links]
+    for answer in answers(content, "course-search").values():
+        assert "https://bamf-navi.bamf.de/" in answer and '"https://navi.bamf.de' not in answer
+
+
+def test_the_emergency_page_names_the_medical_on_call_service(content: Content) -> None:
+    for lang, answer in answers(content, "emergency").items():
+        assert "116 117" in answer and "112" in answer and "110" in answer, lang
