@@ -24,6 +24,12 @@ def test_the_benefit_is_called_grundsicherung_now(content: Content) -> None:
     assert all("Grundsicherung" in answer for answer in answers(content, "job-search").values())
 
 
+@pytest.mark.parametrize("entry_id", ["integration-course-costs", "job-language-course"])
+def test_bürgergeld_is_only_named_as_the_former_name(content: Content, entry_id: str) -> None:
+    german = answers(content, entry_id)["de"]
+    assert german.count("Bürgergeld") == 1 and "Grundsicherung (früher Bürgergeld)" in german
+
+
 def test_the_youth_migration_service_is_for_ages_12_to_27(content: Content) -> None:
     for entry_id in ("school-education", "other-counselling"):
         for lang, answer in answers(content, entry_id).items():
