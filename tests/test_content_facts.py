@@ -47,3 +47,16 @@ def test_the_bamf_course_finder_is_bamf_navi(content: Content) -> None:
 def test_the_emergency_page_names_the_medical_on_call_service(content: Content) -> None:
     for lang, answer in answers(content, "emergency").items():
         assert "116 117" in answer and "112" in answer and "110" in answer, lang
+
+
+def test_the_minimum_wage_is_for_workers_from_18_and_apprentices_get_their_own(
+        content: Content) -> None:
+    german = answers(content, "worker-rights")["de"]
+    assert "13,90 €" in german and "ab 18 Jahren" in german and "gilt für alle," not in german
+    assert all("Mindestausbildungsvergütung" in answer
+               for answer in answers(content, "worker-rights").values())
+
+
+def test_apprentices_are_paid_an_ausbildungsvergütung(content: Content) -> None:
+    german = answers(content, "training-support")["de"]
+    assert "Ausbildungsvergütung" in german and "Ausbildungsgeld" not in german
