@@ -60,3 +60,9 @@ def test_the_minimum_wage_is_for_workers_from_18_and_apprentices_get_their_own(
 def test_apprentices_are_paid_an_ausbildungsvergütung(content: Content) -> None:
     german = answers(content, "training-support")["de"]
     assert "Ausbildungsvergütung" in german and "Ausbildungsgeld" not in german
+
+
+def test_self_payers_pay_at_least_the_bamf_rate(content: Content) -> None:
+    for lang, answer in answers(content, "integration-course-access").items():
+        assert "4,58 €" in answer or "€4.58" in answer, lang
+    assert "hängt von der Kursschule ab" not in answers(content, "integration-course-access")["de"]
