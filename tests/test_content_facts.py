@@ -66,3 +66,12 @@ def test_self_payers_pay_at_least_the_bamf_rate(content: Content) -> None:
     for lang, answer in answers(content, "integration-course-access").items():
         assert "4,58 €" in answer or "€4.58" in answer, lang
     assert "hängt von der Kursschule ab" not in answers(content, "integration-course-access")["de"]
+
+
+def test_work_access_in_the_asylum_procedure_is_said_to_be_changing(content: Content) -> None:
+    # GEAS adaptation law and the EU list of safe countries: the entry states no rule as settled
+    # and sends the person to a counsellor (the published text was not confirmed on 2026-12-03).
+    entry = content.entries["work-permit"]
+    assert entry.offer_counsellor
+    for lang, answer in answers(content, "work-permit").items():
+        assert "GEAS" in answer and "2026" in answer, lang
