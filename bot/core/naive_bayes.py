@@ -58,7 +58,8 @@ class NaiveBayes:
         ratio over the features either of them saw); 0 when one of them has no examples."""
         if not (self.sizes[label] and self.sizes[against]):
             return 0.0
-        known = found & (self._seen[label] | self._seen[against])
+        seen, seen_against = self._seen[label], self._seen[against]
+        known = [f for f in found if f in seen or f in seen_against]  # not a union: vocabularies are large
         return self._log_likelihood(label, known) - self._log_likelihood(against, known)
 
     def known_share(self, found: set[str]) -> float:
