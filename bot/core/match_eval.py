@@ -145,7 +145,7 @@ def judge(matcher: Matcher, signals: Signals, case: EvalCase, emergency_id: str 
     """What the person who wrote `case.text` is shown, against what they should get (outside a
     case: a clear crisis in a text that also asks an ordinary question is asked about)."""
     signal = signals.read(case.text)
-    if signal.clear_crisis and asks_an_ordinary_question(matcher, case.text, case.lang,
+    if signal.clear_crisis and asks_an_ordinary_question(matcher, signals, case.text, case.lang,
                                                          emergency_id):
         signal = replace(signal, certain=False)
     if case.expect == CRISIS:

@@ -1,7 +1,8 @@
 """FAQ matcher: finds the FAQ entries a free-text question is most likely about.
 
-Every searchable text (question variant or title) of every entry is normalised once and indexed by
-its character trigrams. A question is scored against the docs that share its rarest trigrams:
+Every searchable text (question variant or title) of every entry is normalised once, stripped of
+its courtesy words (greetings, thanks, please: the `courtesy` lists of `faq/signals/`), and indexed
+by its character trigrams; so is every question. A question is scored against the docs that share its rarest trigrams:
 IDF-weighted trigram overlap, which survives typos, missing accents, compounds, agglutination and
 mixed-in words of another language, topped up by rapidfuzz's `token_sort_ratio` for near-verbatim
 variants. Besides trigrams a text has word stems (Snowball, for the languages that have one) and
@@ -129,10 +130,11 @@ class Matcher:
 
     def __init__(
         self, docs: Iterable[MatchDoc], *, mixed_langs: Sequence[str] = ("de", "en"),
-        concepts: PhraseSet | None = None,
+        concepts: PhraseSet | None = None, courtesy: PhraseSet | None = None,
     ) -> None:
         self._mixed_langs = frozenset(mixed_langs)
         self._concepts = concepts if concepts is not None else PhraseSet(())
+        self._courtesy = courtesy if courtesy is not None else PhraseSet(())
         self._stems = Stems(next(iter(mixed_langs), "de"))
         self._doc_entry: list[str] = []
         self._doc_lang: list[str] = []
@@ -141,7 +143,7 @@ class Matcher:
         postings: defaultdict[str, list[int]] = defaultdict(list)
         learned: list[tuple[str, set[str]]] = []
         for doc in docs:
-            text = normalize(doc.text)
+            text = self._comparable(doc.text)
             if not text:
                 continue
             grams = self._features(text, doc.lang)
@@ -167,6 +169,11 @@ class Matcher:
         # math.fsum throughout: exact, hence independent of the (hash-seeded) order of set items.
         self._doc_weight = [math.fsum(map(self._idf.__getitem__, g)) for g in self._doc_grams]
 
+    def _comparable(self, text: str) -> str:
+        """A text as it is compared: normalised, without its courtesy words ("hello", "thanks"),
+        which would otherwise tie a greeting to whichever long variant greets too."""
+        return " ".join(self._courtesy.without(normalize(text).split()))
+
     def _features(self, text: str, lang: str) -> frozenset[str]:
         """What a normalised text is compared by: trigrams, `#stems` and `§concepts`."""
         words = text.split()
@@ -180,7 +187,7 @@ class Matcher:
     def rank(self, text: str, lang: str, limit: int = 5,
              semantic: Mapping[str, float] | None = None) -> list[Candidate]:
         """Return up to `limit` distinct entries for the question, best first (ties by id)."""
-        return self._rank(normalize(text), lang, limit, semantic)
+        return self._rank(self._comparable(text), lang, limit, semantic)
 
     def match(self, text: str, lang: str,
               semantic: Mapping[str, float] | None = None) -> MatchResult:
@@ -190,7 +197,7 @@ class Matcher:
         directly even when a longer variant of another entry contains it ("Integration course"
         against "Integration course costs"): an admin wrote that exact question for that entry.
         """
-        query = normalize(text)
+        query = self._comparable(text)
         exact = self._exact.get(query, ())
         if len(exact) == 1:
             return MatchResult(Confidence.CONFIDENT, (Candidate(exact[0], 100.0),))

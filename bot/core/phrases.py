@@ -163,6 +163,15 @@ class PhraseSet:
                     hits.append(Hit(label, phrase.text, found))
         return hits
 
+    def without(self, words: Sequence[str]) -> list[str]:
+        """`words` without every word of every phrase found in them, however often a phrase
+        stands there (`find` finds each phrase once: so it is asked again until it finds none)."""
+        kept = list(words)
+        while hits := self.find(kept):
+            found = frozenset().union(*(hit.positions for hit in hits))
+            kept = ["" if i in found else w for i, w in enumerate(kept)]
+        return [w for w in kept if w]
+
     def _word_ids(self, word: str) -> frozenset[int]:
         """The phrase words that one message word matches (cached: people reuse their words)."""
         cached = self._cache.get(word)

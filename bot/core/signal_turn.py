@@ -42,7 +42,7 @@ class SignalTurn(IntakeTurn):
         if not signal.certain or self.state.case is not None:
             return signal.certain
         emergency = self.content.emergency_entry
-        return not asks_an_ordinary_question(self.content.matcher, text,
+        return not asks_an_ordinary_question(self.content.matcher, self.content.signals, text,
                                              self.written_in(text) or self.locale,
                                              emergency.id if emergency else None)
 

@@ -33,8 +33,9 @@ class CrisisKind(enum.Enum):
 
 
 CERTAINTIES = ("clear", "unsure")
-PLAIN_LISTS = ("ordinary", "not", "human")
-"""The lists of a signals file besides `crisis` (as the YAML keys name them)."""
+PLAIN_LISTS = ("ordinary", "not", "human", "courtesy")
+"""The lists of a signals file besides `crisis` (as the YAML keys name them); `courtesy` is for
+the FAQ matcher (`Matcher(courtesy=…)`), not read here."""
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,19 @@ MIXED_MIN_SCORE = 40.0
 on the retired held-out sets 1 and 2)."""
 
 
-def asks_an_ordinary_question(matcher: Matcher, text: str, lang: str,
+def asks_an_ordinary_question(matcher: Matcher, signals: Signals, text: str, lang: str,
                               emergency_id: str | None) -> bool:
     """Whether `text` also asks what an entry other than the emergency one answers ("last winter
     I slept in the station, now I want a job, where do I start?"): a clear crisis phrase in it is
     then asked about ("Are you in danger right now?", the numbers under it) rather than taken for
-    certain, and "No, I am safe" leads to that answer."""
-    return any(candidate.entry_id != emergency_id and candidate.score >= MIXED_MIN_SCORE
-               for candidate in matcher.rank(text, lang, 2))
+    certain, and "No, I am safe" leads to that answer. The words besides the crisis phrase's must
+    ask it too: "my husband hits me" asks nothing, whichever variant tells of a husband.
+    (Both, not only the rest: a short rest scores higher on what it shares with a variant.)"""
+    def asked(words: str) -> set[str]:
+        return {candidate.entry_id for candidate in matcher.rank(words, lang, 2)
+                if candidate.entry_id != emergency_id and candidate.score >= MIXED_MIN_SCORE}
+    whole = asked(text)
+    return bool(whole and whole & asked(signals.without_crisis_words(text)))
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,13 @@ class Signals:
                     return Signal(kind, certainty == "clear", human)
         kind_name = learned.crisis(words) if learned is not None else None
         return Signal(CrisisKind(kind_name) if kind_name else None, False, human)
+
+    def without_crisis_words(self, text: str) -> str:
+        """`text` (normalised) without the words of the crisis phrases found in it."""
+        words = words_of(text)
+        crisis = frozenset().union(*(h.positions for h in self._set.find(words)
+                                     if h.label.startswith("crisis:")))
+        return " ".join(w for i, w in enumerate(words) if i not in crisis)
 
     def hits(self, text: str) -> list[Hit]:
         """The phrases found in `text` (for `read`, and for the content check's explanations)."""

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.match_eval import EvalCase, evaluate, load_eval_cases
-from bot.core.phrases import parse_phrase
+from bot.core.phrases import PhraseSet, parse_phrase
 from bot.core.signals import SignalPhrases, Signals
 from bot.core.matcher import Confidence, Matcher, MatchDoc, MatchResult
 from bot.core.normalize import normalize
@@ -208,6 +208,23 @@ def test_rank_respects_limit_and_returns_distinct_entries(matcher: Matcher) -> N
     assert len(ranked) == 2
     assert len({c.entry_id for c in ranked}) == 2
     assert matcher.rank("Integrationskurs", "de", limit=0) == []
+
+
+def test_courtesy_words_are_left_out_of_questions_and_variants() -> None:
+    """A greeting in one long variant would tie every greeting to it, and a greeting before a
+    question would weigh against the variants that do not greet."""
+    docs = [MatchDoc("privacy", "en", "Hello, I want to delete everything I wrote in this chat"),
+            MatchDoc("job-search", "en", "How do I find a job?")]
+    plain = Matcher(docs)
+    polite = Matcher(docs, courtesy=PhraseSet([("courtesy", parse_phrase("hello|hi|please")),
+                                               ("courtesy", parse_phrase("thank you"))]))
+    assert plain.match("hello", "en").confidence is not Confidence.NONE  # the premise
+    assert polite.match("hello", "en") == MatchResult(Confidence.NONE, ())
+    assert polite.match("hi, thank you", "en") == MatchResult(Confidence.NONE, ())
+    assert polite.rank("hi please how do I find a job", "en", 1)[0].score == pytest.approx(
+        polite.rank("how do I find a job", "en", 1)[0].score)
+    assert polite.match("i want to delete everything i wrote in this chat", "en").candidates[
+        0].score == 100.0  # the variant without its greeting, word for word
 
 
 def test_empty_matcher_matches_nothing() -> None:

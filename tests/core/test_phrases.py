@@ -155,3 +155,11 @@ def test_the_word_cache_gives_the_same_results() -> None:
 
 def test_words_of_normalises_and_splits() -> None:
     assert words_of("  Er SCHLÄGT   mich! ") == ["er", "schlagt", "mich"]
+
+
+def test_without_leaves_out_every_word_of_every_phrase_found_however_often() -> None:
+    phrases = PhraseSet([("courtesy", parse_phrase("hello|hi")),
+                         ("courtesy", parse_phrase("thank you"))])
+    words = ["hi", "hi", "where", "is", "it", "thank", "you", "hello"]
+    assert phrases.without(words) == ["where", "is", "it"]
+    assert PhraseSet([]).without(words) == words

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.core.phrases import parse_phrase
-from bot.core.signals import CrisisKind, Signal, SignalPhrases, Signals
+from bot.core.matcher import MatchDoc, Matcher
+from bot.core.signals import (MIXED_MIN_SCORE, CrisisKind, Signal, SignalPhrases, Signals,
+                              asks_an_ordinary_question)
 
 
 def signals(*labelled: tuple[str, str], lang: str = "en") -> Signals:
@@ -129,3 +131,21 @@ def test_hits_explain_what_was_found() -> None:
 
 def test_no_phrases_read_nothing() -> None:
     assert Signals([]).read("he kills me") == Signal()
+
+
+def test_the_words_of_the_crisis_phrases_can_be_left_out() -> None:
+    assert EN.without_crisis_words("He said: he KILLS me, then left") == "he said he then left"
+
+
+MATCHER = Matcher([MatchDoc("exam", "en", "the exam kills me"),
+                   MatchDoc("job-search", "en", "how do I find a job")])
+
+
+def test_a_crisis_asks_a_question_only_if_its_other_words_ask_it_too() -> None:
+    """"he kills me" asks nothing, though it shares its crisis phrase with a variant; the job
+    question beside it is asked by the words besides the crisis phrase as well."""
+    alone, mixed = "he kills me", "he kills me, how do I find a job"
+    assert MATCHER.rank(alone, "en", 1)[0].score >= MIXED_MIN_SCORE  # the premise
+    assert not asks_an_ordinary_question(MATCHER, EN, alone, "en", None)
+    assert asks_an_ordinary_question(MATCHER, EN, mixed, "en", None)
+    assert not asks_an_ordinary_question(MATCHER, EN, mixed, "en", "job-search")

@@ -22,7 +22,7 @@ from tests.servers import redis_server_binary, start_redis, stop
 STAFF = -1009876543210
 PERSON_ID, FIRST, LAST = 700123456, "Zainab", "Qaderi"
 COUNSELLOR_ID, COUNSELLOR = 7001234, "Berger"
-QUESTIONS = {"confident": "what is an integration course", "unsure": "course money",
+QUESTIONS = {"confident": "what is an integration course", "unsure": "money for the course",
              "none": "purple elephants dancing"}
 CASE_QUESTION = "Where can I find a language course near Dachau?"
 TRACES = (str(PERSON_ID), FIRST, LAST, str(COUNSELLOR_ID), COUNSELLOR, "Lena", str(STAFF),

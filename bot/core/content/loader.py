@@ -28,7 +28,8 @@ from bot.core.content.problems import ContentError, Problem, Severity
 from bot.core.content.source import SourceFile, ambiguous_words, plain_text, read_yaml
 from bot.core.content.validation import validate
 from bot.core.i18n import Catalogs
-from bot.core.content.phrase_lists import concept_phrases, phrase_problems, signal_phrases
+from bot.core.content.phrase_lists import (concept_phrases, courtesy_phrases, phrase_problems,
+                                           signal_phrases)
 from bot.core.learned_signals import CALM, HUMAN, LearnedSignals
 from bot.core.matcher import Matcher, MatchDoc
 from bot.core.phrases import PhraseSet, words_of
@@ -208,7 +209,8 @@ def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | 
         flows={f.id: f for _, f in parsed.flows},
         matcher=Matcher(match_docs(entries.values()),
                         mixed_langs=(parsed.languages[1].default_language, "en"),
-                        concepts=PhraseSet(concept_phrases(parsed))),
+                        concepts=PhraseSet(concept_phrases(parsed)),
+                        courtesy=PhraseSet(courtesy_phrases(parsed))),
         signals=Signals(signal_phrases(parsed), learned_signals(parsed)),
         ui=Catalogs(ui_dir),
         retention_days=retention_days,

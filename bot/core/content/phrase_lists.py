@@ -13,7 +13,8 @@ from bot.core.signals import CERTAINTIES, PLAIN_LISTS, SignalPhrases
 if TYPE_CHECKING:
     from bot.core.content.loader import Parsed
 
-__all__ = ["Written", "concept_phrases", "phrase_problems", "signal_phrases", "written_signals"]
+__all__ = ["Written", "concept_phrases", "courtesy_phrases", "phrase_problems", "signal_phrases",
+           "written_signals"]
 
 Written = tuple[SourceFile, tuple[Key, ...], str, str]
 """A phrase as written: its file, keys (for the line), label and text."""
@@ -21,7 +22,7 @@ Written = tuple[SourceFile, tuple[Key, ...], str, str]
 
 def written_signals(parsed: Parsed, lang: str) -> Iterator[Written]:
     """The phrases of one language's signals file; labels `crisis:<kind>:<certainty>`,
-    `ordinary`, `not` and `human`."""
+    `ordinary`, `not`, `human` and `courtesy`."""
     source, signals = parsed.signals[lang]
     for kind, phrases in signals.crisis.items():
         for certainty in CERTAINTIES:
@@ -67,8 +68,15 @@ def phrase_problems(parsed: Parsed) -> list[Problem]:
 
 
 def signal_phrases(parsed: Parsed) -> list[SignalPhrases]:
-    return [SignalPhrases(lang, tuple(_read(written_signals(parsed, lang))))
+    return [SignalPhrases(lang, tuple(p for p in _read(written_signals(parsed, lang))
+                                      if p[0] != "courtesy"))
             for lang in sorted(parsed.signals)]
+
+
+def courtesy_phrases(parsed: Parsed) -> list[tuple[str, Phrase]]:
+    """Every language's `courtesy` phrases, for the matcher."""
+    return [p for lang in sorted(parsed.signals) for p in _read(written_signals(parsed, lang))
+            if p[0] == "courtesy"]
 
 
 def concept_phrases(parsed: Parsed) -> list[tuple[str, Phrase]]:

@@ -139,6 +139,9 @@ class SignalPhrases(Model):
     """Phrases that are no crisis although they hold crisis words ("kill time")."""
     human: list[Text] = []
     """Ways to ask for a human: they lead to the counsellor offer."""
+    courtesy: list[Text] = []
+    """Greetings, thanks and please: words that say nothing about the question, which the FAQ
+    matcher leaves out of questions and variants alike."""
 
 
 # ----- faq/signals/examples/<lang>.yaml -----------------------------------------------------

@@ -9,7 +9,9 @@
   question variants of the entries about reaching a counsellor (`CONTACT_ENTRIES`), whose
   variants are requests for a human themselves; their titles are still checked;
 - a question variant of the emergency entry that the signals do not read as a crisis is a warning
-  at the variant: the FAQ matcher does not search the emergency entry, so nothing leads there.
+  at the variant: the FAQ matcher does not search the emergency entry, so nothing leads there;
+- a title or question variant made of nothing but `courtesy` words is a warning at the variant:
+  the matcher leaves those words out, so nothing is left of it to find.
 
 The texts are read by the bot's own `Signals` (`hits`, then `read` for the few with a hit), so the
 check sees what the bot sees.
@@ -23,10 +25,11 @@ from pathlib import Path
 from bot.core.content import schema
 from bot.core.content.loader import Parsed
 from bot.core.content.model import EMERGENCY_TOPIC
-from bot.core.content.phrase_lists import signal_phrases, written_signals
+from bot.core.content.phrase_lists import courtesy_phrases, signal_phrases, written_signals
 from bot.core.content.problems import Problem, Severity
 from bot.core.content.source import Key, SourceFile
-from bot.core.phrases import Hit
+from bot.core.normalize import normalize
+from bot.core.phrases import Hit, PhraseSet
 from bot.core.signals import CrisisKind, Signals
 
 __all__ = ["CONTACT_ENTRIES", "signal_problems"]
@@ -45,6 +48,7 @@ def signal_problems(parsed: Parsed) -> list[Problem]:
         signals = Signals(signal_phrases(parsed))
         problems += _firing_on_entries(parsed, signals)
         problems += _emergency_missed(parsed, signals)
+        problems += _only_courtesy(parsed)
     return problems
 
 
@@ -177,3 +181,16 @@ def _why(signals: Signals, text: str) -> str:
         return f" (its crisis words are inside the not phrase {', '.join(cancelling)})"
     ordinary = sorted({f"'{h.phrase}'" for h in counted if h.label == "ordinary"})
     return f" (its unsure crisis words are cancelled by the ordinary phrase {', '.join(ordinary)})"
+
+
+# ----- variants the courtesy words leave empty ------------------------------------------------
+
+
+def _only_courtesy(parsed: Parsed) -> list[Problem]:
+    courtesy = PhraseSet(courtesy_phrases(parsed))
+    return [Problem(source.path, source.line(keys),
+                    f"{what} '{text}' is nothing but courtesy words (the `courtesy` lists of the "
+                    "signals files): the FAQ matcher leaves them out, so it finds nothing here",
+                    Severity.WARNING)
+            for source, entry in parsed.entries for keys, what, text in _texts(entry)
+            if normalize(text).split() and not courtesy.without(normalize(text).split())]
