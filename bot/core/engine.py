@@ -20,6 +20,7 @@ from bot.core.intake import RELAYED_KINDS
 from bot.core.matcher import Candidate, Confidence
 from bot.core.normalize import normalize
 from bot.core.signal_turn import SignalTurn
+from bot.core.signals import question_beside_a_human
 from bot.core.state import Action, State
 from bot.core.telegram_html import escape
 from bot.core.turn import Step
@@ -164,6 +165,10 @@ class _Turn(SignalTurn):
             self.intake_text(text)
             return
         if signal.human:
+            beside = question_beside_a_human(self.content.matcher, self.content.signals, text,
+                                             self.written_in(text) or self.locale)
+            if beside is not None:
+                self.show_entry(beside, final=False)  # the counsellor offer follows
             self.counsellor()
             return
         node = self.current_node()

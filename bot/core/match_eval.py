@@ -28,7 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from bot.core.matcher import Confidence, Matcher
-from bot.core.signals import Signals, asks_an_ordinary_question
+from bot.core.signals import Signals, asks_an_ordinary_question, question_beside_a_human
 
 __all__ = ["CRISIS", "HUMAN", "EvalCase", "EvalReport", "evaluate", "load_eval_cases"]
 
@@ -156,8 +156,13 @@ def judge(matcher: Matcher, signals: Signals, case: EvalCase, emergency_id: str 
                        signal.possible_crisis, [HUMAN] if signal.human else [])
     if signal.clear_crisis:
         return Outcome(case, False, False, True, False, [CRISIS])
-    if signal.human:
+    beside = question_beside_a_human(matcher, signals, case.text, case.lang) if signal.human \
+        else None
+    if signal.human and (beside is None or case.expect is None):
         return Outcome(case, False, False, False, signal.possible_crisis, [HUMAN])
+    if beside is not None:  # its answer, then the counsellor offer
+        return Outcome(case, beside == case.expect, beside == case.expect, False,
+                       signal.possible_crisis, [beside])
     result = matcher.match(case.text, case.lang)
     got = [candidate.entry_id for candidate in result.candidates]  # ("No, I am safe" leads on)
     if case.expect is None:

@@ -5,7 +5,9 @@ language at once (people write in the language they can, not the one they chose)
 phrase is a crisis; an `unsure` one is a crisis to ask about, unless an `ordinary` word shows the
 message is about everyday matters ("Notfall Kurs"); a crisis phrase inside a `not` phrase ("kill
 time", "emergency course") does not count. A clear crisis in a message that also asks an ordinary
-question (`asks_an_ordinary_question`) is asked about too, except in an open case.
+question (`asks_an_ordinary_question`) is asked about too, except in an open case; a request for
+a human beside a question the matcher is sure of gets that answer before the counsellor offer
+(`question_beside_a_human`).
 """
 from __future__ import annotations
 
@@ -14,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.learned_signals import LearnedSignals
-from bot.core.matcher import Matcher
+from bot.core.matcher import Confidence, Matcher
 from bot.core.phrases import Hit, Phrase, PhraseSet, words_of
 
 __all__ = ["CERTAINTIES", "PLAIN_LISTS", "CrisisKind", "Signal", "Signals",
-           "asks_an_ordinary_question"]
+           "asks_an_ordinary_question", "question_beside_a_human"]
 
 
 class CrisisKind(enum.Enum):
@@ -75,7 +77,15 @@ def asks_an_ordinary_question(matcher: Matcher, signals: Signals, text: str, lan
         return {candidate.entry_id for candidate in matcher.rank(words, lang, 2)
                 if candidate.entry_id != emergency_id and candidate.score >= MIXED_MIN_SCORE}
     whole = asked(text)
-    return bool(whole and whole & asked(signals.without_crisis_words(text)))
+    return bool(whole and whole & asked(signals.without_words_of(text, "crisis:")))
+
+
+def question_beside_a_human(matcher: Matcher, signals: Signals, text: str, lang: str
+                            ) -> str | None:
+    """The entry that the words besides a request for a human ask for with confidence ("I don't
+    understand, what is the 3+2 rule?"): its answer comes before the counsellor offer."""
+    result = matcher.match(signals.without_words_of(text, "human"), lang)
+    return result.candidates[0].entry_id if result.confidence is Confidence.CONFIDENT else None
 
 
 @dataclass(frozen=True)
@@ -115,12 +125,13 @@ class Signals:
         kind_name = learned.crisis(words) if learned is not None else None
         return Signal(CrisisKind(kind_name) if kind_name else None, False, human)
 
-    def without_crisis_words(self, text: str) -> str:
-        """`text` (normalised) without the words of the crisis phrases found in it."""
+    def without_words_of(self, text: str, label: str) -> str:
+        """`text` (normalised) without the words of the phrases found in it whose label starts
+        with `label` ("crisis:" for every crisis phrase, "human")."""
         words = words_of(text)
-        crisis = frozenset().union(*(h.positions for h in self._set.find(words)
-                                     if h.label.startswith("crisis:")))
-        return " ".join(w for i, w in enumerate(words) if i not in crisis)
+        found = frozenset().union(*(h.positions for h in self._set.find(words)
+                                    if h.label.startswith(label)))
+        return " ".join(w for i, w in enumerate(words) if i not in found)
 
     def hits(self, text: str) -> list[Hit]:
         """The phrases found in `text` (for `read`, and for the content check's explanations)."""

@@ -276,3 +276,22 @@ def test_a_crisis_in_a_closed_case_does_not_make_the_next_case_urgent(shipped: C
     assert state.urgent and state.crisis == "violence"
     state, _, _ = run(shipped, state, CaseClosed(7))
     assert not state.urgent and state.crisis is None
+
+
+# ----- a request for a human beside a question --------------------------------------------------
+
+def test_a_question_beside_a_request_for_a_human_is_answered_before_the_offer(
+        shipped: Content) -> None:
+    text = "I don't understand, what is an integration course?"
+    assert shipped.signals.read(text).human  # the premise
+    state, replies, effects = run(shipped, State(locale="en"), Text(text))
+    assert Answered("integration-course") in effects
+    assert title(shipped, "integration-course", "en") in replies[0].text
+    assert replies[-1].text.startswith("Before a counsellor can help you:")
+    assert state.intake_step == "consent"
+
+
+def test_a_request_for_a_human_alone_gets_only_the_offer(shipped: Content) -> None:
+    _, replies, effects = run(shipped, State(locale="en"), Text("I want to talk to a person"))
+    assert not any(isinstance(e, Answered) for e in effects)
+    assert [r.text.split("\n")[0] for r in replies] == ["Before a counsellor can help you:"]
