@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.core.layout import retyped
 from bot.core.learned_signals import LearnedSignals
 from bot.core.matcher import Confidence, Matcher
 from bot.core.phrases import Hit, Phrase, PhraseSet, words_of
@@ -107,6 +108,17 @@ class Signals:
         self._learned = learned
 
     def read(self, text: str) -> Signal:
+        """What `text` says; Russian or Ukrainian typed on an English keyboard layout ("Z [jxe
+        evthtnm") is read as what it meant too when it shows no crisis as typed."""
+        signal = self._read(text)
+        if signal.crisis is None:
+            for meant in retyped(text):
+                found = self._read(meant)
+                if found.crisis is not None:
+                    return replace(found, human=found.human or signal.human)
+        return signal
+
+    def _read(self, text: str) -> Signal:
         words = words_of(text)
         hits = self._set.find(words)
         excluded = frozenset().union(*(h.positions for h in hits if h.label == "not"))
