@@ -14,6 +14,7 @@ from bot.core.content.freshness import (flow_languages, outdated_entry_languages
                                         outdated_flow_languages)
 from bot.core.content.loader import Parsed
 from bot.core.content.problems import Problem, Severity
+from bot.core.content.same_facts import fact_differences
 from bot.core.content.signal_checks import signal_problems
 from bot.core.content.source import Key, SourceFile
 from bot.core.intake import CHOICE_STEPS
@@ -78,6 +79,20 @@ class Checker:
                 self.error(source, keys, f"{what} is {size} characters; Telegram allows "
                            f"{telegram_html.MESSAGE_LIMIT} in one message")
 
+    def same_facts(self, source: SourceFile, keys: tuple[Key, ...], german: str,
+                   translation: str) -> None:
+        """The cross-language check (`same_facts`): a warning where a translation's numbers,
+        URLs or § are not the German text's."""
+        missing, extra = fact_differences(german, translation)
+        said = []
+        if missing:
+            said.append(f"the German has {', '.join(missing)} and this text does not")
+        if extra:
+            said.append(f"this text has {', '.join(extra)} and the German does not")
+        if said:
+            self.warn(source, keys, "numbers, URLs or § differ from the German text (numbers "
+                      "compared by their digits): " + "; ".join(said))
+
     def reference(self, source: SourceFile, keys: tuple[Key, ...], kind: str, ref: str | None,
                   known: set[str] | Mapping[str, Any]) -> None:
         if ref is not None and ref not in known:
@@ -135,6 +150,9 @@ class Checker:
     def check_canned_replies(self) -> None:
         for source, reply in self.parsed.canned_replies.values():
             self.localized(source, ("text",), reply.text, html=True)
+            for lang, text in reply.text.items():
+                if lang != self.default and self.default in reply.text:
+                    self.same_facts(source, ("text", lang), reply.text[self.default], text)
 
     def check_entries(self) -> None:
         seen = Counter(e.id for _, e in self.parsed.entries)
@@ -150,6 +168,9 @@ class Checker:
                     self.error(source, ("text", lang),
                                f"language '{lang}' is not listed in faq/languages.yaml")
                 self.markup(source, ("text", lang, "answer"), text.answer, splittable=True)
+                if lang != self.default and self.default in entry.text:
+                    self.same_facts(source, ("text", lang, "answer"),
+                                    entry.text[self.default].answer, text.answer)
             for lang in outdated_entry_languages(entry, self.default):
                 self.warn(source, ("text", lang), outdated(lang, self.default))
             for i, link in enumerate(entry.links):
