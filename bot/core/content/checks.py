@@ -57,6 +57,8 @@ class Checker:
                 self.error(source, where, f"language '{lang}' is not listed in faq/languages.yaml")
             if html:
                 self.markup(source, where, text)
+            if lang != self.default and self.default in texts:
+                self.same_facts(source, where, texts[self.default], text)
             if label and len(text) > BUTTON_LABEL_LIMIT:
                 self.warn(source, where, f"button label is {len(text)} characters; "
                           f"keep it under {BUTTON_LABEL_LIMIT} so it fits on a phone")
@@ -150,9 +152,6 @@ class Checker:
     def check_canned_replies(self) -> None:
         for source, reply in self.parsed.canned_replies.values():
             self.localized(source, ("text",), reply.text, html=True)
-            for lang, text in reply.text.items():
-                if lang != self.default and self.default in reply.text:
-                    self.same_facts(source, ("text", lang), reply.text[self.default], text)
 
     def check_entries(self) -> None:
         seen = Counter(e.id for _, e in self.parsed.entries)
