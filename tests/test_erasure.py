@@ -1,11 +1,17 @@
-"""/delete: after it, no row in any table holds anything the person told or sent."""
+"""/delete: after it, no row in any table holds anything the person told or sent; in an open case
+its question takes a typed number (the console's way to press it) only as the very next message."""
 from __future__ import annotations
+
+import datetime as dt
 
 from bot import metrics
 from bot.conversation import Conversations, Person
-from bot.core.events import Choice, Command, Text
+from bot.core.content.model import Content
+from bot.core.events import CaseOpened, Choice, Command, EraseMe, RelayToCase, Text
+from bot.core.state import State
 from bot.storage.repository import Storage
 from tests.database import rows, tables
+from tests.steps import run
 
 PHONE = "+4915123456789"
 NAME = "Zainab"
@@ -74,3 +80,20 @@ async def test_a_deleted_persons_id_is_never_reused(conversations: Conversations
     await press(conversations, Person("telegram", "1"), "🗑")
     second = await conversations.storage.user("telegram", "2")
     assert second.id > first.id
+
+
+def test_in_an_open_case_the_delete_question_takes_a_typed_number(shipped_content: Content) -> None:
+    state, _, _ = run(shipped_content, State(locale="en"), CaseOpened(7, dt.datetime.now(dt.UTC)))
+    state, _, _ = run(shipped_content, state, Command("delete"))
+    _, _, effects = run(shipped_content, state, Text("1"))
+    assert EraseMe() in effects and not any(isinstance(e, RelayToCase) for e in effects)
+
+
+def test_in_an_open_case_the_delete_question_expires_with_the_next_message(
+        shipped_content: Content) -> None:
+    state, _, _ = run(shipped_content, State(locale="en"), CaseOpened(7, dt.datetime.now(dt.UTC)))
+    state, _, _ = run(shipped_content, state, Command("delete"))
+    state, _, effects = run(shipped_content, state, Text("sorry, one more question"))
+    assert RelayToCase(7, "sorry, one more question") in effects
+    _, _, effects = run(shipped_content, state, Text("1"))  # the counsellor had asked "1 or 2?"
+    assert RelayToCase(7, "1") in effects and EraseMe() not in effects

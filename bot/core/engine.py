@@ -146,6 +146,8 @@ class _Turn(SignalTurn):
         if self.on_signal(signal, text):
             return
         if self.state.case is not None and self.state.intake_step is None:
+            if self.erase_typed(text):
+                return
             self.relay(text=text)  # a counsellor may ask "1 or 2?": typed text is for them
             return
         typed = self.typed_option(text)
@@ -324,6 +326,20 @@ class _Turn(SignalTurn):
                         "be undone."),
                  [[("🗑 " + self.t.gettext("Delete everything"), ("erase", "")),
                    ("✗ " + self.t.gettext("Cancel"), ("menu", ""))]])
+
+    def erase_typed(self, text: str) -> bool:
+        """In an open case typed text is for the counsellor, except the very next message after
+        "Delete everything?", which may press its buttons by number (the console has no other
+        way); after any other message that question has expired (a "1" meant for the counsellor
+        must never erase)."""
+        if not any(option.action[0] == "erase" for option in self.state.options):
+            return False
+        typed = self.typed_option(text)
+        if typed is None:
+            self.state.options = []
+            return False
+        self.act(typed)
+        return True
 
     def erase(self) -> None:
         self.effects.append(EraseMe())
