@@ -156,11 +156,10 @@ def judge(matcher: Matcher, signals: Signals, case: EvalCase, emergency_id: str 
                        signal.possible_crisis, [HUMAN] if signal.human else [])
     if signal.clear_crisis:
         return Outcome(case, False, False, True, False, [CRISIS])
-    beside = question_beside_a_human(matcher, signals, case.text, case.lang) if signal.human \
-        else None
-    if signal.human and (beside is None or case.expect is None):
-        return Outcome(case, False, False, False, signal.possible_crisis, [HUMAN])
-    if beside is not None:  # its answer, then the counsellor offer
+    if signal.human:  # the counsellor offer, after the answer to a question beside it
+        beside = question_beside_a_human(matcher, signals, case.text, case.lang)
+        if beside is None or case.expect is None:
+            return Outcome(case, False, False, False, signal.possible_crisis, [HUMAN])
         return Outcome(case, beside == case.expect, beside == case.expect, False,
                        signal.possible_crisis, [beside])
     result = matcher.match(case.text, case.lang)

@@ -2,8 +2,8 @@
 
 Every searchable text (question variant or title) of every entry is normalised once, stripped of
 its courtesy words (greetings, thanks, please: the `courtesy` lists of `faq/signals/`), and indexed
-by its character trigrams; so is every question. A question is scored against the docs that share its rarest trigrams:
-IDF-weighted trigram overlap, which survives typos, missing accents, compounds, agglutination and
+by its character trigrams; so is every question. A question is scored against the docs that share
+its rarest trigrams: IDF-weighted trigram overlap, which survives typos, missing accents, compounds, agglutination and
 mixed-in words of another language, topped up by rapidfuzz's `token_sort_ratio` for near-verbatim
 variants. Besides trigrams a text has word stems (Snowball, for the languages that have one) and
 the concepts of `faq/concepts.yaml` it contains, weighted more than a trigram: a concept found in a

@@ -193,4 +193,4 @@ def _only_courtesy(parsed: Parsed) -> list[Problem]:
                     "signals files): the FAQ matcher leaves them out, so it finds nothing here",
                     Severity.WARNING)
             for source, entry in parsed.entries for keys, what, text in _texts(entry)
-            if normalize(text).split() and not courtesy.without(normalize(text).split())]
+            if (words := normalize(text).split()) and not courtesy.without(words)]
