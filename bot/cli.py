@@ -122,10 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def live_content(settings: Settings, root: Path | None = None) -> Content:
-    from bot.core.content.loader import load_or_raise
+    from bot.content_cache import cached_load
+    from bot.core.content.loader import or_raise
 
-    return load_or_raise((root or settings.content_root).resolve(), UI_DIR,
-                         settings.RETENTION_DAYS)
+    return or_raise(*cached_load((root or settings.content_root).resolve(), UI_DIR,
+                                 settings.RETENTION_DAYS, settings.CONTENT_CACHE))
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     """Calls into the staff group per minute, all topics together (Telegram allows about 20)."""
     ADMIN_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
     CONTENT_ROOT: Path = REPO_ROOT
+    CONTENT_CACHE: Path | None = REPO_ROOT / "data" / "cache"
+    """Where `lotse run` keeps the loaded content, so that a start with unchanged content and
+    code skips loading it (bot/content_cache.py); empty: always load."""
     DEFAULT_LOCALE: str = "de"
     REDIS_URL: str | None = None
     WEBHOOK_URL: AnyHttpUrl | None = None
@@ -74,7 +77,7 @@ class Settings(BaseSettings):
 
     @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
                      "METRICS_LISTEN", "EMBEDDINGS_URL", "EMBEDDINGS_MODEL",
-                     "EMBEDDINGS_API_KEY", mode="before")
+                     "EMBEDDINGS_API_KEY", "CONTENT_CACHE", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -8,9 +8,9 @@ import pytest
 
 from bot.config import REPO_ROOT
 from bot.conversation import Conversations
-from bot.core.content.loader import load
+from bot.core.content.loader import load, or_raise
 from bot.core.content.model import Content
-from bot.core.content.problems import ContentError, Problem, Severity
+from bot.core.content.problems import Problem
 from bot.storage import migrate
 from bot.storage.repository import Storage
 from tests.fake_bot_api.fixtures import fake_api, fake_bot  # noqa: F401
@@ -47,10 +47,7 @@ def shipped_load() -> tuple[Content | None, list[Problem]]:
 @pytest.fixture(scope="session")
 def shipped_content(shipped_load: tuple[Content | None, list[Problem]]) -> Content:
     """The shipped content, as `load_or_raise` gives it (errors raise, warnings do not)."""
-    content, problems = shipped_load
-    if content is None:
-        raise ContentError([p for p in problems if p.severity is Severity.ERROR])
-    return content
+    return or_raise(*shipped_load)
 
 
 @pytest.fixture

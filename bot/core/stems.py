@@ -38,6 +38,10 @@ class Stems:
         self._default = default_lang
         self._stemmers = {lang: Stemmer.Stemmer(name) for lang, name in ALGORITHMS.items()}
 
+    def __reduce__(self) -> tuple[type[Stems], tuple[str]]:
+        """Pickled as its default language (the content cache); the stemmers are built anew."""
+        return Stems, (self._default,)
+
     def of(self, words: Iterable[str], lang: str) -> set[str]:
         """The stems of the (normalised) words with at least `MIN_LETTERS` letters."""
         stems = set()

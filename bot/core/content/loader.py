@@ -232,7 +232,11 @@ def learned_signals(parsed: Parsed) -> LearnedSignals:
 
 
 def load_or_raise(root: Path, ui_dir: Path, retention_days: int = 90) -> Content:
-    content, problems = load(root, ui_dir, retention_days)
+    return or_raise(*load(root, ui_dir, retention_days))
+
+
+def or_raise(content: Content | None, problems: Sequence[Problem]) -> Content:
+    """What `load` returned: the content, or its errors raised as a `ContentError`."""
     if content is None:
         raise ContentError([p for p in problems if p.severity is Severity.ERROR])
     return content
