@@ -224,6 +224,9 @@ class _Turn(SignalTurn):
         elif kind == "faq":
             self.remember_position()
             self.show_entry(arg)
+        elif kind == "german":
+            self.remember_position()
+            self.show_entry(arg, lang=self.content.languages.default_language)
         elif kind == "node":
             self.remember_position()
             flow, _, node = arg.partition("/")
@@ -387,7 +390,10 @@ class _Turn(SignalTurn):
             return node.cases.get(self.state.fields.get(node.field, ""), node.default)
         if isinstance(node, schema.MenuNode | schema.AskNode):
             rows = [[option] for option in self.node_options(flow, node)]
-            self.say(self.node_text(node.text), [*rows, self.nav_row()], ReplyKind.MENU)
+            text = self.node_text(node.text)
+            if texts.flow_outdated(self.content, flow, self.locale):
+                text += "\n\n<i>" + escape(texts.outdated_note(self.t)) + "</i>"
+            self.say(text, [*rows, self.nav_row()], ReplyKind.MENU)
         elif isinstance(node, schema.AnswerNode):
             buttons = [[self.button(flow, b)] for b in node.buttons]
             self.show_entry(node.faq, extra=buttons, final=node.next is None)
@@ -451,7 +457,9 @@ class _Turn(SignalTurn):
     # ----- answers ----------------------------------------------------------------------------
 
     def show_entry(self, entry_id: str, *, extra: Sequence[Sequence[tuple[str, Action]]] = (),
-                   final: bool = True) -> None:
+                   final: bool = True, lang: str | None = None) -> None:
+        """The entry's answer in the person's language (`lang`: in that one, the current German
+        text asked for beside an outdated translation)."""
         entry = self.content.entries.get(entry_id)
         if entry is None:
             self.menu_changed()
@@ -462,13 +470,15 @@ class _Turn(SignalTurn):
         self.state.misses = 0
         rows: list[Sequence[tuple[str, Action] | Button]] = [
             [Button(f"🔗 {self.label(link.label)}", url=link.url)] for link in entry.links]
+        if lang is None and texts.outdated(self.content, entry, self.locale):
+            rows.append([(self._("Current German text"), ("german", entry_id))])
         rows.extend(extra)
         if final:
             if entry.offer_counsellor:
                 rows.append([self.counsellor_button()])
             rows.append(self.nav_row(back=bool(self.state.at or self.state.trail),
                                      counsellor=False))
-        self.say(texts.entry_answer(self.content, entry, self.t, self.locale), rows)
+        self.say(texts.entry_answer(self.content, entry, self.t, self.locale, lang=lang), rows)
 
     def ask_matcher(self, text: str, semantic: Mapping[str, float] | None = None) -> None:
         """The FAQ matcher's answer, read in the language the text is written in; when that is

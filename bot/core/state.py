@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Action = tuple[str, str]
-"""What a button does: ("node", "flow-id/node-id"), ("faq", id), ("flow", id), ("value", v),
-("menu", ""), ("back", ""), ("counsellor", ""), ("language", ""), ("locale", code),
-("no-match", "")."""
+"""What a button does: ("node", "flow-id/node-id"), ("faq", id), ("german", id) (the entry's
+current German text), ("flow", id), ("value", v), ("menu", ""), ("back", ""), ("counsellor", ""),
+("language", ""), ("locale", code), ("no-match", "")."""
 
 
 @dataclass

@@ -6,8 +6,9 @@ import re
 from babel.dates import get_day_names
 from babel.support import NullTranslations
 
+from bot.core.content.freshness import outdated_entry_languages, outdated_flow_languages
 from bot.core.content.model import Content
-from bot.core.content.schema import FaqEntry
+from bot.core.content.schema import FaqEntry, Flow
 from bot.core.i18n import native_name
 from bot.core.telegram_html import escape
 
@@ -49,18 +50,42 @@ def hotline(content: Content, t: NullTranslations, locale: str) -> str:
     return "\n".join(lines)
 
 
-def entry_answer(content: Content, entry: FaqEntry, t: NullTranslations, locale: str) -> str:
-    """An FAQ answer as the person sees it, with a note when it is not (yet) in their language or
-    was translated by a machine."""
-    lang = content.entry_lang(entry, locale)
-    text = entry.text[lang]
+def entry_answer(content: Content, entry: FaqEntry, t: NullTranslations, locale: str, *,
+                 lang: str | None = None) -> str:
+    """An FAQ answer as the person sees it, with a note when it is not (yet) in their language,
+    was translated by a machine or is older than the German text. `lang`: the language the
+    person asked for (the current German text of an outdated translation), without notes."""
+    shown = lang or content.entry_lang(entry, locale)
+    text = entry.text[shown]
     parts = [f"<b>{escape(text.title)}</b>", fill(content, text.answer.strip(), locale)]
-    if lang != locale:
-        parts.append("<i>" + escape(t.gettext(
-            "This text is not yet translated into {language}.").format(
-                language=native_name(locale))) + "</i>")
-    elif text.status == "machine" and lang != content.languages.default_language:
-        parts.append("<i>" + escape(t.gettext(
-            "This text was translated by a machine and may contain mistakes.")) + "</i>")
-    return "\n\n".join(parts)
+    notes = [] if lang is not None else _notes(content, entry, shown, t, locale)
+    return "\n\n".join(parts + ["<i>" + escape(note) + "</i>" for note in notes])
 
+
+def _notes(content: Content, entry: FaqEntry, shown: str, t: NullTranslations,
+           locale: str) -> list[str]:
+    notes = []
+    if shown != locale:
+        notes.append(t.gettext("This text is not yet translated into {language}.").format(
+            language=native_name(locale)))
+    elif entry.text[shown].status == "machine" and shown != content.languages.default_language:
+        notes.append(t.gettext("This text was translated by a machine and may contain mistakes."))
+    if outdated(content, entry, locale):
+        notes.append(outdated_note(t))
+    return notes
+
+
+def outdated_note(t: NullTranslations) -> str:
+    return t.gettext("The German text was changed after this translation was made, so it may be "
+                     "out of date.")
+
+
+def outdated(content: Content, entry: FaqEntry, locale: str) -> bool:
+    """Whether a person of `locale` is shown a translation made from an older German text."""
+    return content.entry_lang(entry, locale) in outdated_entry_languages(
+        entry, content.languages.default_language)
+
+
+def flow_outdated(content: Content, flow: Flow, locale: str) -> bool:
+    """Whether the flow's texts in `locale` were translated from an older German text."""
+    return bool(outdated_flow_languages(flow, content.languages.default_language, {locale}))

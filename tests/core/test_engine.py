@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.core import bidi, telegram_html
+from bot.core.content.loader import load
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (Choice, Command, Effect, Event, Media, MediaKind, RefusedButton,
                              Reply, SetLocale, Start, Text)
 from bot.core.state import Option, State
+from content_cases import UI_DIR, build_tree
 
 STALE = "This button belongs to an older message. Here is where you are now."
 MENU = "What would you like to know? Choose a topic, or write your question in your own words."
@@ -24,6 +27,8 @@ STILL_NO_ANSWER = "I still have no answer to that. A counsellor can help you per
 CONSENT = "Before a counsellor can help you:"
 NOT_TRANSLATED = "This text is not yet translated into"
 MACHINE = "This text was translated by a machine and may contain mistakes."
+OUTDATED = ("The German text was changed after this translation was made, so it may be out of "
+            "date.")
 
 
 def check_reply(reply: Reply) -> None:
@@ -574,3 +579,45 @@ def walk(content: Content, locale: str, limit: int = 400) -> Iterator[Chat]:
 def test_every_screen_is_valid_telegram_html(content: Content, locale: str) -> None:
     count = sum(1 for _ in walk(content, locale))  # Chat.send checks each reply
     assert count > 30
+
+
+def test_a_translation_older_than_the_german_says_so_and_offers_the_current_german(
+        tmp_path: Path) -> None:
+    root = build_tree(None, tmp_path)
+    entry = root / "faq" / "entries" / "courses" / "integration-course.yaml"
+    entry.write_text(entry.read_text(encoding="utf-8").replace(
+        "hat einen Sprachkurs", "hat seit 2026 einen Sprachkurs", 1), encoding="utf-8")
+    content, _ = load(root, UI_DIR)
+    assert content is not None
+    arabic = content.ui.get("ar")
+    chat = Chat(content).start(locale="ar")
+    chat.type("ما هي دورة الاندماج")
+    assert chat.text.startswith("ما هي دورة الاندماج؟")
+    assert chat.text.endswith(arabic.gettext(OUTDATED))  # said in the person's language
+    chat.press(arabic.gettext("Current German text"))
+    assert chat.text.startswith("Was ist ein Integrationskurs?")
+    assert "hat seit 2026 einen Sprachkurs" in chat.text
+    assert arabic.gettext(OUTDATED) not in chat.text and "Current German text" not in str(
+        chat.buttons) and arabic.gettext("Current German text") not in str(chat.buttons)
+
+
+def test_a_current_translation_has_no_outdated_note(content: Content) -> None:
+    chat = Chat(content).start(locale="ar")
+    chat.type("ما هي دورة الاندماج")
+    arabic = content.ui.get("ar")
+    assert arabic.gettext(OUTDATED) not in chat.text
+    assert arabic.gettext("Current German text") not in chat.labels
+
+
+def test_a_flow_translated_from_older_german_says_so(tmp_path: Path) -> None:
+    root = build_tree(None, tmp_path)
+    flow = root / "flows" / "courses.yaml"
+    flow.write_text(flow.read_text(encoding="utf-8").replace(
+        "Was möchten Sie über Deutschkurse wissen?", "Was möchten Sie zu Deutschkursen wissen?"),
+        encoding="utf-8")
+    content, _ = load(root, UI_DIR)
+    assert content is not None
+    assert Chat(content).start("courses").text.endswith(OUTDATED)
+    german = Chat(content).start("courses", locale="de").text
+    assert german.endswith("Was möchten Sie zu Deutschkursen wissen?")  # German is the source
+    assert OUTDATED not in Chat(content).start("work").text  # the other flow is current
