@@ -100,6 +100,11 @@ def content(settings: Settings) -> Finding:
         return Finding(False, f"content in {settings.content_root}: {errors} error(s), "
                        f"{warnings} warning(s)", "run `lotse content check` and fix the lines it "
                        "names")
+    unconfirmed = loaded.organisation.unconfirmed()
+    if unconfirmed:
+        return Finding(False, f"content: the organisation's {', '.join(unconfirmed)} not "
+                       "confirmed (people would be shown them as fact)", "check them with the "
+                       "office, then set them to true under 'confirmed:' in faq/organisation.yaml")
     return Finding(True, f"content: {len(loaded.entries)} FAQ entries, {len(loaded.flows)} "
                    f"flows, {warnings} warning(s)" +
                    (" (`lotse content check` lists them)" if warnings else ""))

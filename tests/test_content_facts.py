@@ -75,3 +75,26 @@ def test_work_access_in_the_asylum_procedure_is_said_to_be_changing(content: Con
     assert entry.offer_counsellor
     for lang, answer in answers(content, "work-permit").items():
         assert "GEAS" in answer and "2026" in answer, lang
+
+
+def test_the_office_name_reads_correctly_inside_sentences(content: Content) -> None:
+    # "Sie erreichen Integrationskoordination …" had no article, "помічник Координація" the
+    # wrong case: sentences use the organisation's own {name_of} now.
+    from bot.core.engine import step
+    from bot.core.events import Start
+    from bot.core.state import State
+    from bot.core.texts import entry_answer
+
+    def greeting(lang: str) -> str:
+        return step(content, State(), Start(None, lang)).replies[0].text
+
+    assert greeting("de").startswith("Hallo! Ich bin Lotse, der digitale Assistent der "
+                                      "Integrationskoordination im Landratsamt München.")
+    assert "цифровий помічник Координації інтеграції" in greeting("uk")
+    assert "цифровой помощник Координации интеграции" in greeting("ru")
+    hotline = entry_answer(content, content.entries["contact-hotline"], content.ui.get("de"), "de")
+    assert "Sie erreichen die Beratung der Integrationskoordination im Landratsamt München am " \
+           "Telefon" in hotline
+    for entry in content.entries.values():
+        for lang, text in entry.text.items():
+            assert "{name}" not in text.answer, (entry.id, lang)  # the name alone: headings only

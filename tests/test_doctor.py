@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.config import REPO_ROOT, Settings
 from bot.doctor import Finding, diagnose
 from bot.storage import migrate
 from tests.e2e.harness import BotProcess
@@ -16,6 +17,18 @@ from tests.fake_bot_api import FakeBotApi
 pytestmark = pytest.mark.e2e  # real `lotse doctor` processes against the fake Bot API
 
 STAFF = -1001234567890
+
+
+@pytest.fixture(autouse=True)
+def confirmed_content(tmp_path: Path) -> None:
+    """In content/ beside each test's database: the shipped content with every value of the
+    organisation confirmed, as a county's would be when it goes live."""
+    for folder in ("faq", "flows"):
+        shutil.copytree(REPO_ROOT / folder, tmp_path / "content" / folder)
+    organisation = tmp_path / "content" / "faq" / "organisation.yaml"
+    text = organisation.read_text(encoding="utf-8")
+    assert ": false\n" in text
+    organisation.write_text(text.replace(": false\n", ": true\n"), encoding="utf-8")
 
 
 @pytest.fixture
@@ -28,7 +41,7 @@ async def database(tmp_path: Path) -> Path:
 def settings(api: FakeBotApi, database: Path, **overrides: str) -> Settings:
     values = {"BOT_TOKEN": api.token, "TELEGRAM_API_BASE": api.base_url,
               "DATABASE_URL": f"sqlite:///{database}", "STAFF_CHAT_ID": str(STAFF),
-              "ADMIN_IDS": "900"} | overrides
+              "ADMIN_IDS": "900", "CONTENT_ROOT": str(database.parent / "content")} | overrides
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
@@ -38,8 +51,8 @@ def failed(findings: list[Finding]) -> list[str]:
 
 async def test_all_good_exits_0(fake_api: FakeBotApi, database: Path) -> None:
     fake_api.group(STAFF, "Beratung", forum=True)
-    env = BotProcess(fake_api, database.parent, STAFF_CHAT_ID=str(STAFF),
-                     ADMIN_IDS="900").environment()
+    env = BotProcess(fake_api, database.parent, STAFF_CHAT_ID=str(STAFF), ADMIN_IDS="900",
+                     CONTENT_ROOT=str(database.parent / "content")).environment()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "doctor", cwd=database.parent, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -103,3 +116,12 @@ async def test_pending_migrations(fake_api: FakeBotApi, tmp_path: Path) -> None:
 
     await migrate.upgrade(f"sqlite+aiosqlite:///{empty}")
     assert failed(await diagnose(settings(fake_api, empty))) == []
+
+
+async def test_the_shipped_example_organisation_is_not_confirmed(
+        fake_api: FakeBotApi, database: Path) -> None:
+    fake_api.group(STAFF, "Beratung", forum=True)
+    findings = await diagnose(settings(fake_api, database, CONTENT_ROOT=str(REPO_ROOT)))
+    assert failed(findings) == ["content: the organisation's phone, office_hours, response_time "
+                                "not confirmed (people would be shown them as fact)"]
+    assert "faq/organisation.yaml" in next(f.fix for f in findings if f.ok is False)

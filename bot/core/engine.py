@@ -97,8 +97,9 @@ class _Turn(SignalTurn):
 
     def greet(self, payload: str | None) -> None:
         self.state.pending_start = None
-        name = self.label(self.content.organisation.name)
-        self.say(self._("Hello! I am Lotse, the digital assistant of {name}.", name=name) + "\n\n" +
+        name_of = self.label(self.content.organisation.name_of)
+        self.say(self._("Hello! I am Lotse, the digital assistant {name_of}.", name_of=name_of) +
+                 "\n\n" +
                  self._("I answer questions about German courses, work and vocational training, "
                         "in your language. I only keep what you tell me; /privacy explains more."))
         if payload in self.content.flows:
@@ -314,8 +315,9 @@ class _Turn(SignalTurn):
                  self._("Lotse keeps your language and where you are in the menu, so that it can "
                         "answer you. It does not keep your name or phone number unless you agree "
                         "to talk to a counsellor.") + "\n\n" +
-                 self._("If you agree, a counsellor of {name} sees what you tell them. Nobody "
-                        "else does.", name=self.label(self.content.organisation.name)) + " " +
+                 self._("If you agree, a counsellor {name_of} sees what you tell them. Nobody "
+                        "else does.", name_of=self.label(self.content.organisation.name_of)) +
+                 " " +
                  self._("We delete them {days} days after your case is closed.",
                         days=str(self.content.retention_days)) + "\n\n" +
                  self._("You can delete everything at any time with /delete."),

@@ -61,11 +61,11 @@ class IntakeTurn(Turn):
             return
         self.state.intake = self.known_facts()
         self.state.intake_step = "consent"
-        org = self.label(self.content.organisation.name)
+        org = self.label(self.content.organisation.name_of)
         self.say(self._("Before a counsellor can help you:") + "\n\n" +
                  "• " + self._("We will ask you a few questions: your topic, residence status, "
                                "German level, your question and how to reach you.") + "\n" +
-                 "• " + self._("Only the counsellors of {name} see your answers.", name=org) +
+                 "• " + self._("Only the counsellors {name_of} see your answers.", name_of=org) +
                  "\n" +
                  "• " + self._("We delete them {days} days after your case is closed.",
                                days=str(self.content.retention_days)) + "\n" +

@@ -8,12 +8,12 @@ from babel.support import NullTranslations
 
 from bot.core.content.freshness import outdated_entry_languages, outdated_flow_languages
 from bot.core.content.model import Content
-from bot.core.content.schema import FaqEntry, Flow
+from bot.core.content.schema import PLACEHOLDERS, FaqEntry, Flow
 from bot.core.i18n import native_name
 from bot.core.telegram_html import escape
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_PLACEHOLDER = re.compile(r"\{(name|phone|email|website|address|office_hours)\}")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 def office_hours(content: Content, locale: str) -> str:
@@ -30,7 +30,9 @@ def office_hours(content: Content, locale: str) -> str:
 def fill(content: Content, text: str, locale: str) -> str:
     """Organisation placeholders ({phone}, {office_hours} ...) filled in; content HTML stays."""
     org = content.organisation
-    values = {"name": escape(content.pick(org.name, locale).text), "phone": escape(org.phone or ""),
+    values = {"name": escape(content.pick(org.name, locale).text),
+              "name_of": escape(content.pick(org.name_of, locale).text),
+              "phone": escape(org.phone or ""),
               "email": escape(org.email or ""), "website": escape(org.website or ""),
               "address": escape(org.address or ""),
               "office_hours": escape(office_hours(content, locale))}

@@ -114,7 +114,7 @@ def at(content: Content, flow: str, node: str, **state: object) -> Chat:
 
 
 def test_start_greets_in_the_client_language_and_shows_the_menu(chat: Chat) -> None:
-    assert chat.text.startswith(GREETING + " Test Town Advice Centre.")
+    assert chat.text.startswith(GREETING + " the Test Town Advice Centre.")  # its name_of
     assert MENU in chat.text
     assert chat.labels == ["German courses", "Work", "👤 Talk to a counsellor", "🌐 Language"]
     assert chat.effects == [SetLocale("en")]

@@ -20,7 +20,6 @@ from bot.core.content.source import Key, SourceFile
 from bot.core.intake import CHOICE_STEPS
 
 REQUIRED_VOCABULARIES = CHOICE_STEPS  # the intake asks each of them
-PLACEHOLDERS = frozenset({"name", "phone", "email", "website", "address", "office_hours"})
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
 BUTTON_LABEL_LIMIT = 64
 
@@ -70,9 +69,9 @@ class Checker:
             self.error(source, keys, f"Telegram would reject this markup: {bad}")
             return
         for name in PLACEHOLDER.findall(text):
-            if name not in PLACEHOLDERS:
+            if name not in schema.PLACEHOLDERS:
                 self.error(source, keys, f"unknown placeholder {{{name}}}; "
-                           f"known: {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}")
+                           f"known: {', '.join('{' + p + '}' for p in sorted(schema.PLACEHOLDERS))}")
         pieces = text.split("\n\n") if splittable else [text]
         for piece in pieces:
             size = telegram_html.length(piece)
@@ -123,6 +122,11 @@ class Checker:
     def check_organisation(self) -> None:
         source, org = self.parsed.organisation  # type: ignore[misc]
         self.localized(source, ("name",), org.name)
+        self.localized(source, ("name_of",), org.name_of)
+        for name in org.unconfirmed():
+            self.warn(source, (name,), f"'{name}' is not confirmed: people are shown it as "
+                      f"fact, so check it with the office, then write `{name}: true` under "
+                      f"'confirmed:' (until then `lotse doctor` fails)")
         self.localized(source, ("response_time",), org.response_time)
         try:
             zoneinfo.ZoneInfo(org.office_hours.timezone)

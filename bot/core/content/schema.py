@@ -56,8 +56,21 @@ class OfficeHours(Model):
     days: dict[Weekday, list[TimeRange]]
 
 
+OrganisationValue = Literal["name", "phone", "email", "website", "address", "office_hours",
+                            "response_time"]
+"""The organisation's values people are shown, each to be confirmed with the office."""
+PLACEHOLDERS = ("name", "name_of", "phone", "email", "website", "address", "office_hours")
+"""What texts may write in braces, e.g. {phone}: filled from faq/organisation.yaml."""
+
+
 class Organisation(Model):
     name: Localized
+    """The name as it stands alone (a heading, a list)."""
+    name_of: Localized
+    """The name as it stands after "the assistant …" or "a counsellor …", with the article,
+    preposition or case its language needs there: de "der Integrationskoordination im
+    Landratsamt", en "of the integration coordination …", uk in the genitive. Texts use it as
+    {name_of}, so that no sentence has to guess the name's grammar."""
     phone: StrictStr | None = None
     email: StrictStr | None = None
     website: Annotated[StrictStr, Field(pattern=r"^https?://\S+$")] | None = None
@@ -68,6 +81,13 @@ class Organisation(Model):
     links: list[Link] = []
     source: Text
     reviewed: dt.date
+    confirmed: dict[OrganisationValue, StrictBool] = {}
+    """Which values an admin has checked with the office (true) and which not yet (false)."""
+
+    def unconfirmed(self) -> list[str]:
+        """The values people are shown that nobody has confirmed yet (false or not listed)."""
+        return [name for name in OrganisationValue.__args__
+                if getattr(self, name) is not None and not self.confirmed.get(name, False)]
 
 
 # ----- faq/vocabularies.yaml ------------------------------------------------------------------
