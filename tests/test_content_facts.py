@@ -98,3 +98,19 @@ def test_the_office_name_reads_correctly_inside_sentences(content: Content) -> N
     for entry in content.entries.values():
         for lang, text in entry.text.items():
             assert "{name}" not in text.answer, (entry.id, lang)  # the name alone: headings only
+
+
+def test_privacy_names_the_bavarian_supervisory_authority(content: Content) -> None:
+    # A Landratsamt is supervised by the Bayerischer Landesbeauftragte für den Datenschutz
+    # (BayLfD), not the federal BfDI; the authority is organisation data.
+    from bot.core.texts import entry_answer
+
+    authority = content.organisation.data_protection_authority
+    assert authority is not None and authority.url == "https://www.datenschutz-bayern.de/"
+    assert "BayLfD" in authority.label["de"]
+    privacy = content.entries["privacy"]
+    assert all(link.url != "https://www.bfdi.bund.de/" for link in privacy.links)
+    for lang in privacy.text:
+        shown = entry_answer(content, privacy, content.ui.get(lang), lang)
+        assert '<a href="https://www.datenschutz-bayern.de/">' in shown, lang
+        assert "bfdi" not in shown.lower(), lang

@@ -8,7 +8,7 @@ from babel.support import NullTranslations
 
 from bot.core.content.freshness import outdated_entry_languages, outdated_flow_languages
 from bot.core.content.model import Content
-from bot.core.content.schema import PLACEHOLDERS, FaqEntry, Flow
+from bot.core.content.schema import PLACEHOLDERS, FaqEntry, Flow, Link
 from bot.core.i18n import native_name
 from bot.core.telegram_html import escape
 
@@ -35,8 +35,16 @@ def fill(content: Content, text: str, locale: str) -> str:
               "phone": escape(org.phone or ""),
               "email": escape(org.email or ""), "website": escape(org.website or ""),
               "address": escape(org.address or ""),
-              "office_hours": escape(office_hours(content, locale))}
+              "office_hours": escape(office_hours(content, locale)),
+              "data_protection_authority": _link(content, org.data_protection_authority, locale)}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+def _link(content: Content, link: Link | None, locale: str) -> str:
+    if link is None:
+        return ""
+    url = escape(link.url).replace('"', "&quot;")
+    return f'<a href="{url}">{escape(content.pick(link.label, locale).text)}</a>'
 
 
 def hotline(content: Content, t: NullTranslations, locale: str) -> str:

@@ -68,10 +68,14 @@ class Checker:
         if bad:
             self.error(source, keys, f"Telegram would reject this markup: {bad}")
             return
+        org = self.parsed.organisation[1] if self.parsed.organisation else None
         for name in PLACEHOLDER.findall(text):
             if name not in schema.PLACEHOLDERS:
                 self.error(source, keys, f"unknown placeholder {{{name}}}; "
                            f"known: {', '.join('{' + p + '}' for p in sorted(schema.PLACEHOLDERS))}")
+            elif org is not None and getattr(org, name, "") is None:
+                self.error(source, keys, f"{{{name}}} is used, but faq/organisation.yaml has no "
+                           f"'{name}'; add it there or take the placeholder out")
         pieces = text.split("\n\n") if splittable else [text]
         for piece in pieces:
             size = telegram_html.length(piece)

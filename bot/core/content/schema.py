@@ -57,9 +57,10 @@ class OfficeHours(Model):
 
 
 OrganisationValue = Literal["name", "phone", "email", "website", "address", "office_hours",
-                            "response_time"]
+                            "response_time", "data_protection_authority"]
 """The organisation's values people are shown, each to be confirmed with the office."""
-PLACEHOLDERS = ("name", "name_of", "phone", "email", "website", "address", "office_hours")
+PLACEHOLDERS = ("name", "name_of", "phone", "email", "website", "address", "office_hours",
+                "data_protection_authority")
 """What texts may write in braces, e.g. {phone}: filled from faq/organisation.yaml."""
 
 
@@ -79,6 +80,10 @@ class Organisation(Model):
     response_time: Localized | None = None
     """What the office promises, e.g. "within two working days"."""
     links: list[Link] = []
+    data_protection_authority: Link | None = None
+    """Where people may complain about how the office handles their data: the supervisory
+    authority of this office (a Bavarian Landratsamt: the Bayerischer Landesbeauftragte für den
+    Datenschutz, not the federal BfDI). {data_protection_authority} is its linked name."""
     source: Text
     reviewed: dt.date
     confirmed: dict[OrganisationValue, StrictBool] = {}
