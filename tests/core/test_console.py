@@ -41,7 +41,7 @@ def test_a_scripted_session_and_its_continuation(tmp_path: Path) -> None:
     ], "--lang", "en")
     assert first.returncode == 0, first.stderr
     out = first.stdout
-    assert out.startswith("Hello! I am Lotse, the digital assistant of Test Town Advice Centre.")
+    assert out.startswith("Hello! I am Lotse, the digital assistant of the Test Town Advice Centre.")
     assert "  [1] German courses\n  [2] Work\n  [3] 👤 Talk to a counsellor\n  [4] 🌐 Language" in out
     assert "What would you like to know about German courses?\n  [1] What is an integration course?" \
         in out
@@ -145,5 +145,5 @@ def test_typing_a_number_at_the_language_picker_chooses_it(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Please choose your language." in out and "  [2] English" in out
-    assert "Hello! I am Lotse, the digital assistant of Test Town Advice Centre." in out
+    assert "Hello! I am Lotse, the digital assistant of the Test Town Advice Centre." in out
     assert "What would you like to know about German courses?" in out

@@ -49,3 +49,11 @@ def test_shipped_content_has_every_entry_in_ten_languages() -> None:
     rows = {row["id"]: row["languages"] for row in json.loads(result.stdout)}
     assert len(rows) >= 21 + 3 and "emergency" in rows
     assert all(len(langs) == 10 and "missing" not in langs.values() for langs in rows.values())
+
+
+def test_a_flow_reviewed_too_long_ago_is_stale(content: Content) -> None:
+    found = cells(content, dt.date(2026, 6, 1), max_age_days=365)  # flows reviewed 2025-01-15
+    assert found["courses"]["en"] is Coverage.STALE
+    assert found["courses"]["fa"] is Coverage.MISSING
+    assert cells(content, dt.date(2025, 6, 1), max_age_days=365)["courses"]["en"] is \
+        Coverage.REVIEWED

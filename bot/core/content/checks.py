@@ -191,6 +191,7 @@ class Checker:
                 self.error(source, ("id",), f"id '{flow.id}' is used by {seen[flow.id]} flows")
             self.reference(source, ("topic",), "topic", flow.topic, self.topics)
             self.localized(source, ("title",), flow.title, label=True)
+            self.reviewed(source, flow.reviewed)
             self.reference(source, ("start",), "start node", flow.start, flow.nodes)
             for node_id, node in flow.nodes.items():
                 self.check_node(source, flow, ("nodes", node_id), node, asked)

@@ -45,9 +45,10 @@ def coverage(content: Content, today: dt.date, max_age_days: int) -> list[Row]:
     for flow in sorted(content.flows.values(), key=lambda f: (f.order, f.id)):
         languages = flow_languages(flow)
         outdated = outdated_flow_languages(flow, content.languages.default_language, languages)
+        stale = (today - flow.reviewed).days > max_age_days
         rows.append(Row("flow", flow.id, {
-            lang: Coverage.MISSING if lang not in languages else Coverage.OUTDATED
-            if lang in outdated else Coverage(flow.status.get(lang, "reviewed"))
+            lang: Coverage.MISSING if lang not in languages else Coverage.STALE if stale else
+            Coverage.OUTDATED if lang in outdated else Coverage(flow.status.get(lang, "reviewed"))
             for lang in content.languages.languages}))
     return rows
 

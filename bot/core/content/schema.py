@@ -272,6 +272,9 @@ NODE_TYPES = ("menu", "ask", "answer", "branch", "handoff")
 class Flow(Model):
     id: Slug
     topic: Slug
+    source: Text
+    """Where the flow's facts come from (its questions route by them), as for an entry."""
+    reviewed: dt.date
     title: Localized
     menu: StrictBool = True
     """Whether the flow has a button in the main menu (otherwise only deep links and buttons open it)."""
