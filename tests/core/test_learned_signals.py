@@ -38,6 +38,17 @@ def test_features_are_words_beginnings_and_pairs() -> None:
     assert message_features(["sleeping", "outside"]) == {
         "sleeping", "slee-", "sleep-", "outside", "outs-", "outsi-", "sleeping+outside"}
     assert message_features(["", "kids"]) == {"kids"}  # a blanked word (inside a `not` phrase) is gone
+    assert message_features(["kid", "7"]) == message_features(["kid", "12"]) == {"kid", "#", "kid+#"}
+
+
+def test_which_number_a_message_gives_says_nothing() -> None:
+    # the examples give ages and times: "my son is 7 and bleeding"; "question number 7" is no crisis
+    learned = LearnedSignals([*((label, words_of(text)) for label, text in EXAMPLES),
+                              ("danger_to_life", words_of("my son 7 is bleeding")),
+                              ("child_in_danger", words_of("the girl is 7 and alone")),
+                              (CALM, words_of("the course costs 229 euro")),
+                              (CALM, words_of("i am 30 and want a course"))], KINDS)
+    assert learned.crisis(words_of("question number 7")) is None
 
 
 def test_a_message_like_the_crisis_examples_is_a_crisis_to_ask_about() -> None:

@@ -82,7 +82,7 @@ async def test_flows_and_handoffs_arrive_once_in_order_within_limits_despite_fau
     step = start.buttons[0]
     entry = content.entries[step.faq]
     answer_title = entry.text[content.entry_lang(entry, "de")].title
-    greeting = de.gettext("Hello! I am Lotse, the digital assistant of {name}.").split("{")[0]
+    greeting = de.gettext("Hello! I am Lotse, the digital assistant {name_of}.").split("{")[0]
     flow_messages = [greeting, first_line(content.pick(start.text, "de").text), answer_title]
     # the flow told the bot the topic, so intake does not ask for it
     handoff_messages = [de.gettext("Do you agree?"),
