@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po, write_po
 from ruamel.yaml import YAML
 
 from bot.config import REPO_ROOT
+from bot.core.content.freshness import outdated_entry_languages
 from bot.core.content.loader import load
 from bot.core.content.schema import LanguageSettings
 from bot.core.content.translation_po import (ImportResult, TranslationError, export_catalog,
@@ -320,3 +321,26 @@ def test_a_file_in_another_indentation_keeps_it(root: Path) -> None:
     assert result.warnings == []
     removed, added = changed_lines(before, path.read_bytes())
     assert added == ["    title: عنوان جديد"] and len(removed) == 1
+
+
+@pytest.mark.parametrize("reviewed_in_full", [True, False])
+def test_an_import_reviewed_against_the_current_german_is_current_again(
+        root: Path, reviewed_in_full: bool) -> None:
+    path = root / ENTRY
+    path.write_text(path.read_text(encoding="utf-8").replace("Der <b>Integrationskurs</b>",
+                                                             "Der <b>Kurs</b>"), encoding="utf-8")
+
+    def outdated() -> list[str]:
+        content, _ = load(root, UI_DIR)
+        assert content is not None
+        entry = content.entries["integration-course"]
+        return outdated_entry_languages(entry, content.languages.default_language)
+
+    assert "ar" in outdated()
+    po = export(root, "ar")  # the outdated Arabic comes out fuzzy, beside the new German
+    changes = {context: (None, not reviewed_in_full) for context in contexts(po, ENTRY)}
+    changes[ANSWER] = ("الدورة: جزء لغوي وجزء توجيهي.", not reviewed_in_full)
+    edit(po, changes)
+    run_import(root, po)
+    assert ("ar" in outdated()) is not reviewed_in_full  # left fuzzy: still outdated
+    assert "en" in outdated()  # the other languages were not imported

@@ -22,6 +22,7 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 from bot.core.content.freshness import (flow_languages, outdated_entry_languages,
                                         outdated_flow_languages)
 from bot.core.content.loader import parse_folder
+from bot.core.content.stamp import stamp
 from bot.core.content.schema import LanguageSettings
 from bot.core.content.translatable import (TranslatableText, Unit, Value, collect, set_status,
                                            status)
@@ -144,7 +145,8 @@ class _Unit:
 def import_catalog(root: Path, languages: LanguageSettings, catalog: Catalog,
                    po_name: str) -> ImportResult:
     """Write the catalog's non-empty translations into the YAML files under `root`, with status
-    `machine` for fuzzy messages and `reviewed` otherwise; only changed files are written."""
+    `machine` for fuzzy messages and `reviewed` otherwise, and stamp what was translated in full
+    from the current German (`lotse content stamp`); only changed files are written."""
     lang = str(catalog.locale_identifier)
     _checked_lang(languages, lang)
     docs, texts = collect(root, languages.default_language)
@@ -178,11 +180,32 @@ def import_catalog(root: Path, languages: LanguageSettings, catalog: Catalog,
         if unit.fuzzy or not unit.skipped:
             set_status(docs[name], unit_kind, lang, "machine" if unit.fuzzy else "reviewed")
     result.changed_files = [name for name, doc in docs.items() if doc.save()]
+    made_from_current = [docs[name].data["id"] for name in _fully_imported(texts, wanted)
+                         if not any(unit.fuzzy for (file, _), unit in units.items()
+                                    if file == name)]
+    if made_from_current:  # reviewed against the German they were exported from: current now
+        stamped = {Path(path).resolve().relative_to(root.resolve()).as_posix()
+                   for path in stamp(root, made_from_current, [lang])}
+        result.changed_files = sorted(set(result.changed_files) | stamped)
     for name, doc in docs.items():
         if name in result.changed_files and not doc.exact:
             result.warnings.append(f"{name}: its indentation is not one Lotse knows how to keep; "
                                    f"the file was written in the standard layout")
     return result
+
+
+def _fully_imported(texts: list[TranslatableText],
+                    wanted: dict[str, tuple[Message, TranslatableText]]) -> list[str]:
+    """The files whose texts that the freshness hash covers (an entry's title and answer, every
+    text of a flow) were all imported, each from the German text as it is now. Stamped when
+    none of them is fuzzy: an outdated translation is exported fuzzy, and one the translator
+    left fuzzy stays outdated."""
+    hashed: dict[str, list[str]] = defaultdict(list)
+    for text in texts:
+        if text.unit == "flow" or (text.unit == "entry" and text.field in ("title", "answer")):
+            hashed[text.file].append(text.location)
+    return [name for name, locations in hashed.items()
+            if all(location in wanted for location in locations)]
 
 
 def _drop_incomplete_entries(docs: dict[str, YamlDocument],
