@@ -22,7 +22,9 @@ def test_states_of_the_fixture_content(content: Content) -> None:
     assert found["integration-course"] == {"de": Coverage.REVIEWED, "en": Coverage.REVIEWED,
                                            "ar": Coverage.REVIEWED, "fa": Coverage.MACHINE}
     assert found["course-costs"]["ar"] is Coverage.MISSING
-    assert found["courses"]["de"] is Coverage.REVIEWED  # a flow row
+    assert found["course-costs"]["de"] is Coverage.UNSIGNED  # German nobody signed off
+    assert found["courses"]["de"] is Coverage.UNSIGNED  # a flow row: no reviewed_by either
+    assert found["courses"]["en"] is Coverage.REVIEWED
     assert found["courses"]["fa"] is Coverage.MISSING  # not every text of the flow is in fa
 
 

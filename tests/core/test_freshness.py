@@ -65,7 +65,7 @@ def test_a_price_changed_in_german_only_makes_the_nine_translations_outdated(
     assert loaded is not None
     row = next(r for r in coverage(loaded, dt.date(2026, 12, 1), 365)
                if r.id == "integration-course-costs")
-    assert row.cells["de"] is Coverage.REVIEWED
+    assert row.cells["de"] is Coverage.UNSIGNED  # the source: current, but nobody signed it off
     assert all(row.cells[lang] is Coverage.OUTDATED for lang in TRANSLATIONS)
 
 

@@ -18,10 +18,12 @@ class Coverage(Enum):
     """Present, but its facts were last reviewed longer ago than allowed."""
     OUTDATED = "outdated"
     """Translated from an older German text: the German changed since."""
+    UNSIGNED = "unsigned"
+    """The German source, which nobody has signed off (`reviewed_by`)."""
 
 
 SYMBOLS = {Coverage.REVIEWED: "✓", Coverage.MACHINE: "m", Coverage.MISSING: "–",
-           Coverage.STALE: "!", Coverage.OUTDATED: "o"}
+           Coverage.STALE: "!", Coverage.OUTDATED: "o", Coverage.UNSIGNED: "?"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Row:
 
 def coverage(content: Content, today: dt.date, max_age_days: int) -> list[Row]:
     rows = []
+    default = content.languages.default_language
     for entry in sorted(content.entries.values(), key=lambda e: (e.topic, e.id)):
         stale = (today - entry.reviewed).days > max_age_days
         outdated = outdated_entry_languages(entry, content.languages.default_language)
@@ -40,7 +43,9 @@ def coverage(content: Content, today: dt.date, max_age_days: int) -> list[Row]:
         for lang in content.languages.languages:
             text = entry.text.get(lang)
             cells[lang] = (Coverage.MISSING if text is None else Coverage.STALE if stale else
-                           Coverage.OUTDATED if lang in outdated else Coverage(text.status))
+                           Coverage.OUTDATED if lang in outdated else
+                           _source(entry.reviewed_by) if lang == default else
+                           Coverage(text.status))
         rows.append(Row("entry", entry.id, cells))
     for flow in sorted(content.flows.values(), key=lambda f: (f.order, f.id)):
         languages = flow_languages(flow)
@@ -48,9 +53,15 @@ def coverage(content: Content, today: dt.date, max_age_days: int) -> list[Row]:
         stale = (today - flow.reviewed).days > max_age_days
         rows.append(Row("flow", flow.id, {
             lang: Coverage.MISSING if lang not in languages else Coverage.STALE if stale else
-            Coverage.OUTDATED if lang in outdated else Coverage(flow.status.get(lang, "reviewed"))
+            Coverage.OUTDATED if lang in outdated else _source(flow.reviewed_by)
+            if lang == default else Coverage(flow.status.get(lang, "reviewed"))
             for lang in content.languages.languages}))
     return rows
+
+
+def _source(reviewed_by: str | None) -> Coverage:
+    """The German source's cell: reviewed only when someone signed it off."""
+    return Coverage.REVIEWED if reviewed_by else Coverage.UNSIGNED
 
 
 def table(rows: list[Row], languages: list[str]) -> str:
@@ -63,5 +74,6 @@ def table(rows: list[Row], languages: list[str]) -> str:
     lines.append("")
     lines.append("✓ reviewed by a person   m machine translation   – missing   "
                  "! stale: facts older than the allowed review age   "
-                 "o outdated: the German changed since it was translated")
+                 "o outdated: the German changed since it was translated   "
+                 "? German not signed off (no reviewed_by)")
     return "\n".join(lines)

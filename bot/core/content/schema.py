@@ -135,6 +135,9 @@ class FaqEntry(Model):
     topic: Slug
     source: Text
     reviewed: dt.date
+    reviewed_by: Text | None = None
+    """Who checked the German text against its source on `reviewed` (a person or a team of the
+    office); without it the German is not signed off (`lotse content coverage` shows ?)."""
     offer_counsellor: StrictBool = True
     links: list[Link] = []
     text: dict[LangCode, EntryText] = Field(min_length=1)
@@ -275,6 +278,8 @@ class Flow(Model):
     source: Text
     """Where the flow's facts come from (its questions route by them), as for an entry."""
     reviewed: dt.date
+    reviewed_by: Text | None = None
+    """As for an entry: who signed off the German texts."""
     title: Localized
     menu: StrictBool = True
     """Whether the flow has a button in the main menu (otherwise only deep links and buttons open it)."""
