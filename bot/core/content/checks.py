@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import phonenumbers
+
 from bot.core import telegram_html
 from bot.core.content import schema
 from bot.core.content.freshness import (flow_languages, outdated_entry_languages,
@@ -132,6 +134,9 @@ class Checker:
                       f"fact, so check it with the office, then write `{name}: true` under "
                       f"'confirmed:' (until then `lotse doctor` fails)")
         self.localized(source, ("response_time",), org.response_time)
+        if org.phone is not None and not _complete_phone_number(org.phone):
+            self.error(source, ("phone",), f"'phone': {org.phone!r} is not a complete phone "
+                       "number; write it with the area code, e.g. +49 89 1234567 or 089 1234567")
         try:
             zoneinfo.ZoneInfo(org.office_hours.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -331,3 +336,12 @@ def check(parsed: Parsed) -> list[Problem]:
     checker.check_entries()
     checker.check_flows()
     return checker.problems + signal_problems(parsed)
+
+
+def _complete_phone_number(text: str) -> bool:
+    """Whether `text` is a phone number that can be dialled (German numbering plan, where no
+    country code is written)."""
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(text, "DE"))
+    except phonenumbers.NumberParseException:
+        return False

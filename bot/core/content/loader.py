@@ -25,9 +25,10 @@ from pydantic import BaseModel
 from bot.core.content import schema
 from bot.core.content.model import EMERGENCY_TOPIC, Content
 from bot.core.content.problems import ContentError, Problem, Severity
-from bot.core.content.source import SourceFile, ambiguous_words, plain_text, read_yaml
+from bot.core.content.source import (SourceFile, ambiguous_words, merged_list_items, plain_text,
+                                     read_yaml)
 from bot.core.content.validation import validate
-from bot.core.i18n import Catalogs
+from bot.core.i18n import DOMAIN, Catalogs
 from bot.core.content.phrase_lists import (concept_phrases, courtesy_phrases, phrase_problems,
                                            signal_phrases)
 from bot.core.learned_signals import CALM, HUMAN, LearnedSignals
@@ -78,6 +79,12 @@ def _read(path: Path, parsed: Parsed) -> SourceFile | None:
     parsed.digest.update(str(path).encode() + b"\0" + path.read_bytes())
     source, problems = read_yaml(path, shown_path(path))
     parsed.problems += problems
+    if source is not None:
+        parsed.problems += [
+            Problem(source.path, line, f"this '- ' is indented more than the list item above "
+                    f"it, so YAML reads it as part of that item ('{item}'); start every '- ' of "
+                    f"the list in the same column")
+            for line, item in merged_list_items(source)]
     return source
 
 
@@ -193,6 +200,8 @@ def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | 
     if parsed.languages and parsed.organisation and not any(
             p.severity is Severity.ERROR for p in parsed.problems):
         parsed.problems += check(parsed)
+    if parsed.languages:
+        parsed.problems += catalog_problems(*parsed.languages, ui_dir)
     problems = sorted(set(parsed.problems), key=lambda p: (p.path, p.line, p.message))
     if any(p.severity is Severity.ERROR for p in problems) or not (
             parsed.languages and parsed.organisation):
@@ -216,6 +225,19 @@ def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | 
         retention_days=retention_days,
     )
     return content, problems
+
+
+def catalog_problems(source: SourceFile, settings: schema.LanguageSettings,
+                     ui_dir: Path) -> list[Problem]:
+    """Every language of the content needs its interface catalog (buttons, questions, notes);
+    English needs none, its texts are the catalogs' own."""
+    have = set(Catalogs(ui_dir).languages()) | {"en"}
+    return [Problem(source.path, source.line(("languages", i)),
+                    f"language '{lang}' has no interface catalog ({ui_dir.name}/{lang}/LC_MESSAGES/"
+                    f"{DOMAIN}.po), so its people would get every button and message in English; "
+                    f"create it with `pybabel init -i {ui_dir.name}/{DOMAIN}.pot -d {ui_dir.name} "
+                    f"-D {DOMAIN} -l {lang}` and translate it")
+            for i, lang in enumerate(settings.languages) if lang not in have]
 
 
 def learned_signals(parsed: Parsed) -> LearnedSignals:

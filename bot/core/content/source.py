@@ -110,6 +110,9 @@ def read_yaml(path: Path, shown_as: str) -> tuple[SourceFile | None, list[Proble
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
+        if "quoted scalar" in (exc.context or "") and exc.context_mark is not None:
+            return None, [Problem(shown_as, exc.context_mark.line + 1, _unclosed_quote(
+                text.splitlines()[exc.context_mark.line], exc.context_mark.column))]
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         what = (exc.problem or exc.context or "YAML syntax error").strip()
@@ -119,6 +122,13 @@ def read_yaml(path: Path, shown_as: str) -> tuple[SourceFile | None, list[Proble
     if data is None:
         return None, [Problem(shown_as, 1, "the file is empty")]
     return SourceFile(shown_as, data, text.splitlines()), []
+
+
+def _unclosed_quote(line: str, column: int) -> str:
+    mark = line[column] if column < len(line) else '"'
+    inside = "written twice, ''" if mark == "'" else 'written with a backslash, \\"'
+    return (f"the text starting with {mark} on this line has no closing {mark}: end it with "
+            f"{mark} (a {mark} inside the text must be {inside}), or remove the opening one")
 
 
 def _duplicate_key(message: str) -> str:
@@ -159,3 +169,36 @@ def ambiguous_words(source: SourceFile) -> list[tuple[tuple[Key, ...], str]]:
 
     walk(source.data, ())
     return found
+
+
+def merged_list_items(source: SourceFile) -> list[tuple[int, str]]:
+    """Lines that look like a new list item ("- …") but are indented more than the item above,
+    so YAML read them as part of that item's text: `(line, the merged text)`, lines 1-based."""
+    found: list[tuple[int, str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, CommentedMap):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, CommentedSeq):
+            for index, item in enumerate(node):
+                if type(item) is str and " - " in item:  # a plain (unquoted) text
+                    line = _continued_item(source.lines, node.lc.item(index)[0], item)
+                    if line is not None:
+                        found.append((line, item))
+                walk(item)
+
+    walk(source.data)
+    return found
+
+
+def _continued_item(lines: Sequence[str], first: int, item: str) -> int | None:
+    """The first continuation line of the item written at line index `first` that starts with
+    "- ", as a 1-based line number."""
+    for number in range(first + 1, len(lines)):
+        text = lines[number].strip()
+        if not text or text.lstrip("- ") not in item:
+            return None  # past the item's text
+        if text.startswith("- "):
+            return number + 1
+    return None

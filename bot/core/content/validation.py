@@ -97,7 +97,7 @@ def _document_keys(source: SourceFile, loc: tuple[Any, ...]) -> tuple[Key, ...]:
     """pydantic's location without the names it adds itself (union members like 'menu')."""
     keys: list[Key] = []
     node = source.data
-    for part in loc:
+    for index, part in enumerate(loc):
         if isinstance(node, dict) and part in node:
             keys.append(part)
             node = node[part]
@@ -105,8 +105,8 @@ def _document_keys(source: SourceFile, loc: tuple[Any, ...]) -> tuple[Key, ...]:
             keys.append(part)
             node = node[part] if 0 <= part < len(node) else None
         elif isinstance(node, dict) and isinstance(part, str) and part not in node:
-            if part == "[key]" or part in NODE_TYPES:
-                continue
+            if part == "[key]" or (part in NODE_TYPES and index < len(loc) - 1):
+                continue  # pydantic's names, not the file's ('answer' last is a missing key)
             keys.append(part)  # a missing key: keep it so the message can name it
             node = None
         else:
