@@ -62,10 +62,22 @@ def test_apprentices_are_paid_an_ausbildungsvergütung(content: Content) -> None
     assert "Ausbildungsvergütung" in german and "Ausbildungsgeld" not in german
 
 
-def test_self_payers_pay_at_least_the_bamf_rate(content: Content) -> None:
-    for lang, answer in answers(content, "integration-course-access").items():
+@pytest.mark.parametrize("entry_id", ["integration-course-access", "integration-course-costs"])
+def test_self_payers_pay_at_least_the_bamf_rate(content: Content, entry_id: str) -> None:
+    for lang, answer in answers(content, entry_id).items():
         assert "4,58 €" in answer or "€4.58" in answer, lang
     assert "hängt von der Kursschule ab" not in answers(content, "integration-course-access")["de"]
+
+
+def test_a_gestattung_alone_does_not_make_the_course_free(content: Content) -> None:
+    # BAMF FAQ: free without application for asylum seekers with good prospects to stay, or who
+    # arrived before 2019-08-01 and are close to the job market; not for every Gestattung.
+    german = answers(content, "integration-course-costs")["de"]
+    assert "Kostenlos ohne Antrag:</b> Menschen mit Aufenthaltsgestattung" not in german
+    assert "guter Bleibeperspektive" in german and "1. August 2019" in german
+    assert "Eine Aufenthaltsgestattung allein macht den Kurs nicht kostenlos" in german
+    for lang, answer in answers(content, "integration-course-costs").items():
+        assert "2019" in answer, lang
 
 
 def test_work_access_in_the_asylum_procedure_is_said_to_be_changing(content: Content) -> None:
