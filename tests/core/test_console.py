@@ -147,3 +147,36 @@ def test_typing_a_number_at_the_language_picker_chooses_it(tmp_path: Path) -> No
     assert "Please choose your language." in out and "  [2] English" in out
     assert "Hello! I am Lotse, the digital assistant of the Test Town Advice Centre." in out
     assert "What would you like to know about German courses?" in out
+
+
+def test_the_console_journey_intake_restart_delete_and_afresh(tmp_path: Path) -> None:
+    """Start, a case with a phone number, a restart that continues, /delete in the open case,
+    and a start afresh; the served database is never opened, so `lotse run` on it has nothing
+    of this to deliver, and the console's own file keeps no trace of the name or the number."""
+    first = chat(tmp_path, [
+        "3", "1", "1", "1", "1", "how do I register",  # counsellor, agree, intake
+        "2", "+49 151 23456789", "1", "Amal", "1",     # call back on this number, morning, send
+    ], "--lang", "en")
+    assert first.returncode == 0, first.stderr
+    assert "Sent. Your case number is #1." in first.stdout
+
+    second = chat(tmp_path, ["/delete", "1"])  # a restart: the case is still open
+    assert second.returncode == 0, second.stderr
+    assert "Please choose your language" not in second.stdout  # it continued
+    assert "Delete everything?" in second.stdout
+    assert "Done: everything is deleted." in second.stdout
+
+    with sqlite3.connect(tmp_path / "x.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM users").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM conversation_states").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM outbox_messages").fetchone() == (0,)
+        assert db.execute("SELECT user_id, phone, first_name, question, outcome FROM cases"
+                          ).fetchall() == [(None, None, None, None, "deleted")]
+    for file in tmp_path.glob("x.sqlite3*"):  # the database and any journal beside it
+        data = file.read_bytes()
+        assert b"23456789" not in data and b"Amal" not in data and b"register" not in data, file
+
+    third = chat(tmp_path, ["1"])
+    assert third.returncode == 0, third.stderr
+    assert "Please choose your language" in third.stdout  # afresh: nothing was kept
+    assert not (tmp_path / "real.sqlite3").exists()  # `lotse run`'s database was never opened
