@@ -126,3 +126,11 @@ def test_privacy_names_the_bavarian_supervisory_authority(content: Content) -> N
         shown = entry_answer(content, privacy, content.ui.get(lang), lang)
         assert '<a href="https://www.datenschutz-bayern.de/">' in shown, lang
         assert "bfdi" not in shown.lower(), lang
+
+
+def test_the_2025_cuts_of_job_language_courses_are_not_stated_for_2026(content: Content) -> None:
+    # BAMF documents the suspended Berufssprachkurse for 2025; the 2026 situation is unconfirmed.
+    german = answers(content, "job-language-course")["de"]
+    assert "zurzeit ausgesetzt" not in german and "nicht bestätigt" in german
+    for lang, answer in answers(content, "job-language-course").items():
+        assert "2025" in answer and "2026" in answer, lang
