@@ -87,6 +87,10 @@ def test_work_access_in_the_asylum_procedure_is_said_to_be_changing(content: Con
     assert entry.offer_counsellor
     for lang, answer in answers(content, "work-permit").items():
         assert "GEAS" in answer and "2026" in answer, lang
+    # § 61 Abs. 1 AsylG: after six months in initial reception the permit "ist zu erlauben"
+    german = answers(content, "work-permit")["de"]
+    assert "sollen Sie die Erlaubnis nach 6 Monaten bekommen" not in german
+    assert "muss die Ausländerbehörde Ihnen die Erlaubnis nach 6 Monaten geben" in german
 
 
 def test_the_office_name_reads_correctly_inside_sentences(content: Content) -> None:
