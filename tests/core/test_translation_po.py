@@ -263,7 +263,10 @@ def test_a_new_language_exports_empty_and_imports_partial_translations(root: Pat
     assert "ti: ክሰርሕ ይፍቀደለይ ድዩ?, fr: Ai-je le droit de travailler ?}\n" in work
     removed, added = changed_lines(before["flows/work.yaml"], after["flows/work.yaml"])
     assert len(removed) == len(added) == 1
-    content, problems = load(root, UI_DIR)
+    ui = root.parent / "translations"  # a language also needs its interface catalog
+    shutil.copytree(UI_DIR, ui)
+    shutil.copytree(ui / "en", ui / "fr")
+    content, problems = load(root, ui)
     assert content is not None, problems
     assert content.entries["integration-course"].text["fr"].status == "machine"
     assert content.flows["work"].nodes["start"].buttons[0].label["fr"] == \
