@@ -105,7 +105,9 @@ def _typos_allowed(letters: int) -> int:
 class PhraseSet:
     """Labelled phrases, compiled once; `find` lists those a message contains."""
 
-    def __init__(self, labelled: Iterable[tuple[str, Phrase]]) -> None:
+    def __init__(self, labelled: Iterable[tuple[str, Phrase]], *, typos: bool = True) -> None:
+        """`typos`: a word within its allowed typos of a phrase's word counts (False: only as
+        written, with the phrase's * parts)."""
         self._phrases: list[tuple[str, Phrase, tuple[int, ...]]] = []
         word_ids: dict[tuple[Alternative, ...], int] = {}
         self._alternatives: list[list[int]] = []  # per alternative id: the word ids it serves
@@ -137,7 +139,7 @@ class PhraseSet:
         fuzzy: defaultdict[tuple[Mode, str, int], list[tuple[str, int]]] = defaultdict(list)
         for mode in (Mode.WORD, Mode.PREFIX):
             for stem, index in self._stems[mode].items():
-                if _typos_allowed(len(stem)):
+                if typos and _typos_allowed(len(stem)):
                     fuzzy[(mode, stem[0], len(stem))].append((stem, index))
         self._fuzzy = dict(fuzzy)
         self._fuzzy_prefix_lengths = sorted({length for mode, _, length in fuzzy

@@ -36,7 +36,8 @@ class CrisisKind(enum.Enum):
 
 
 CERTAINTIES = ("clear", "unsure")
-PLAIN_LISTS = ("ordinary", "not", "human", "courtesy")
+ORDINARY = "ordinary"
+PLAIN_LISTS = (ORDINARY, "not", "human", "courtesy")
 """The lists of a signals file besides `crisis` (as the YAML keys name them); `courtesy` is for
 the FAQ matcher (`Matcher(courtesy=…)`), not read here."""
 
@@ -103,8 +104,14 @@ class Signals:
 
     def __init__(self, languages: Iterable[SignalPhrases],
                  learned: LearnedSignals | None = None) -> None:
+        languages = list(languages)
         self._set = PhraseSet((label, phrase) for language in languages
-                              for label, phrase in language.phrases)
+                              for label, phrase in language.phrases if label != ORDINARY)
+        self._ordinary = PhraseSet(((label, phrase) for language in languages
+                                    for label, phrase in language.phrases if label == ORDINARY),
+                                   typos=False)
+        """Everyday words that veto an unsure phrase, only as written: a typo of one must not
+        veto a crisis ('Gewaltschutz' is no 'Gehalts…', a salary)."""
         self._learned = learned
 
     def read(self, text: str) -> Signal:
@@ -126,10 +133,12 @@ class Signals:
             words = ["" if i in excluded else w for i, w in enumerate(words)]
             hits = self._set.find(words)
         labels = {h.label for h in hits if h.label != "not"}
+        if self._ordinary.find(words):
+            labels.add(ORDINARY)
         learned = self._learned
         human = "human" in labels or (learned is not None and learned.human(words))
         for certainty in CERTAINTIES:
-            if certainty == "unsure" and "ordinary" in labels:
+            if certainty == "unsure" and ORDINARY in labels:
                 return Signal(human=human)
             for kind in CrisisKind:
                 if f"crisis:{kind.value}:{certainty}" in labels:
@@ -146,6 +155,7 @@ class Signals:
         return " ".join(w for i, w in enumerate(words) if i not in found)
 
     def hits(self, text: str) -> list[Hit]:
-        """The phrases found in `text` (for `read`, and for the content check's explanations)."""
-        return self._set.find(words_of(text))
+        """The phrases found in `text` (for the content check's explanations)."""
+        words = words_of(text)
+        return self._set.find(words) + self._ordinary.find(words)
 

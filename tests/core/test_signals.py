@@ -152,3 +152,11 @@ def test_a_crisis_asks_a_question_only_if_its_other_words_ask_it_too() -> None:
     assert not asks_an_ordinary_question(MATCHER, EN, alone, "en", None)
     assert asks_an_ordinary_question(MATCHER, EN, mixed, "en", None)
     assert not asks_an_ordinary_question(MATCHER, EN, mixed, "en", "job-search")
+
+
+def test_only_an_everyday_word_as_written_vetoes_not_a_typo_of_one() -> None:
+    de = signals(("crisis:violence:unsure", "*gewalt*"), ("ordinary", "gehalts*"), lang="de")
+    assert de.read("Gehaltsabrechnung und Gewalt").crisis is None  # the word itself vetoes
+    # 'gewaltschutz' is one typo from 'gehalts…': it must not veto the crisis it names
+    assert de.read("ich habe Gewaltschutz, er steht mit einem Messer vor der Tür") == Signal(
+        CrisisKind.VIOLENCE, certain=False)
