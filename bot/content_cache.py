@@ -4,8 +4,8 @@ seconds of parsing, checking and indexing (`lotse run`'s cold start, issue 18).
 A file holds what `load` returned — the `Content` (without its interface catalogs, which are
 opened afresh) and the problems — under a key that covers everything the result depends on:
 every file under the content root's faq/ and flows/ (path and bytes), the code of `bot/core`, the
-Python and library versions, the RETENTION_DAYS setting and today's date (the freshness checks
-count days). A file under another key is never used, so an edit anywhere loads afresh.
+Python and library versions, the languages that have interface catalogs, the RETENTION_DAYS
+setting and today's date (the freshness checks count days). A file under another key is never used, so an edit anywhere loads afresh.
 
 The file is a pickle: reading one runs code, like reading a `.pyc`. So it is written only by
 this process's user, into a folder of its own (0700) as a file only that user may read or write
@@ -40,10 +40,11 @@ LIBRARIES = ("pydantic", "rapidfuzz", "PyStemmer", "ruamel.yaml", "Babel")
 CODE = Path(bot.core.__file__).parent
 
 
-def key(root: Path, retention_days: int, today: dt.date | None = None) -> str:
-    """The hex digest that names what `load(root, …, retention_days)` would return today."""
+def key(root: Path, ui_dir: Path, retention_days: int, today: dt.date | None = None) -> str:
+    """The hex digest that names what `load(root, ui_dir, retention_days)` would return today."""
     digest = hashlib.sha256(FORMAT)
     digest.update(f"\0{sys.version}\0{retention_days}\0{today or dt.date.today()}\0".encode())
+    digest.update(" ".join(Catalogs(ui_dir).languages()).encode() + b"\0")  # checked by load
     for name in LIBRARIES:
         digest.update(f"{name}={metadata.version(name)}\0".encode())
     for base, folder in ((CODE, CODE), (root, root / "faq"), (root, root / "flows")):
@@ -60,7 +61,7 @@ def cached_load(root: Path, ui_dir: Path, retention_days: int,
     no cache, always load). A missing, foreign or unreadable file means loading afresh."""
     if folder is None:
         return load(root, ui_dir, retention_days)
-    name = key(root, retention_days)
+    name = key(root, ui_dir, retention_days)
     path = folder / f"content-{name[:32]}.pickle"
     kept = _read(path, name)
     if kept is not None:

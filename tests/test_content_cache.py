@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -59,11 +60,16 @@ def test_an_edited_file_loads_afresh(root: Path, tmp_path: Path, loads: list[Pat
     assert first is not None and edited is not None and edited.version != first.version
 
 
-def test_the_key_covers_settings_and_the_day(root: Path) -> None:
+def test_the_key_covers_settings_the_day_and_the_catalogs(root: Path, tmp_path: Path) -> None:
     today = dt.date(2026, 12, 4)
-    assert key(root, 90, today) == key(root, 90, today)
-    assert key(root, 30, today) != key(root, 90, today)
-    assert key(root, 90, today + dt.timedelta(days=1)) != key(root, 90, today)
+    assert key(root, UI_DIR, 90, today) == key(root, UI_DIR, 90, today)
+    assert key(root, UI_DIR, 30, today) != key(root, UI_DIR, 90, today)
+    assert key(root, UI_DIR, 90, today + dt.timedelta(days=1)) != key(root, UI_DIR, 90, today)
+    ui = tmp_path / "translations"  # a language whose catalog is added loads afresh
+    shutil.copytree(UI_DIR, ui)
+    before = key(root, ui, 90, today)
+    shutil.copytree(ui / "en", ui / "so")
+    assert key(root, ui, 90, today) != before
 
 
 def test_a_file_others_may_write_is_never_read(root: Path, tmp_path: Path, loads: list[Path],
