@@ -394,7 +394,7 @@ class _Turn(SignalTurn):
             rows = [[option] for option in self.node_options(flow, node)]
             text = self.node_text(node.text)
             if texts.flow_outdated(self.content, flow, self.locale):
-                text += "\n\n<i>" + escape(texts.outdated_note(self.t)) + "</i>"
+                text += "\n\n" + texts.note_html(texts.outdated_note(self.t))
             self.say(text, [*rows, self.nav_row()], ReplyKind.MENU)
         elif isinstance(node, schema.AnswerNode):
             buttons = [[self.button(flow, b)] for b in node.buttons]

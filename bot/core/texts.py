@@ -69,7 +69,12 @@ def entry_answer(content: Content, entry: FaqEntry, t: NullTranslations, locale:
     text = entry.text[shown]
     parts = [f"<b>{escape(text.title)}</b>", fill(content, text.answer.strip(), locale)]
     notes = [] if lang is not None else _notes(content, entry, shown, t, locale)
-    return "\n\n".join(parts + ["<i>" + escape(note) + "</i>" for note in notes])
+    return "\n\n".join(parts + [note_html(note) for note in notes])
+
+
+def note_html(note: str) -> str:
+    """A one-line note under a text (not translated yet, machine translation, outdated)."""
+    return "<i>" + escape(note) + "</i>"
 
 
 def _notes(content: Content, entry: FaqEntry, shown: str, t: NullTranslations,

@@ -180,9 +180,7 @@ def import_catalog(root: Path, languages: LanguageSettings, catalog: Catalog,
         if unit.fuzzy or not unit.skipped:
             set_status(docs[name], unit_kind, lang, "machine" if unit.fuzzy else "reviewed")
     result.changed_files = [name for name, doc in docs.items() if doc.save()]
-    made_from_current = [docs[name].data["id"] for name in _fully_imported(texts, wanted)
-                         if not any(unit.fuzzy for (file, _), unit in units.items()
-                                    if file == name)]
+    made_from_current = [docs[name].data["id"] for name in _fully_imported(texts, wanted, units)]
     if made_from_current:  # reviewed against the German they were exported from: current now
         stamped = {Path(path).resolve().relative_to(root.resolve()).as_posix()
                    for path in stamp(root, made_from_current, [lang])}
@@ -195,17 +193,19 @@ def import_catalog(root: Path, languages: LanguageSettings, catalog: Catalog,
 
 
 def _fully_imported(texts: list[TranslatableText],
-                    wanted: dict[str, tuple[Message, TranslatableText]]) -> list[str]:
+                    wanted: dict[str, tuple[Message, TranslatableText]],
+                    units: dict[tuple[str, Unit], _Unit]) -> list[str]:
     """The files whose texts that the freshness hash covers (an entry's title and answer, every
-    text of a flow) were all imported, each from the German text as it is now. Stamped when
-    none of them is fuzzy: an outdated translation is exported fuzzy, and one the translator
+    text of a flow) were all imported, each from the German text as it is now, and none of
+    whose messages is fuzzy: an outdated translation is exported fuzzy, and one the translator
     left fuzzy stays outdated."""
     hashed: dict[str, list[str]] = defaultdict(list)
     for text in texts:
         if text.unit == "flow" or (text.unit == "entry" and text.field in ("title", "answer")):
             hashed[text.file].append(text.location)
+    fuzzy = {name for (name, _), unit in units.items() if unit.fuzzy}
     return [name for name, locations in hashed.items()
-            if all(location in wanted for location in locations)]
+            if name not in fuzzy and all(location in wanted for location in locations)]
 
 
 def _drop_incomplete_entries(docs: dict[str, YamlDocument],
