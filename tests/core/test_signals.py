@@ -1,5 +1,5 @@
 """Reading signals (`bot.core.signals`) from small hand-made phrase lists: clear beats unsure, an
-everyday word vetoes an unsure crisis only, `not` phrases remove what they overlap, requests for a
+everyday word near an unsure crisis vetoes it, `not` phrases remove what they overlap, requests for a
 human, and the order of the crisis kinds."""
 from __future__ import annotations
 
@@ -58,6 +58,14 @@ def test_clear_beats_unsure_whatever_the_kinds() -> None:
 def test_an_ordinary_word_vetoes_an_unsure_crisis() -> None:
     assert EN.read("I want to end it with this course") == Signal()
     assert EN.read("homeless, exams next week") == Signal()
+
+
+def test_an_ordinary_word_far_from_an_unsure_crisis_vetoes_nothing() -> None:
+    # the course word is eleven words before the crisis phrase: a story, then what happened
+    text = ("my mother goes to the course every morning but today she cried and said there is "
+            "violence at home")
+    assert EN.read(text) == Signal(CrisisKind.VIOLENCE, certain=False)
+    assert EN.read("there is violence at home, my mother goes to the course") == Signal()
 
 
 def test_an_ordinary_word_does_not_veto_a_clear_crisis() -> None:
