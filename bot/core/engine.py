@@ -20,7 +20,7 @@ from bot.core.intake import RELAYED_KINDS
 from bot.core.matcher import Candidate, Confidence
 from bot.core.normalize import normalize
 from bot.core.signal_turn import SignalTurn
-from bot.core.signals import question_beside_a_human
+from bot.core.signals import beside_a_human
 from bot.core.state import Action, State
 from bot.core.telegram_html import escape
 from bot.core.turn import Step
@@ -168,11 +168,13 @@ class _Turn(SignalTurn):
             self.intake_text(text)
             return
         if signal.human:
-            beside = question_beside_a_human(self.content.matcher, self.content.signals, text,
-                                             self.written_in(text) or self.locale)
-            if beside is not None:
-                self.show_entry(beside, final=False)  # the counsellor offer follows
-            self.counsellor()
+            beside = beside_a_human(self.content.matcher, self.content.signals, text,
+                                    self.written_in(text) or self.locale, signal.vague)
+            if beside is not None and beside.confidence is Confidence.CONFIDENT:
+                self.show_entry(beside.candidates[0].entry_id, final=False)
+            elif beside is not None:
+                self.offer_candidates(beside.candidates[:3])
+            self.counsellor()  # the counsellor offer follows
             return
         node = self.current_node()
         if isinstance(node, schema.AskNode) and node.input is not None:

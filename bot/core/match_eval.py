@@ -28,7 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from bot.core.matcher import Confidence, Matcher
-from bot.core.signals import Signals, asks_an_ordinary_question, question_beside_a_human
+from bot.core.signals import Signals, asks_an_ordinary_question, beside_a_human
 
 __all__ = ["CRISIS", "HUMAN", "EvalCase", "EvalReport", "evaluate", "load_eval_cases"]
 
@@ -156,12 +156,14 @@ def judge(matcher: Matcher, signals: Signals, case: EvalCase, emergency_id: str 
                        signal.possible_crisis, [HUMAN] if signal.human else [])
     if signal.clear_crisis:
         return Outcome(case, False, False, True, False, [CRISIS])
-    if signal.human:  # the counsellor offer, after the answer to a question beside it
-        beside = question_beside_a_human(matcher, signals, case.text, case.lang)
+    if signal.human:  # the counsellor offer, after the answer or answers to a question beside it
+        beside = beside_a_human(matcher, signals, case.text, case.lang, signal.vague)
         if beside is None or case.expect is None:
             return Outcome(case, False, False, False, signal.possible_crisis, [HUMAN])
-        return Outcome(case, beside == case.expect, beside == case.expect, False,
-                       signal.possible_crisis, [beside])
+        offered = 1 if beside.confidence is Confidence.CONFIDENT else 3
+        shown = [candidate.entry_id for candidate in beside.candidates[:offered]]
+        return Outcome(case, shown[:1] == [case.expect], case.expect in shown, False,
+                       signal.possible_crisis, shown)
     result = matcher.match(case.text, case.lang)
     got = [candidate.entry_id for candidate in result.candidates]  # ("No, I am safe" leads on)
     if case.expect is None:

@@ -291,6 +291,35 @@ def test_a_question_beside_a_request_for_a_human_is_answered_before_the_offer(
     assert state.intake_step == "consent"
 
 
+WELDER = ("I am 24, at home I worked as a welder without any papers. Here everybody talks about "
+          "Ausbildung, but I don't understand where to begin")
+
+
+def test_a_vague_request_beside_a_long_question_gets_its_likely_answers_and_the_offer(
+        shipped: Content) -> None:
+    signal = shipped.signals.read(WELDER)
+    assert signal.human and signal.vague  # the premise: only "don't understand" asks for a human
+    assert shipped.matcher.match(WELDER, "en").confidence is Confidence.UNSURE
+    state, replies, effects = run(shipped, State(locale="en"), Text(WELDER))
+    assert not any(isinstance(e, Answered) for e in effects)
+    offered = [b.label for row in replies[0].buttons for b in row]
+    assert replies[0].text == "Did you mean one of these?"
+    assert title(shipped, "vocational-training", "en") in offered
+    assert replies[-1].text.startswith("Before a counsellor can help you:")
+    assert state.intake_step == "consent"
+
+
+@pytest.mark.parametrize("text", [
+    "i dont understand this bot",  # a vague request with no question beside it
+    WELDER.replace("I don't understand where to begin", "I want to talk to a person"),
+])
+def test_a_request_for_a_human_beside_no_long_question_or_a_clear_one_gets_only_the_offer(
+        shipped: Content, text: str) -> None:
+    assert shipped.signals.read(text).human
+    _, replies, _ = run(shipped, State(locale="en"), Text(text))
+    assert [r.text.split("\n")[0] for r in replies] == ["Before a counsellor can help you:"]
+
+
 def test_a_request_for_a_human_alone_gets_only_the_offer(shipped: Content) -> None:
     _, replies, effects = run(shipped, State(locale="en"), Text("I want to talk to a person"))
     assert not any(isinstance(e, Answered) for e in effects)

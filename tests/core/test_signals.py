@@ -29,6 +29,7 @@ EN = signals(
     ("not", "kill time"),
     ("not", "emergency course"),
     ("human", "talk person|human"),
+    ("human_vague", "dont understand"),
 )
 
 
@@ -98,6 +99,13 @@ def test_a_request_for_a_human() -> None:
     assert EN.read("talk to a human, I want to end it") == Signal(CrisisKind.SUICIDE, False, True)
     # an ordinary word vetoes the unsure crisis, not the request for a human
     assert EN.read("talk to a human about the course, end it") == Signal(human=True)
+
+
+def test_a_request_for_a_human_is_vague_only_without_a_clear_phrase() -> None:
+    assert EN.read("i dont understand") == Signal(human=True, vague=True)
+    assert EN.read("i dont understand, talk to a person") == Signal(human=True)
+    assert EN.read("i dont understand, he kills me") == Signal(
+        CrisisKind.VIOLENCE, True, human=True, vague=True)
 
 
 def test_the_crisis_kinds_in_the_order_a_reply_names_them() -> None:

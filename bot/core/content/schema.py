@@ -167,6 +167,9 @@ class SignalPhrases(Model):
     """Phrases that are no crisis although they hold crisis words ("kill time")."""
     human: list[Text] = []
     """Ways to ask for a human: they lead to the counsellor offer."""
+    human_vague: list[Text] = []
+    """Words that ask for a human or only say a question is hard ("I don't understand", "is there
+    someone"): the counsellor offer, and beside a long question its likely answers too."""
     courtesy: list[Text] = []
     """Greetings, thanks and please: words that say nothing about the question, which the FAQ
     matcher leaves out of questions and variants alike."""
