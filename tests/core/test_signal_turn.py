@@ -278,6 +278,29 @@ def test_a_crisis_in_a_closed_case_does_not_make_the_next_case_urgent(shipped: C
     assert not state.urgent and state.crisis is None
 
 
+NOT_AN_EMERGENCY = {  # "not an emergency, just a question" in each language's own words
+    "de": "Kein Notfall, nur eine Frage zu den Kurszeiten",
+    "en": "no emergency, I only want to know when you are open",
+    "tr": "acil değil, sadece sormak istiyorum",
+    "ku": "ne acîl e, tenê pirsek heye",
+    "ti": "ህጹጽ ኣይኮነን ሕቶ ጥራይ",
+    "ps": "بېړنۍ خبره نه ده، یوازې پوښتنه لرم",
+    "ar": "مش حالة طوارئ، بس سؤال",
+    "fa": "اورژانسی نیست، فقط یک سوال دارم",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(NOT_AN_EMERGENCY))
+def test_not_an_emergency_asks_no_danger_question(shipped: Content, lang: str) -> None:
+    text = NOT_AN_EMERGENCY[lang]
+    assert any(h.label.startswith("crisis:") for h in shipped.signals.hits(text))  # the premise
+    assert shipped.signals.read(text).crisis is None
+
+
+def test_a_crisis_beside_not_an_emergency_is_still_one(shipped: Content) -> None:
+    assert shipped.signals.read("not an emergency maybe, but my husband beats me").clear_crisis
+
+
 # ----- a request for a human beside a question --------------------------------------------------
 
 def test_a_question_beside_a_request_for_a_human_is_answered_before_the_offer(
