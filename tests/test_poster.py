@@ -17,7 +17,7 @@ import pypdfium2
 import pytest
 
 from bot.cli import build_parser
-from bot.config import REPO_ROOT, Settings
+from bot.config import REPO_ROOT, Settings, SettingsError
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import Start
@@ -112,6 +112,25 @@ async def test_the_username_comes_from_the_setting_or_from_getme(fake_api: FakeB
     asked = Settings(_env_file=None, BOT_TOKEN=fake_api.token,  # type: ignore[call-arg]
                      TELEGRAM_API_BASE=fake_api.base_url)
     assert await command.bot_username(asked) == "lotse_test_bot"  # the fake Bot API's bot
+
+
+async def test_without_a_username_nor_a_working_token_it_says_what_to_set(
+        fake_api: FakeBotApi) -> None:
+    with pytest.raises(SettingsError, match="set BOT_USERNAME"):
+        await command.bot_username(Settings(_env_file=None))  # type: ignore[call-arg]
+    rejected = Settings(_env_file=None, BOT_TOKEN="123456:WRONG",  # type: ignore[call-arg]
+                        TELEGRAM_API_BASE=fake_api.base_url)
+    with pytest.raises(SettingsError, match="BOT_USERNAME is not set and Telegram did not say"):
+        await command.bot_username(rejected)
+
+
+def test_a_language_the_flow_has_no_text_in_is_refused(shipped_content: Content) -> None:
+    work = shipped_content.flows["work"]
+    untranslated = work.model_copy(update={"title": {k: v for k, v in work.title.items()
+                                                     if k != "ti"}})
+    content = replace(shipped_content, flows={**shipped_content.flows, "work": untranslated})
+    with pytest.raises(page.PosterError, match="work has no text in ti .* shown in de"):
+        page.lines(content, "work", ["ar", "ti"])
 
 
 def test_an_unconfirmed_phone_number_is_not_printed(shipped_content: Content) -> None:
