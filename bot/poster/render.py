@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 PNG_DPI = 150
-"""A4 at 150 dpi is 1240 × 1754 pixels: sharp on a phone, small enough to send."""
+"""A4 at 150 dpi is 1241 × 1754 pixels: sharp on a phone, small enough to send."""
 
 
 def pdf(html: str) -> bytes:
