@@ -23,11 +23,17 @@ check: setup
 
 # What the tests need from Debian, installed when missing (needs root then; quiet; nothing to do
 # when present): redis-server and postgresql (tests/services.py starts its own servers on free
-# loopback ports, never the system services) and chromium (the statistics report is rendered).
+# loopback ports, never the system services), chromium (the statistics report is rendered), and
+# for `lotse poster` Pango with HarfBuzz's subsetter (WeasyPrint), the Noto fonts and zbarimg (the
+# tests read the QR code back).
 services:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	[ -e /usr/share/fonts/truetype/noto/NotoSansEthiopic-Regular.ttf ] || missing="$$missing fonts-noto-core"; \
+	ldconfig -p | grep -q 'libpango-1.0.so.0 ' || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p | grep -q 'libharfbuzz-subset.so.0 ' || missing="$$missing libharfbuzz-subset0"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -z "$$missing" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 && \

@@ -14,6 +14,7 @@ from bot.config import REPO_ROOT, Settings, SettingsError, load_settings
 from bot.core.content.loader import load
 from bot.core.content.model import Content
 from bot.core.content.problems import ContentError, Severity
+from bot.poster import command as poster
 from bot.reports import command as stats
 
 UI_DIR = REPO_ROOT / "translations"
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     stamp.add_argument("--lang", action="append", help="only this language (repeatable)")
     stamp.add_argument("--root", type=Path)
     stats.add_parser(sub)
+    poster.add_parser(sub)
     sub.add_parser("doctor", help="check settings, database, content, bot token, staff group, "
                    "webhook and outbox; say what to fix")
     return parser
@@ -107,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logs.configure(settings.LOG_LEVEL, settings.LOG_FORMAT)
     handler = {"run": run, "chat": chat, "db": db, "content": content,
-               "purge": purge, "stats": stats.run}[args.command]
+               "purge": purge, "stats": stats.run, "poster": make_poster}[args.command]
     try:
         return handler(settings, args)
     except ContentError as exc:
@@ -127,6 +129,10 @@ def live_content(settings: Settings, root: Path | None = None) -> Content:
 
     return or_raise(*cached_load((root or settings.content_root).resolve(), UI_DIR,
                                  settings.RETENTION_DAYS, settings.CONTENT_CACHE))
+
+
+def make_poster(settings: Settings, args: argparse.Namespace) -> int:
+    return poster.run(settings, args, live_content(settings))
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

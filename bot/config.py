@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     BOT_TOKEN: str | None = None
+    BOT_USERNAME: str | None = None
+    """The bot's @username, for the deep links on posters (`lotse poster`); unset: asked of
+    Telegram (getMe) with BOT_TOKEN."""
     TELEGRAM_API_BASE: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
     DATABASE_URL: str = f"sqlite+aiosqlite:///{REPO_ROOT / 'data' / 'lotse.sqlite3'}"
     CONSOLE_DATABASE_URL: str = f"sqlite+aiosqlite:///{REPO_ROOT / 'data' / 'console.sqlite3'}"
@@ -75,7 +78,7 @@ class Settings(BaseSettings):
     EMBEDDINGS_TIMEOUT: float = Field(0.3, gt=0, le=0.3)
     """Seconds a person's question may wait for its embedding; slower, and words alone answer."""
 
-    @field_validator("BOT_TOKEN", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
+    @field_validator("BOT_TOKEN", "BOT_USERNAME", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
                      "METRICS_LISTEN", "EMBEDDINGS_URL", "EMBEDDINGS_MODEL",
                      "EMBEDDINGS_API_KEY", "CONTENT_CACHE", mode="before")
     @classmethod
@@ -87,6 +90,16 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: str | None) -> str | None:
         if value is not None and (":" not in value or not value.split(":", 1)[0].isdigit()):
             raise ValueError("expected the token BotFather gave you, like 123456:ABC-DEF…")
+        return value
+
+    @field_validator("BOT_USERNAME")
+    @classmethod
+    def _username_shape(cls, value: str | None) -> str | None:
+        if value is not None:
+            value = value.removeprefix("@")
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
+                raise ValueError("expected the bot's username as BotFather shows it, like "
+                                 "lotse_muster_bot")
         return value
 
     @field_validator("WEBHOOK_SECRET")

@@ -48,6 +48,15 @@ def german_name(code: str) -> str:
     return (locale.get_display_name("de") if locale else None) or code
 
 
+def script(code: str) -> str:
+    """The script a language is usually written in (ISO 15924: "Arab", "Ethi", "Latn", "Cyrl"),
+    from CLDR's likely subtags; "Latn" for a code CLDR does not know."""
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags").get(code, "")
+    return next((part for part in likely.split("_")[1:] if len(part) == 4), "Latn")
+
+
 def is_rtl(code: str) -> bool:
     locale = _locale(code)
     return bool(locale and locale.character_order == "right-to-left")
