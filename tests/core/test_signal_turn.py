@@ -301,6 +301,19 @@ def test_a_crisis_beside_not_an_emergency_is_still_one(shipped: Content) -> None
     assert shipped.signals.read("not an emergency maybe, but my husband beats me").clear_crisis
 
 
+@pytest.mark.parametrize("text", [
+    "dayika min 60 salî ye, nameyên ji Rentenversicherung tên",  # ku dayik (mother) ~ tr dayak
+    "kelase zaban dar Erding hast?",  # fa Latin zaban (language) ~ zadan (hit)
+    "Живу в Эрдинге, машины нет, где курс?",  # ru машины (no car) ~ в машине (in the car)
+    "المدير ما انطاني راتب الشهر",  # ar انطاني (gave me) ~ انطعن (stabbed)
+    "ma jobcenter ta wayal che kar ghwaram",  # ps Latin wayal (said) ~ wahal (hit)
+    "Приходят письма, я ничего не понимаю",  # ru не … приходят ~ (в себя) не приходит
+])
+def test_an_everyday_word_a_letter_from_a_crisis_word_is_no_crisis(
+        shipped: Content, text: str) -> None:
+    assert shipped.signals.read(text).crisis is None
+
+
 # ----- a request for a human beside a question --------------------------------------------------
 
 def test_a_question_beside_a_request_for_a_human_is_answered_before_the_offer(
