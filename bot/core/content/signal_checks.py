@@ -123,7 +123,7 @@ def _firing_on_entries(parsed: Parsed, signals: Signals) -> list[Problem]:
             continue
         for keys, what, text in _texts(entry):
             hits = signals.hits(text)
-            if not any(h.label == "human" or h.label.endswith(":clear") for h in hits):
+            if not any(h.label.startswith("human") or h.label.endswith(":clear") for h in hits):
                 continue
             signal = signals.read(text)
             human_allowed = entry.id in CONTACT_ENTRIES and "questions" in keys
@@ -131,7 +131,7 @@ def _firing_on_entries(parsed: Parsed, signals: Signals) -> list[Problem]:
                 if hit.label.endswith(":clear") and signal.clear_crisis:
                     kind = hit.label.split(":")[1]
                     effect = f"a clear crisis ({kind}): the emergency numbers come instead"
-                elif hit.label == "human" and signal.human and not human_allowed:
+                elif hit.label.startswith("human") and signal.human and not human_allowed:
                     effect = "a request for a human: the counsellor offer comes instead"
                 else:
                     continue
