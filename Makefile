@@ -54,8 +54,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-catalogs: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d translations -D lotse --statistics 2>&1 | grep -v '^$$' || true
+# A catalog is compiled when its .po is newer than its .mo, without a word on success (`make run`
+# starts quietly); a broken .po stops make with pybabel's error, which names the file and line.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/lotse.po))
+
+catalogs: $(CATALOGS)
+	@: # a recipe, so that make does not say "Nothing to be done" either
+
+translations/%/LC_MESSAGES/lotse.mo: translations/%/LC_MESSAGES/lotse.po | $(STAMP)
+	@$(BIN)/pybabel -q compile --use-fuzzy -i $< -o $@
 
 migrate: $(STAMP)
 	$(BIN)/lotse db upgrade

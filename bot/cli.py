@@ -159,9 +159,7 @@ def chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.storage.repository import Storage
 
     content = live_content(settings)
-    if args.lang and args.lang not in content.languages.languages:
-        print(f"lotse: --lang {args.lang}: not one of "
-              f"{', '.join(content.languages.languages)}", file=sys.stderr)
+    if unknown_language(content, args.lang):
         return 2
 
     url = settings.CONSOLE_DATABASE_URL
@@ -240,6 +238,8 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
     if args.content_command == "test":
         return run_conversation_tests(loaded, (args.root or settings.content_root).resolve())
     if args.content_command == "match":
+        if unknown_language(loaded, args.lang):
+            return 2
         lang = args.lang or settings.DEFAULT_LOCALE
         ranked = loaded.matcher.rank(args.text, lang)
         if args.json:
@@ -262,12 +262,20 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def unknown_language(loaded: Content, lang: str | None) -> bool:
+    """Whether `--lang` names a language the content does not have; says so, with the ones it
+    has (the caller exits 2)."""
+    if lang is None or lang in loaded.languages.languages:
+        return False
+    print(f"lotse: --lang {lang}: not one of {', '.join(loaded.languages.languages)}",
+          file=sys.stderr)
+    return True
+
+
 def show_gaps(settings: Settings, loaded: Content, args: argparse.Namespace) -> int:
     from bot.gaps import report
 
-    if args.lang and args.lang not in loaded.languages.languages:
-        print(f"lotse: --lang {args.lang}: not one of "
-              f"{', '.join(loaded.languages.languages)}", file=sys.stderr)
+    if unknown_language(loaded, args.lang):
         return 2
     print(asyncio.run(report(settings.DATABASE_URL, loaded, args.since, args.lang, args.json)))
     return 0

@@ -1,5 +1,10 @@
 """`lotse doctor`: everything a running Lotse needs, checked one line at a time, each failure with
-what to do about it. Exit code 1 when anything failed."""
+what to do about it. Exit code 1 when anything failed.
+
+It answers within about ten seconds even when something does not: the database and the Bot API
+are asked side by side, each gets `REACH_SECONDS` for all its questions and nothing is retried
+(a failure is the finding); then the content loads (from the content cache when it is current,
+as `lotse run` would)."""
 from __future__ import annotations
 
 import asyncio
@@ -17,10 +22,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.content.problems import Severity
+from bot.storage import migrate
+from bot.storage.models import OutboxMessage, utcnow
+from bot.storage.repository import Storage
 
 OUTBOX_TOO_OLD = dt.timedelta(minutes=10)
 """Undelivered outbox rows older than this mean delivery is stuck."""
 WEBHOOK_ERROR_RECENT = dt.timedelta(hours=1)
+REACH_SECONDS = 5.0
+"""How long the database, and the Bot API, each have to answer all their checks."""
 
 
 @dataclass(frozen=True)
@@ -50,18 +60,15 @@ def doctor() -> int:
 
 async def diagnose(settings: Settings) -> list[Finding]:
     """Every check after the settings, in the order an admin would fix them."""
-    findings = await database(settings)
-    findings.append(content(settings))
-    findings += await telegram(settings)
-    findings.append(Finding(True, f"ADMIN_IDS: {len(settings.ADMIN_IDS)} admin(s)")
-                    if settings.ADMIN_IDS else
-                    Finding(False, "ADMIN_IDS is empty", "add the Telegram user ids of the "
-                            "people who edit the content (comma-separated): they can /reload and "
-                            "hear about broken content"))
-    database_ok = findings[0].ok is True
-    findings.append(await outbox(settings) if database_ok else
-                    Finding(None, "outbox: not checked (needs a current database)"))
-    return findings
+    (database_found, outbox_found), telegram_found = await asyncio.gather(
+        database_and_outbox(settings), telegram(settings))
+    return [database_found, content(settings), *telegram_found,
+            Finding(True, f"ADMIN_IDS: {len(settings.ADMIN_IDS)} admin(s)")
+            if settings.ADMIN_IDS else
+            Finding(False, "ADMIN_IDS is empty", "add the Telegram user ids of the people who "
+                    "edit the content (comma-separated): they can /reload and hear about broken "
+                    "content"),
+            outbox_found]
 
 
 def _error(exc: BaseException) -> str:
@@ -69,31 +76,45 @@ def _error(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"[:200]
 
 
-async def database(settings: Settings) -> list[Finding]:
-    from bot.storage import migrate
+async def database_and_outbox(settings: Settings) -> tuple[Finding, Finding]:
+    """The database's finding and the outbox's, both within REACH_SECONDS."""
+    url = make_url(settings.DATABASE_URL)
+    try:
+        async with asyncio.timeout(REACH_SECONDS):
+            found = await database(settings)
+            return found, (await outbox(settings) if found.ok else
+                           Finding(None, "outbox: not checked (needs a current database)"))
+    except TimeoutError:
+        return (Finding(False, f"the database at {url.host or url.database} did not answer "
+                        f"within {REACH_SECONDS:g} s", "check DATABASE_URL, that the database "
+                        "server runs and that this machine may reach it"),
+                Finding(None, "outbox: not checked (needs a database that answers)"))
 
+
+async def database(settings: Settings) -> Finding:
     url = make_url(settings.DATABASE_URL)
     if url.get_backend_name() == "sqlite" and url.database and \
             not Path(url.database).exists():
-        return [Finding(False, f"database file {url.database} does not exist",
-                        "run `lotse db upgrade` (`make run` does it too)")]
+        return Finding(False, f"database file {url.database} does not exist",
+                       "run `lotse db upgrade` (`make run` does it too)")
     try:
         revision = await migrate.current_revision(settings.DATABASE_URL)
     except (SQLAlchemyError, OSError) as exc:
-        return [Finding(False, f"database not reachable ({_error(exc)})",
-                        "check DATABASE_URL and that the database server runs")]
+        return Finding(False, f"database not reachable ({_error(exc)})",
+                       "check DATABASE_URL and that the database server runs")
     head = migrate.head_revision()
     if revision != head:
-        return [Finding(False, f"database reachable, but at migration {revision or 'none'}; the "
-                        f"code expects {head}", "run `lotse db upgrade`")]
-    return [Finding(True, f"database reachable, migrations current ({head})")]
+        return Finding(False, f"database reachable, but at migration {revision or 'none'}; the "
+                       f"code expects {head}", "run `lotse db upgrade`")
+    return Finding(True, f"database reachable, migrations current ({head})")
 
 
 def content(settings: Settings) -> Finding:
     from bot.cli import UI_DIR
-    from bot.core.content.loader import load
+    from bot.content_cache import cached_load
 
-    loaded, problems = load(settings.content_root, UI_DIR)
+    loaded, problems = cached_load(settings.content_root, UI_DIR, settings.RETENTION_DAYS,
+                                   settings.CONTENT_CACHE)
     errors = sum(p.severity is Severity.ERROR for p in problems)
     warnings = len(problems) - errors
     if loaded is None:
@@ -119,9 +140,16 @@ async def telegram(settings: Settings) -> list[Finding]:
                 *(Finding(None, f"{name}: not checked (needs BOT_TOKEN)") for name in later)]
     from bot.channels.telegram.app import make_bot
 
-    bot = make_bot(settings)
+    bot = make_bot(settings, retried=False)
+    findings: list[Finding] = []  # what was found before the Bot API stopped answering
     try:
-        me = await bot.get_me()
+        async with asyncio.timeout(REACH_SECONDS):
+            me = await bot.get_me()
+            findings.append(Finding(True, f"BOT_TOKEN valid: @{me.username} (id {me.id})"))
+            findings += await staff_group(settings, bot, me)
+            later = later[1:]
+            findings.append(await webhook(settings, bot))
+            return findings
     except TelegramUnauthorizedError:
         found = Finding(False, "Telegram rejects BOT_TOKEN (Unauthorized)", "copy the token "
                         "again from @BotFather (/mybots → API Token); a revoked one must be "
@@ -129,13 +157,15 @@ async def telegram(settings: Settings) -> list[Finding]:
     except (TelegramAPIError, TelegramNetworkError) as exc:
         found = Finding(False, f"the Bot API at {settings.api_base} does not answer "
                         f"({_error(exc)})", "check the network and TELEGRAM_API_BASE")
-    else:
-        return [Finding(True, f"BOT_TOKEN valid: @{me.username} (id {me.id})"),
-                *await staff_group(settings, bot, me), await webhook(settings, bot)]
+    except TimeoutError:
+        found = Finding(False, f"the Bot API at {settings.api_base} did not answer within "
+                        f"{REACH_SECONDS:g} s", "check the network (a firewall or proxy on the "
+                        "way to Telegram?) and TELEGRAM_API_BASE")
     finally:
         await bot.session.close()
-    return [found, *(Finding(None, f"{name}: not checked (needs a working BOT_TOKEN)")
-                     for name in later)]
+    needs = "a working BOT_TOKEN" if not findings else "a Bot API that answers"
+    return [*findings, found, *(Finding(None, f"{name}: not checked (needs {needs})")
+                                for name in later)]
 
 
 async def staff_group(settings: Settings, bot: Bot, me: User) -> list[Finding]:
@@ -188,9 +218,6 @@ async def webhook(settings: Settings, bot: Bot) -> Finding:
 
 
 async def outbox(settings: Settings) -> Finding:
-    from bot.storage.models import OutboxMessage, utcnow
-    from bot.storage.repository import Storage
-
     storage = Storage.open(settings.DATABASE_URL)
     try:
         async with storage.session() as session:

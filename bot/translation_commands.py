@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 from bot.core.content.model import Content
@@ -13,7 +14,8 @@ from bot.core.content.translation_po import (TranslationError, export_catalog, i
 
 def export_po(content: Content, lang: str, output: Path | None) -> int:
     try:
-        catalog = export_catalog(content.root, content.languages, lang)
+        catalog = export_catalog(content.root, content.languages, lang, content.organisation,
+                                 metadata.version("lotse"))
     except TranslationError as exc:
         print(f"lotse: {exc}", file=sys.stderr)
         return 2

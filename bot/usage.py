@@ -9,10 +9,12 @@ import datetime as dt
 import re
 import secrets
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from bot.core.content.model import Content
 from bot.core.events import Answered, Effect, GiveConsent, OpenCase, Unanswered
 from bot.core.state import State
+from bot.reports.stats import month_of
 from bot.storage.models import UnansweredQuestion, UsageEvent
 from bot.storage.repository import Storage
 
@@ -45,7 +47,8 @@ class Usage:
         if last is None or now - last > CONVERSATION_PAUSE or not before.session:
             after.session = secrets.token_hex(8)
             event("conversation")
-        if last is None or (last.year, last.month) != (now.year, now.month):
+        zone = ZoneInfo(content.organisation.office_hours.timezone)
+        if last is None or month_of(last, zone) != month_of(now, zone):  # the report's months
             event("person")
         after.last_active = now.isoformat()
         for step in after.path[len(before.path):] if len(after.path) >= len(before.path) else []:

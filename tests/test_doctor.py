@@ -4,15 +4,17 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import REPO_ROOT, Settings
-from bot.doctor import Finding, diagnose
+from bot.doctor import REACH_SECONDS, Finding, diagnose
 from bot.storage import migrate
 from tests.e2e.harness import BotProcess
 from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api.policies import Faults
 
 pytestmark = pytest.mark.e2e  # real `lotse doctor` processes against the fake Bot API
 
@@ -125,3 +127,46 @@ async def test_the_shipped_example_organisation_is_not_confirmed(
     assert failed(findings) == ["content: the organisation's phone, office_hours, response_time "
                                 "not confirmed (people would be shown them as fact)"]
     assert "faq/organisation.yaml" in next(f.fix for f in findings if f.ok is False)
+
+
+async def test_a_failing_bot_api_is_asked_once_and_named(database: Path) -> None:
+    async with FakeBotApi(faults=Faults(rate=1.0, kinds=(502,), methods=("getMe",))) as api:
+        findings = await diagnose(settings(api, database))
+    assert failed(findings) == [f"the Bot API at {api.base_url} does not answer "
+                                "(TelegramServerError: Telegram server says - Bad Gateway)"]
+    assert api.injected_faults == [("getMe", 502)]  # not retried (ten tries took 40 s)
+    assert [f.what for f in findings if f.ok is None] == [
+        "staff group: not checked (needs a working BOT_TOKEN)",
+        "webhook: not checked (needs a working BOT_TOKEN)"]
+
+
+@pytest.fixture
+async def silent_port() -> AsyncIterator[int]:
+    """A loopback port that accepts connections and never says a word."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    for writer in held:
+        writer.close()
+    server.close()
+
+
+async def test_a_database_and_a_bot_api_that_hang_are_named(
+        database: Path, silent_port: int) -> None:
+    async with FakeBotApi(faults=Faults(latency=(3600, 3600), methods=("getMe",))) as api:
+        # A guard against hanging, far above the REACH_SECONDS the checks have: the driver's and
+        # aiogram's own timeouts are 60 s (ten times for getMe, before).
+        async with asyncio.timeout(40):
+            findings = await diagnose(settings(
+                api, database, DATABASE_URL=f"postgresql://lotse:x@127.0.0.1:{silent_port}/lotse"))
+    within = f"within {REACH_SECONDS:g} s"
+    assert failed(findings) == [f"the database at 127.0.0.1 did not answer {within}",
+                                f"the Bot API at {api.base_url} did not answer {within}"]
+    assert [f.what for f in findings if f.ok is None] == [
+        "staff group: not checked (needs a working BOT_TOKEN)",
+        "webhook: not checked (needs a working BOT_TOKEN)",
+        "outbox: not checked (needs a database that answers)"]

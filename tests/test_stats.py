@@ -18,13 +18,17 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config import REPO_ROOT
 from bot.core.content.model import Content
 from bot.core.i18n import german_name
+from bot.reports import labels, stats
+from bot.reports.html import render
 from bot.storage import migrate
 from bot.storage.models import Case, UsageEvent
 from bot.storage.repository import Storage
@@ -77,11 +81,16 @@ class Traffic:
                 self.person(month)
             for _ in range(self.rng.randint(2, 10)):
                 self.case(month)
-        # Outside the period: must not count.
-        for when in (dt.datetime(YEAR - 1, 12, 31, 23, 59, tzinfo=dt.UTC),
-                     dt.datetime(YEAR + 1, 1, 1, 0, 0, tzinfo=dt.UTC)):
+        # Outside the period in the office's time (Europe/Berlin, UTC+1 in winter), though
+        # the second is still 2026 in UTC: must not count.
+        for when in (dt.datetime(YEAR - 1, 12, 31, 22, 59, tzinfo=dt.UTC),
+                     dt.datetime(YEAR, 12, 31, 23, 0, tzinfo=dt.UTC)):
             self.rows += [self.event(when, "outside", "conversation", "de"),
                           self.event(when, "outside", "person", "de")]
+        # 31 January in UTC, 1 February in Berlin: a February conversation.
+        self.rows.append(self.event(dt.datetime(YEAR, 1, 31, 23, 30, tzinfo=dt.UTC), "midnight",
+                                    "conversation", None))
+        self.truth.conversations[f"{YEAR}-02"] += 1
 
     def event(self, when: dt.datetime, session: str, kind: str, locale: str | None,
               **fields: str) -> UsageEvent:
@@ -213,10 +222,12 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Truth]:
     return path, traffic.truth
 
 
-def lotse_stats(database: Path, *args: str) -> str:
+def lotse_stats(database: Path, *args: str,
+                period: tuple[str, ...] = ("--from", f"{YEAR}-01-01", "--to", f"{YEAR}-12-31")
+                ) -> str:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "PYTHONPATH": str(REPO_ROOT)}
-    done = subprocess.run([sys.executable, "-m", "bot", "stats", "--from", f"{YEAR}-01-01",
-                           "--to", f"{YEAR}-12-31", *args], env=env, cwd=database.parent,
+    done = subprocess.run([sys.executable, "-m", "bot", "stats", *period, *args], env=env,
+                          cwd=database.parent,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -316,11 +327,47 @@ def test_html_report_shows_the_figures_and_renders_in_chromium(
     flows = {chunk.split(" – ")[0]: chunk for chunk in html.split("<h3>")}
     for flow, nodes in total["gave_up_at"].items():
         table = flows[content.flows[flow].title["de"]]
-        for node, count in nodes.items():
-            assert re.search(rf'<td class="name">{re.escape(node)}</td><td[^>]*>[^<]*</td>'
-                             rf"<td>{count}</td>", table), (flow, node)
+        for node, count in nodes.items():  # each step by its German text, not its id
+            text = step_text(content, flow, node)
+            assert re.search(rf'<td class="name">[^<:]+: {re.escape(escape(text))}[^<]*</td>'
+                             rf"<td>{count}</td>", table), (flow, node, text)
+    languages = html.split("<h2>Personen nach Sprache</h2>")[1].split("</svg>")[0]
+    averages = total["people_by_language_per_month"]
+    assert languages.count("<rect") == len(averages) == len(LANGS)  # one bar per language
+    assert re.findall(r'text-anchor="end">([^<]*)</text>', languages) == [
+        german_name(code) for code in sorted(averages, key=lambda c: -averages[c])]
     assert f"<b>{german(sum(truth.conversations.values()))}</b>" in html
     screenshot(page, tmp_path)
+
+
+def step_text(content: Content, flow: str, node: str) -> str:
+    """The start of what the person saw at a step: its text, or the title of its answer."""
+    step = content.flows[flow].nodes[node]
+    if step.type == "answer":
+        return content.entries[step.faq].text["de"].title
+    return step.text["de"][:40]
+
+
+def test_without_a_period_the_last_twelve_months(year: tuple[Path, Truth]) -> None:
+    database, _ = year
+    data = json.loads(lotse_stats(database, "--format", "json", period=()))
+    today = dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
+    assert data["to"] == today.isoformat()
+    assert len(data["months"]) == 12 and list(data["months"])[-1] == today.strftime("%Y-%m")
+    assert data["from"] == next(iter(data["months"])) + "-01"
+
+
+def test_people_are_averaged_from_the_first_month_with_a_conversation() -> None:
+    when = dt.datetime(YEAR, 10, 15, 12, tzinfo=dt.UTC)  # in use from October only
+    events = [stats.Event(when + dt.timedelta(days=31 * month), f"s{month}{n}", kind, "de", None,
+                          None, None)
+              for month in range(3) for n in range(month + 1) for kind in ("conversation",
+                                                                             "person")]
+    data = stats.report_json(stats.compute(dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31), events,
+                                           [], "Europe/Berlin"))
+    assert data["averaged_months"] == 3
+    assert data["total"]["people_per_month"] == 2.0  # (1 + 2 + 3) / 3, not / 12
+    assert "über die 3 Monate ab dem ersten Gespräch" in render(data, labels.Names(None))
 
 
 def german(number: float) -> str:

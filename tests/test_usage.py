@@ -1,9 +1,15 @@
 """Anonymous statistics and unanswered questions are recorded as people talk to Lotse."""
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 from bot.conversation import Conversations, Person
+from bot.core.content.model import Content
 from bot.core.events import Command, Text
-from bot.usage import scrub
+from bot.core.state import State
+from bot.storage.repository import Storage
+from bot.usage import Usage, scrub
 from tests.database import rows, tables
 
 
@@ -29,3 +35,17 @@ async def test_events_and_gaps_are_recorded_without_a_person(conversations: Conv
     assert len(sessions) == 2 and "1" not in sessions and "2" not in sessions
     assert not any("user" in c for c in columns)
     assert gaps == [("ar", "wo finde ich einen hund für meine kinder …")]
+
+
+async def test_a_person_counts_again_in_the_offices_new_month(storage: Storage,
+                                                             shipped_content: Content) -> None:
+    """The "person" event follows the report's months (Europe/Berlin), not UTC's."""
+    usage = Usage(storage)
+    january = dt.datetime(2026, 1, 31, 22, 50, tzinfo=dt.UTC)  # 23:50 in Berlin
+    first = State(locale="de")
+    await usage.record(shipped_content, State(), first, [], january)
+    february = january + dt.timedelta(minutes=20)  # 00:10 on 1 February in Berlin, still January in UTC
+    await usage.record(shipped_content, dataclasses.replace(first), State(locale="de"), [],
+                       february)
+    events = await rows(storage, "SELECT kind FROM usage_events ORDER BY id")
+    assert [kind for (kind,) in events].count("person") == 2

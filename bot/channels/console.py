@@ -1,6 +1,7 @@
 """The conversation in a terminal: buttons shown as numbers, state kept in the same database.
 
-Works interactively and with piped input (one line per turn); ends with the input."""
+Works interactively and with piped input (one line per turn); ends with the input. Piped input
+is echoed (`> text`) before its answer, so that the output reads as a transcript."""
 from __future__ import annotations
 
 import asyncio
@@ -45,6 +46,8 @@ async def chat(conversations: Conversations, *, lang: str | None, user: str,
         if not line:
             return 0
         line = line.strip()
+        if line and not interactive:  # a terminal shows what was typed; a pipe does not
+            print(f"> {line}", file=stdout)
         if line in ("/quit", "/exit"):
             return 0
         if line:

@@ -107,7 +107,7 @@ def note(content: Content, facts: CaseFacts) -> str:
     lines.append("")
     contact = intake.get("contact_preference")
     if contact == "phone" and intake.get("phone"):
-        when = f" ({label('preferred_time')})" if intake.get("preferred_time") else ""
+        when = _when(content, intake.get("preferred_time"))
         lines.append(f"<b>Kontakt:</b> Rückruf unter {escape(_phone(intake['phone']))}{when}")
     else:
         lines.append("<b>Kontakt:</b> Antwort hier im Chat (Nachrichten in diesem Thema gehen "
@@ -117,6 +117,16 @@ def note(content: Content, facts: CaseFacts) -> str:
     if facts.consent_at:
         lines.append(f"Einwilligung: {_time(content, facts.consent_at)}")
     return "\n".join(lines)
+
+
+def _when(content: Content, value: str | None) -> str:
+    """The preferred time as the end of "Rückruf unter …": its sentence form ("am Nachmittag"),
+    else its label in brackets; nothing when none was given."""
+    if not value:
+        return ""
+    sentence = content.vocabulary_sentence("preferred_time", value)
+    return (f" {escape(sentence)}" if sentence else
+            f" ({escape(content.vocabulary_label('preferred_time', value, 'de'))})")
 
 
 def _flows_visited(content: Content, path: Sequence[str]) -> list[str]:

@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.config import REPO_ROOT, Settings
 from bot.core.content.loader import load as load_content
@@ -22,10 +23,12 @@ FORMATS = ("table", "csv", "json")
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("stats", help="figures per month for the year review (aggregates "
                             "only): table, CSV, JSON or an HTML report")
-    parser.add_argument("--from", dest="start", type=dt.date.fromisoformat, required=True,
-                        metavar="YYYY-MM-DD", help="first day of the period")
-    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, required=True,
-                        metavar="YYYY-MM-DD", help="last day of the period (included)")
+    parser.add_argument("--from", dest="start", type=dt.date.fromisoformat,
+                        metavar="YYYY-MM-DD", help="first day of the period (default: the first "
+                        "of the month eleven months before --to's: twelve months)")
+    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat,
+                        metavar="YYYY-MM-DD", help="last day of the period, included (default: "
+                        "today)")
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--html", type=Path, metavar="FILE",
                         help="also write a self-contained report page (German, with charts)")
@@ -34,15 +37,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.storage import migrate
 
-    if args.end < args.start:
+    content, _ = load_content(settings.content_root, REPO_ROOT / "translations")
+    time_zone = content.organisation.office_hours.timezone if content else stats.DEFAULT_TIME_ZONE
+    start, end = period(args.start, args.end, dt.datetime.now(ZoneInfo(time_zone)).date())
+    if end < start:
         print("lotse: --to is before --from", file=sys.stderr)
         return 2
     if asyncio.run(migrate.pending(settings.DATABASE_URL)):
         print("lotse: the database is not migrated; run `lotse db upgrade` first", file=sys.stderr)
         return 2
-    report = asyncio.run(stats.load(settings.DATABASE_URL, args.start, args.end))
+    report = asyncio.run(stats.load(settings.DATABASE_URL, start, end, time_zone))
     data = stats.report_json(report)
-    content, _ = load_content(settings.content_root, REPO_ROOT / "translations")
     names = labels.Names(content)
     if args.html:
         args.html.write_text(render(data, names), encoding="utf-8")
@@ -56,6 +61,16 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(table(data, names))
     return 0
+
+
+def period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The period asked for: without an end it ends `today`, without a start it begins on the
+    first of the month eleven months before the end's, so that it spans twelve calendar months."""
+    end = end or today
+    if start is None:
+        months = end.year * 12 + end.month - 1 - 11
+        start = dt.date(months // 12, months % 12 + 1, 1)
+    return start, end
 
 
 def table(data: dict[str, Any], names: labels.Names) -> str:

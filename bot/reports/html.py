@@ -9,10 +9,11 @@ from typing import Any
 
 from bot.reports import labels
 
-PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442",
-           "#7f3c8d", "#999999", "#1b1b1b")
-"""Okabe–Ito colours (told apart with colour blindness too), then two more; the rest reuse them."""
+BAR_COLOUR = "#0072b2"
+"""Okabe–Ito blue: every bar has it (what a bar is, its label says, not its colour)."""
 CHART_WIDTH, CHART_HEIGHT, AXIS = 720, 240, 28
+ROW_HEIGHT, NAME_WIDTH = 26, 190
+"""A bar chart with one row per key: each row's height and the room for the names left of it."""
 
 CSS = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #5a5a5a; --line: #d8d8d8; }
@@ -35,9 +36,6 @@ th:first-child, td:first-child { min-width: 9rem; }
 tr.sum td { font-weight: 600; }
 svg { width: 100%; height: auto; max-width: 48rem; display: block; }
 svg text { font: 14px system-ui, Arial, sans-serif; fill: var(--ink); }
-.legend { display: flex; flex-wrap: wrap; gap: .3rem 1rem; padding: 0; list-style: none;
-          font-size: .9rem; }
-.legend svg { display: inline; width: .9rem; height: .9rem; vertical-align: -.1rem; }
 @page { size: A4; margin: 14mm; }
 @media print {
   body { font-size: 10pt; max-width: none; padding: 0; }
@@ -59,16 +57,16 @@ def render(data: dict[str, Any], names: labels.Names) -> str:
         f"<h1>Lotse – Zahlen für den Jahresrückblick</h1><p>Zeitraum {start} bis {end}</p>",
         '<p class="note">Nur zusammengefasste Zahlen: keine Namen, Telefonnummern, Nachrichten '
         "oder Kennungen. Für den internen Jahresrückblick; auch kleine Zahlen sind angegeben. "
-        "Monate nach UTC.</p>",
+        f"Monate nach der Ortszeit der Beratungsstelle ({escape(data['time_zone'])}).</p>",
         _section("Auf einen Blick", _cards(total)),
         _section("Gespräche", _bars([per_month[m]["conversations"] for m in months], months,
                                     "Gespräche") + _matrix(data, "conversations", names)),
         _section("Personen", '<p class="note">Jede Person zählt einmal im Monat, in dem sie '
                  "schreibt; über Monate hinweg lassen sich Personen nicht verfolgen, deshalb steht "
-                 "für den Zeitraum der Monatsdurchschnitt (Ø).</p>"
+                 f"für den Zeitraum der Monatsdurchschnitt (Ø){_averaged(data)}.</p>"
                  + _bars([per_month[m]["people"] for m in months], months, "Personen")
                  + _matrix(data, "people", names)),
-        _section("Personen nach Sprache", _stacked(data, names)
+        _section("Personen nach Sprache", _languages(total, names)
                  + _matrix(data, "people_by_language", names)),
         _section("Angezeigte Antworten nach Thema", _matrix(data, "answers_by_topic", names)),
         _section("Übergaben an die Beratung nach Thema", _matrix(data, "handoffs_by_topic", names)),
@@ -83,6 +81,15 @@ def render(data: dict[str, Any], names: labels.Names) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>Lotse – Statistik {start} bis {end}</title><style>{CSS}</style></head>"
             f"<body>{''.join(body)}</body></html>\n")
+
+
+def _averaged(data: dict[str, Any]) -> str:
+    """Over which months the average is taken, when not over all of the period's."""
+    n = data["averaged_months"]
+    if n == len(data["months"]):
+        return ""
+    return (f", über die {labels.number(n)} Monate ab dem ersten Gespräch"
+            if n > 1 else ", über den einen Monat mit Gesprächen")
 
 
 def _section(title: str, inner: str) -> str:
@@ -171,13 +178,13 @@ def _drop_off(total: dict[str, Any], names: labels.Names) -> str:
     parts = [intro]
     for flow, entered in total["flow_conversations"].items():
         ended = total["gave_up_at"].get(flow, {})
-        rows = [[node, names.node(flow, node), labels.number(count),
-                 labels.share(count / entered)] for node, count in ended.items()]
-        rows.append(["Summe", "", labels.number(sum(ended.values())),
+        rows = [[names.node(flow, node), labels.number(count), labels.share(count / entered)]
+                for node, count in ended.items()]
+        rows.append(["Summe", labels.number(sum(ended.values())),
                      labels.share(sum(ended.values()) / entered)])
         parts.append(f"<h3>{escape(names.flow(flow))} – {labels.number(entered)} Gespräche im "
                      "Ablauf</h3>"
-                     + _table(["Schritt", "Art", "Gespräche enden hier", "Anteil"], rows, True, 2))
+                     + _table(["Schritt", "Gespräche enden hier", "Anteil"], rows, True))
     return "".join(parts)
 
 
@@ -193,38 +200,32 @@ def _bars(values: Sequence[int], months: Sequence[str], what: str) -> str:
         label = f"{labels.month_name(month, 'LLLL yyyy')}: {labels.number(amount)} {what}"
         shapes.append(
             f'<rect x="{x + slot * .15:.1f}" y="{y:.1f}" width="{slot * .7:.1f}" '
-            f'height="{height:.1f}" fill="{PALETTE[0]}"><title>{escape(label)}</title></rect>'
+            f'height="{height:.1f}" fill="{BAR_COLOUR}"><title>{escape(label)}</title></rect>'
             f'<text x="{x + slot / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">'
             f"{escape(labels.number(amount))}</text>")
     return _svg(f"{what} pro Monat", shapes, months)
 
 
-def _stacked(data: dict[str, Any], names: labels.Names) -> str:
-    """People per month as bars stacked by language, with a legend."""
-    months = list(data["months"])
-    languages = list(data["total"]["people_by_language_per_month"])
-    colours = {code: PALETTE[i % len(PALETTE)] for i, code in enumerate(languages)}
-    top = max((data["months"][m]["people"] for m in months), default=0) or 1
-    slot = (CHART_WIDTH - 2 * AXIS) / max(len(months), 1)
-    plot = CHART_HEIGHT - 2 * AXIS
+def _languages(total: dict[str, Any], names: labels.Names) -> str:
+    """People per month on average by language: one bar per language, the most first."""
+    averages = total["people_by_language_per_month"]  # largest first (stats._by_count)
+    if not averages:
+        return '<p class="note">Keine im Zeitraum.</p>'
+    top = max(averages.values()) or 1
+    plot = CHART_WIDTH - NAME_WIDTH - 2 * AXIS
     shapes = []
-    for index, month in enumerate(months):
-        x, y = AXIS + index * slot, AXIS + plot
-        for code in languages:  # the same order every month: colours stay in their place
-            amount = data["months"][month]["people_by_language"].get(code, 0)
-            height = plot * amount / top
-            y -= height
-            label = (f"{labels.month_name(month, 'LLLL yyyy')}, "
-                     f"{names.key('people_by_language', code)}: {labels.number(amount)}")
-            shapes.append(f'<rect x="{x + slot * .15:.1f}" y="{y:.1f}" width="{slot * .7:.1f}" '
-                          f'height="{height:.1f}" fill="{colours[code]}">'
-                          f"<title>{escape(label)}</title></rect>")
-    legend = "".join(
-        f'<li><svg viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" '
-        f'fill="{colours[code]}"/></svg> {escape(names.key("people_by_language", code))}</li>'
-        for code in languages)
-    chart = _svg("Personen pro Monat nach Sprache", shapes, months)
-    return f'{chart}<ul class="legend">{legend}</ul>'
+    for index, (code, amount) in enumerate(averages.items()):
+        y, width = index * ROW_HEIGHT, plot * amount / top
+        name, text = names.key("people_by_language", code), labels.number(amount)
+        middle = y + ROW_HEIGHT * .68
+        shapes.append(
+            f'<text x="{NAME_WIDTH - 8}" y="{middle:.1f}" text-anchor="end">{escape(name)}</text>'
+            f'<rect x="{NAME_WIDTH}" y="{y + 4}" width="{width:.1f}" height="{ROW_HEIGHT - 8}" '
+            f'fill="{BAR_COLOUR}"><title>{escape(f"{name}: {text} Personen im Monat")}</title>'
+            f'</rect><text x="{NAME_WIDTH + width + 6:.1f}" y="{middle:.1f}">{escape(text)}</text>')
+    title = "Personen im Monatsdurchschnitt nach Sprache"
+    return (f'<svg viewBox="0 0 {CHART_WIDTH} {ROW_HEIGHT * len(averages)}" role="img" '
+            f'aria-label="{escape(title)}"><title>{escape(title)}</title>{"".join(shapes)}</svg>')
 
 
 def _svg(title: str, shapes: Sequence[str], months: Sequence[str]) -> str:

@@ -10,7 +10,7 @@ from babel.numbers import format_decimal, format_percent
 
 from bot.core.case_note import OUTCOMES
 from bot.core.content.model import Content
-from bot.core.content.schema import AskNode, MenuNode
+from bot.core.content.schema import AnswerNode, AskNode, HandoffNode, MenuNode
 from bot.core.i18n import german_name
 from bot.reports.stats import UNKNOWN
 
@@ -60,7 +60,7 @@ class Names:
             return self.flow(key)
         if metric == "gave_up_at":
             flow, _, node = key.partition("/")
-            return f"{self.flow(flow)}: {node}"
+            return f"{self.flow(flow)}: {self.node(flow, node)}"
         return key
 
     def topic(self, key: str) -> str:
@@ -71,17 +71,30 @@ class Names:
         return self.content.pick(flow.title, "de").text if self.content and flow else key
 
     def node(self, flow_id: str, node_id: str) -> str:
-        """What a node is: its type and, for a question or menu, the start of its German text."""
+        """A step as the person saw it: its kind and the start of its German text (a menu's,
+        question's or handoff's; an answer's entry title), with the id after it where another
+        step of the flow reads the same; the id alone when the content has no such step."""
         flow = self.content.flows.get(flow_id) if self.content else None
-        node = flow.nodes.get(node_id) if flow else None
-        if self.content is None or node is None:
-            return ""
+        if flow is None or node_id not in flow.nodes:
+            return node_id
+        described = self._described(flow_id, node_id)
+        if any(self._described(flow_id, other) == described
+               for other in flow.nodes if other != node_id):
+            return f"{described} ({node_id})"
+        return described
+
+    def _described(self, flow_id: str, node_id: str) -> str:
+        assert self.content is not None
+        node = self.content.flows[flow_id].nodes[node_id]
         kind = NODE_TYPES.get(node.type, node.type)
-        if isinstance(node, MenuNode | AskNode):
+        if isinstance(node, AnswerNode) and node.faq in self.content.entries:
+            text = self.content.entries[node.faq].text["de"].title
+        elif isinstance(node, MenuNode | AskNode | HandoffNode) and node.text:
             text = self.content.pick(node.text, "de").text
-            short = text if len(text) <= NODE_TEXT_LIMIT else text[:NODE_TEXT_LIMIT - 1] + "…"
-            return f"{kind}: {short}"
-        return kind
+        else:
+            return kind
+        short = text if len(text) <= NODE_TEXT_LIMIT else text[:NODE_TEXT_LIMIT - 1] + "…"
+        return f"{kind}: {short}"
 
 
 def number(value: float) -> str:

@@ -4,12 +4,16 @@ Only aggregates leave this module: counts, medians and shares keyed by month, la
 topic, outcome, flow and node. Session keys, user ids, names, phone numbers and message texts are
 never read into a figure (the case query does not even select them).
 
-Definitions (months are UTC calendar months, like the "person" events the bot writes):
+Definitions (months are calendar months in the office's time zone, `office_hours.timezone` of
+faq/organisation.yaml, like the "person" events the bot writes; `DEFAULT_TIME_ZONE` when the
+content does not load):
 
 - conversations: "conversation" events in the month.
 - people: "person" events in the month (one per person and month: the bot writes it at a
   person's first activity in a month). People cannot be followed across months, so the period's
-  figure is the monthly average, not a sum.
+  figure is the monthly average, not a sum: over the months from the first one with a
+  conversation (`averaged_months`), so that a Lotse that went live in the middle of the period is
+  not averaged over months it did not run.
 - people by language: the "person" event's language; when the person had not chosen one yet, the
   first language recorded in the same conversation; otherwise "unknown".
 - answers by topic: "answer" events (an FAQ answer was shown) by the entry's topic.
@@ -35,6 +39,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -42,6 +47,7 @@ from bot.storage.database import make_engine
 from bot.storage.models import Case, UsageEvent
 
 UNKNOWN = "unknown"
+DEFAULT_TIME_ZONE = "Europe/Berlin"
 RATINGS = {3: "helped", 2: "partly", 1: "not_helped"}
 PROGRESS = frozenset({"answer", "step", "case"})
 """Event kinds that mean a conversation moved on (see `gave_up_at` above)."""
@@ -121,6 +127,7 @@ class Report:
     """Inclusive."""
     months: dict[str, Figures]
     """"YYYY-MM" → figures, every month of the period in order, empty ones included."""
+    time_zone: str
 
     @property
     def total(self) -> Figures:
@@ -129,9 +136,16 @@ class Report:
             total.add(figures)
         return total
 
+    @property
+    def averaged_months(self) -> int:
+        """The months the people figure is averaged over: from the first month with a
+        conversation to the end of the period (all of them when there was none)."""
+        counts = [figures.conversations for figures in self.months.values()]
+        return len(counts) - next((i for i, count in enumerate(counts) if count), 0)
+
     def people_per_month(self) -> tuple[float, dict[str, float]]:
         """The period's people figure: the monthly average, overall and by language."""
-        total, n = self.total, len(self.months)
+        total, n = self.total, self.averaged_months
         return (round(total.people / n, 1),
                 {code: round(count / n, 1) for code, count in _by_count(total.people_by_language)})
 
@@ -144,27 +158,30 @@ def months_between(start: dt.date, end: dt.date) -> list[str]:
     return months
 
 
-def month_of(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m")
+def month_of(when: dt.datetime, zone: ZoneInfo) -> str:
+    """"YYYY-MM": the calendar month of `when` in `zone` (the office's time zone)."""
+    return when.astimezone(zone).strftime("%Y-%m")
 
 
 def compute(start: dt.date, end: dt.date, events: Iterable[Event],
-            cases: Iterable[CaseRow]) -> Report:
+            cases: Iterable[CaseRow], time_zone: str) -> Report:
     """The report from the period's events (ordered by session, then time and insertion) and
-    cases."""
-    report = Report(start, end, {m: Figures() for m in months_between(start, end)})
+    cases, in months of `time_zone`."""
+    zone = ZoneInfo(time_zone)
+    report = Report(start, end, {m: Figures() for m in months_between(start, end)}, time_zone)
     for _, conversation in groupby(events, key=lambda e: e.session):
-        _count_conversation(report.months, list(conversation))
+        _count_conversation(report.months, list(conversation), zone)
     for case in cases:
-        _count_case(report.months[month_of(case.created_at)], case)
+        _count_case(report.months[month_of(case.created_at, zone)], case)
     return report
 
 
-def _count_conversation(months: dict[str, Figures], events: Sequence[Event]) -> None:
+def _count_conversation(months: dict[str, Figures], events: Sequence[Event],
+                        zone: ZoneInfo) -> None:
     first_locale = next((e.locale for e in events if e.locale), None)
     last_step: dict[str, Event] = {}
     for event in events:
-        figures = months[month_of(event.occurred_at)]
+        figures = months[month_of(event.occurred_at, zone)]
         if event.kind == "conversation":
             figures.conversations += 1
         elif event.kind == "person":
@@ -175,10 +192,10 @@ def _count_conversation(months: dict[str, Figures], events: Sequence[Event]) -> 
         elif event.kind == "step" and event.flow:
             last_step[event.flow] = event
     for flow, step in last_step.items():
-        months[month_of(step.occurred_at)].flow_conversations[flow] += 1
+        months[month_of(step.occurred_at, zone)].flow_conversations[flow] += 1
     last_progress = next((e for e in reversed(events) if e.kind in PROGRESS), None)
     if last_progress is not None and last_progress.kind == "step" and last_progress.flow:
-        months[month_of(last_progress.occurred_at)].gave_up_at[last_progress.flow][
+        months[month_of(last_progress.occurred_at, zone)].gave_up_at[last_progress.flow][
             last_progress.node or UNKNOWN] += 1
 
 
@@ -203,10 +220,12 @@ def _by_count(counter: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
 
 
-async def load(url: str, start: dt.date, end: dt.date) -> Report:
-    """The report for `start`..`end` (inclusive) from the database at `url`."""
-    since = dt.datetime.combine(start, dt.time(), dt.UTC)
-    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
+async def load(url: str, start: dt.date, end: dt.date, time_zone: str) -> Report:
+    """The report for `start`..`end` (inclusive, days in `time_zone`) from the database at
+    `url`."""
+    zone = ZoneInfo(time_zone)
+    since = dt.datetime.combine(start, dt.time(), zone)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
     event_query = (select(UsageEvent.occurred_at, UsageEvent.session, UsageEvent.kind,
                           UsageEvent.locale, UsageEvent.topic, UsageEvent.flow, UsageEvent.node)
                    .where(UsageEvent.occurred_at >= since, UsageEvent.occurred_at < until)
@@ -221,7 +240,7 @@ async def load(url: str, start: dt.date, end: dt.date) -> Report:
             cases = [CaseRow(*row) for row in await connection.execute(case_query)]
     finally:
         await engine.dispose()
-    return compute(start, end, events, cases)
+    return compute(start, end, events, cases, time_zone)
 
 
 # ----- output -----------------------------------------------------------------------------------
@@ -248,14 +267,17 @@ def figures_json(figures: Figures) -> dict[str, Any]:
 
 
 def report_json(report: Report) -> dict[str, Any]:
-    """`{"from", "to", "months": {"YYYY-MM": figures}, "total": figures}`; the total's people
-    figures are monthly averages (`people_per_month`, `people_by_language_per_month`)."""
+    """`{"from", "to", "time_zone", "averaged_months", "months": {"YYYY-MM": figures}, "total":
+    figures}`; the total's people figures are monthly averages over the last `averaged_months`
+    months (`people_per_month`, `people_by_language_per_month`)."""
     total = figures_json(report.total)
     average, by_language = report.people_per_month()
     del total["people"], total["people_by_language"]
     return {
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
+        "time_zone": report.time_zone,
+        "averaged_months": report.averaged_months,
         "months": {month: figures_json(f) for month, f in report.months.items()},
         "total": {"people_per_month": average, "people_by_language_per_month": by_language,
                   **total},

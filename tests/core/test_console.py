@@ -57,6 +57,10 @@ def test_a_scripted_session_and_its_continuation(tmp_path: Path) -> None:
     assert out.rstrip().endswith("Do you agree?\n  [1] ✓ I agree\n  [2] ✗ No, thanks")
     assert "Before a counsellor can help you:\n\n• We will ask you a few questions" in out
     assert "<b>" not in out and "\u200f" not in out and "Traceback" not in first.stderr
+    # piped input is echoed above its answer: the output reads as a transcript
+    assert "  [4] 🌐 Language\n\n> 1\nWhat would you like to know about German courses?" in out
+    assert "\n\n> how long does the integration course take\nWhat is an integration course?" \
+        in out
 
     # The same database: the language is remembered (no picker) and so is the miss count.
     second = chat(tmp_path, ["qwertz uiop", "1"])
@@ -131,12 +135,21 @@ def test_end_of_input_right_away_and_quit(tmp_path: Path) -> None:
     assert "[1] دورات اللغة الألمانية" in result.stdout
     # the organisation's name and the work flow have no Arabic: the default chain (ar → de)
     assert "Beratungsstelle Teststadt" in result.stdout and "[2] Arbeit" in result.stdout
-    assert result.stdout.rstrip().endswith("[4] 🌐 اللغة")  # nothing after /quit
+    assert result.stdout.rstrip().endswith("[4] 🌐 اللغة\n\n> /quit")  # nothing after /quit
 
 
 def test_unknown_language_is_refused(tmp_path: Path) -> None:
     result = chat(tmp_path, [], "--lang", "xx")
     assert result.returncode == 2
+    assert "--lang xx: not one of de, en, ar, fa" in result.stderr
+
+
+def test_content_match_refuses_an_unknown_language(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CONTENT_ROOT": str(BASE)}
+    result = subprocess.run([sys.executable, "-m", "bot", "content", "match", "kurs", "--lang",
+                             "xx"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and result.stdout == ""  # was "none:" and 0
     assert "--lang xx: not one of de, en, ar, fa" in result.stderr
 
 

@@ -116,7 +116,7 @@ def test_the_po_export_marks_an_outdated_translation_fuzzy(shipped: Path) -> Non
     assert loaded is not None
 
     def fuzzy_answer() -> tuple[bool, str]:
-        catalog = export_catalog(shipped, loaded.languages, "en")
+        catalog = export_catalog(shipped, loaded.languages, "en", loaded.organisation, "1.0")
         message = next(m for m in catalog if m.context == f"{COSTS}#text.answer")
         return message.fuzzy, message.id
 

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from ruamel.yaml import YAML
 from bot.config import REPO_ROOT
 from bot.core.content.freshness import outdated_entry_languages
 from bot.core.content.loader import load
-from bot.core.content.schema import LanguageSettings
+from bot.core.content.schema import LanguageSettings, Organisation
 from bot.core.content.translation_po import (ImportResult, TranslationError, export_catalog,
                                              import_catalog, read_catalog, write_catalog)
 from content_cases import UI_DIR
@@ -52,8 +53,12 @@ def files(root: Path) -> dict[str, bytes]:
 
 def export(root: Path, lang: str) -> Path:
     path = root.parent / f"{lang}.po"
-    write_catalog(export_catalog(root, languages(root), lang), path)
+    write_catalog(export_catalog(root, languages(root), lang, organisation(root), "1.0"), path)
     return path
+
+
+def organisation(root: Path) -> Organisation:
+    return Organisation(**yaml_data(root / "faq/organisation.yaml"))
 
 
 def edit(po: Path, changes: Mapping[str, tuple[str | None, bool]]) -> None:
@@ -279,7 +284,7 @@ def test_the_language_comes_from_the_po_header_and_must_fit(root: Path) -> None:
     with pytest.raises(TranslationError, match="the file is for ar, not fa"):
         read_catalog(po, "fa")
     with pytest.raises(TranslationError, match="de is the source language"):
-        export_catalog(root, languages(root), "de")
+        export_catalog(root, languages(root), "de", organisation(root), "1.0")
 
 
 def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -293,6 +298,14 @@ def test_cli_export_then_import_reports_skipped_messages_and_checks(root: Path) 
     assert exported.returncode == 0, exported.stderr
     po = root.parent / "content-uk.po"
     assert "content-uk.po: " in exported.stderr and "machine translations" in exported.stderr
+    header = dict(read_catalog(po, None).mime_headers)
+    assert header["Project-Id-Version"] == f"Lotse content {metadata.version('lotse')}"
+    assert header["Language"] == "uk"
+    assert header["Language-Team"] == ("Ukrainisch, Integrationskoordination im Landratsamt "
+                                       "München <https://www.landkreis-muenchen.de>")
+    for placeholder in ("VERSION", "EMAIL@ADDRESS", "FULL NAME", "LANGUAGE", "LL@li.org",
+                        "YEAR", "PROJECT", "ORGANIZATION"):
+        assert placeholder not in po.read_text(encoding="utf-8").split("\n\n")[0], placeholder
     edit(po, {ANSWER: ("Нова відповідь.", False)})
     path = root / ENTRY
     path.write_text(path.read_text(encoding="utf-8").replace("Der <b>Integrationskurs</b>",

@@ -145,7 +145,7 @@ async def test_arabic_intake_pressed_send_twice_gives_one_german_case_note(
         for line in ("Sprache: Arabisch (ar)", "Thema: Sprachkurs",
                      "Aufenthaltsstatus: Aufenthaltsgestattung (Asylverfahren)",
                      "Deutschkenntnisse: A1", "Anliegen (Originaltext, Arabisch):", question,
-                     "Kontakt: Rückruf unter +49 1512 3456789 (Vormittags)", "Vorname: أميرة"):
+                     "Kontakt: Rückruf unter +49 1512 3456789 am Vormittag", "Vorname: أميرة"):
             assert line in lines, "\n".join(lines)
         assert any(line.startswith("Einwilligung: ") for line in lines)
         assert note.buttons == [[("Übernehmen", "case:claim:1"), ("Schließen", "case:close:1")]]

@@ -106,10 +106,14 @@ class InFlight(BaseMiddleware):
             await asyncio.wait(others, timeout=SHUTDOWN_GRACE_SECONDS)
 
 
-def make_bot(settings: Settings) -> Bot:
+def make_bot(settings: Settings, *, retried: bool = True) -> Bot:
+    """The Bot for `settings`; with `retried` its start-up calls survive 429 and 5xx
+    (`RetrySafeCalls`), without it every call is tried once (`lotse doctor` reports, it does not
+    wait for Telegram to recover)."""
     assert settings.BOT_TOKEN is not None
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
-    session.middleware(RetrySafeCalls())  # start-up calls survive 429 and 5xx
+    if retried:
+        session.middleware(RetrySafeCalls())
     return Bot(settings.BOT_TOKEN, session=session, default=DefaultBotProperties(
         parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
 

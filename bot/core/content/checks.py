@@ -157,10 +157,19 @@ class Checker:
             if name not in self.parsed.vocabularies:
                 self.problems.append(Problem("faq/vocabularies.yaml", 1,
                                              f"vocabulary '{name}' is missing (intake needs it)"))
-        for source, vocab in self.parsed.vocabularies.values():
+        for name, (source, vocab) in self.parsed.vocabularies.items():
             self.localized(source, ("label",), vocab.label)
             for value, labels in vocab.values.items():
                 self.localized(source, ("values", value), labels, label=True)
+                if name in schema.IN_SENTENCES and value not in vocab.sentence:
+                    self.warn(source, ("values", value), f"'{value}' has no sentence form: the "
+                              f"case note writes it inside a German sentence, so add one under "
+                              f"'sentence:' (like 'am Nachmittag' for 'Nachmittags'); until "
+                              f"then it shows the label in brackets")
+            for value in vocab.sentence:
+                if value not in vocab.values:
+                    self.error(source, ("sentence", value),
+                               f"'{value}' is not a value of '{name}'")
 
     def check_canned_replies(self) -> None:
         for source, reply in self.parsed.canned_replies.values():

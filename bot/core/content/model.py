@@ -77,3 +77,8 @@ class Content:
         if vocab is None or value not in vocab.values:
             return value
         return self.pick(vocab.values[value], lang).text
+
+    def vocabulary_sentence(self, vocabulary: str, value: str) -> str | None:
+        """The German sentence form of a value (`Vocabulary.sentence`), if it has one."""
+        vocab = self.vocabularies.get(vocabulary)
+        return vocab.sentence.get(value) if vocab else None

@@ -101,6 +101,14 @@ class Organisation(Model):
 class Vocabulary(Model):
     label: Localized
     values: dict[Slug, Localized] = Field(min_length=1)
+    sentence: dict[Slug, Text] = {}
+    """Each value as it reads inside a German sentence of the case note ("Rückruf unter … am
+    Nachmittag"), where its label ("Nachmittags") would not fit; German only (counsellors read
+    the note in German). The vocabularies of `IN_SENTENCES` need one for every value."""
+
+
+IN_SENTENCES = ("preferred_time",)
+"""The vocabularies whose values the case note writes inside a German sentence."""
 
 
 # ----- faq/canned-replies.yaml ---------------------------------------------------------------

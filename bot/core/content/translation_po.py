@@ -23,10 +23,11 @@ from bot.core.content.freshness import (flow_languages, outdated_entry_languages
                                         outdated_flow_languages)
 from bot.core.content.loader import parse_folder
 from bot.core.content.stamp import stamp
-from bot.core.content.schema import LanguageSettings
+from bot.core.content.schema import LanguageSettings, Organisation
 from bot.core.content.translatable import (TranslatableText, Unit, Value, collect, set_status,
                                            status)
 from bot.core.content.yaml_roundtrip import YamlDocument
+from bot.core.i18n import german_name
 
 QUESTIONS_NOTE = ("One way of asking per line, as people really write it in your language "
                   "(lower case, typos welcome); the number of lines may differ from German.")
@@ -62,17 +63,20 @@ def _checked_lang(languages: LanguageSettings, lang: str) -> None:
                                f"({', '.join(languages.languages)}); add it there first")
 
 
-def export_catalog(root: Path, languages: LanguageSettings, lang: str) -> Catalog:
-    """Every text of the content under `root` with its German source and `lang` translation."""
+def export_catalog(root: Path, languages: LanguageSettings, lang: str,
+                   organisation: Organisation, version: str) -> Catalog:
+    """Every text of the content under `root` with its German source and `lang` translation;
+    the header names Lotse's `version`, the language and the organisation as its team."""
     _checked_lang(languages, lang)
     docs, texts = collect(root, languages.default_language)
     outdated = outdated_files(root, languages.default_language, lang)
     try:
-        catalog = Catalog(locale=lang, project="Lotse content", fuzzy=False,
+        catalog = Catalog(locale=lang, project="Lotse content", version=version, fuzzy=False,
                           header_comment="\n".join(f"# {line}" for line in
                                                    HEADER.format(lang=lang).splitlines()))
     except UnknownLocaleError as exc:
         raise TranslationError(f"{lang}: not a language code Babel knows") from exc
+    _fill_header(catalog, lang, organisation, languages.default_language)
     for text in texts:
         doc = docs[text.file]
         translated = text.value(doc, lang)
@@ -88,6 +92,19 @@ def export_catalog(root: Path, languages: LanguageSettings, lang: str) -> Catalo
                     auto_comments=notes, locations=[(text.file, text.line)],
                     flags=("fuzzy",) if needs_work else ())
     return catalog
+
+
+def _fill_header(catalog: Catalog, lang: str, organisation: Organisation, default: str) -> None:
+    """What Babel would leave as placeholders (EMAIL@ADDRESS, LANGUAGE <LL@li.org>, FULL NAME,
+    YEAR-MO-DA): the team is the language and the office (its name in the `default` language),
+    the address its e-mail or website, or none; no translator yet (Poedit and Weblate fill in
+    who saves the file)."""
+    office = organisation.name[default]
+    address = organisation.email or organisation.website or ""
+    catalog.msgid_bugs_address = address
+    catalog.language_team = f"{german_name(lang)}, {office}" + (f" <{address}>" if address else "")
+    catalog.last_translator = ""
+    catalog.revision_date = catalog.creation_date
 
 
 def outdated_files(root: Path, default: str, lang: str) -> set[str]:
