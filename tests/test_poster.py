@@ -24,6 +24,7 @@ from bot.core.events import Start
 from bot.core.state import State
 from bot.poster import command, glyphs, page, render
 from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api.policies import Faults
 
 NOTO = Path("/usr/share/fonts/truetype/noto")
 """Where Debian's fonts-noto-core puts them (`make services` installs it)."""
@@ -112,6 +113,15 @@ async def test_the_username_comes_from_the_setting_or_from_getme(fake_api: FakeB
     asked = Settings(_env_file=None, BOT_TOKEN=fake_api.token,  # type: ignore[call-arg]
                      TELEGRAM_API_BASE=fake_api.base_url)
     assert await command.bot_username(asked) == "lotse_test_bot"  # the fake Bot API's bot
+
+
+async def test_a_failing_getme_is_asked_once() -> None:
+    async with FakeBotApi(faults=Faults(rate=1.0, kinds=(502,), methods=("getMe",))) as api:
+        failing = Settings(_env_file=None, BOT_TOKEN=api.token,  # type: ignore[call-arg]
+                           TELEGRAM_API_BASE=api.base_url)
+        with pytest.raises(SettingsError, match="Telegram did not say"):
+            await command.bot_username(failing)
+    assert api.injected_faults == [("getMe", 502)]  # not retried with back-off
 
 
 async def test_without_a_username_nor_a_working_token_it_says_what_to_set(

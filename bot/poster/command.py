@@ -68,6 +68,10 @@ def run(settings: Settings, args: argparse.Namespace, content: Content) -> int:
     return 0
 
 
+GETME_TIMEOUT = 10
+"""Seconds `getMe` may take before the command says Telegram did not answer."""
+
+
 async def bot_username(settings: Settings) -> str:
     """BOT_USERNAME, or the username Telegram gives the BOT_TOKEN's bot (getMe)."""
     if settings.BOT_USERNAME is not None:
@@ -79,9 +83,9 @@ async def bot_username(settings: Settings) -> str:
 
     from bot.channels.telegram.app import make_bot
 
-    bot = make_bot(settings)
+    bot = make_bot(settings, retried=False)  # a command reports; it does not wait for Telegram
     try:
-        me = await bot.get_me()
+        me = await bot.get_me(request_timeout=GETME_TIMEOUT)
     except (TelegramAPIError, TelegramNetworkError) as exc:
         raise SettingsError(f"BOT_USERNAME is not set and Telegram did not say the bot's "
                             f"username (getMe at {settings.api_base}: {exc})") from None
