@@ -199,7 +199,6 @@ def make_router(staff_chat_id: int) -> Router:
                       f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
                       keyboard([[("Ja, übernehmen", f"case:takeover:{case.id}")]]))
         elif result.changed:
-            conversations.on_case_change()
             await answer(query, "Fall übernommen.")
             if result.result == "claimed":
                 await conversations.tell(case.id, CaseClaimed(case.id))
@@ -229,7 +228,6 @@ def make_router(staff_chat_id: int) -> Router:
             await answer(query, CLOSED)
             await drop_buttons(query)
             return
-        conversations.on_case_change()
         await answer(query, "Fall geschlossen.")
         await drop_buttons(query, f"Fall #{case.id} geschlossen: {escape(OUTCOMES[outcome])}.")
         await conversations.tell(case.id, CaseClosed(case.id))
@@ -244,7 +242,6 @@ def make_router(staff_chat_id: int) -> Router:
             await answer(query, "Diesen Textbaustein gibt es nicht mehr.")
             return
         log.info("canned case=%s user=%s reply=%s", case.id, query.from_user.id, name)
-        conversations.on_case_change()
         await answer(query, "Gesendet.")
         await drop_buttons(query)
 
@@ -294,7 +291,6 @@ def make_router(staff_chat_id: int) -> Router:
             return
         await conversations.cases.add_note(case.id, who, text)
         log.info("note case=%s user=%s", case.id, who.id)
-        conversations.on_case_change()
 
     @router.message(Command("canned"))
     async def on_canned(message: Message, bot: Bot, conversations: Conversations,
@@ -370,7 +366,6 @@ def make_router(staff_chat_id: int) -> Router:
             await say(bot, staff_chat_id, thread, CLOSED)
             return
         log.info("relay to user case=%s user=%s kind=%s", case.id, who.id, kind)
-        conversations.on_case_change()
 
     return router
 
