@@ -149,9 +149,6 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     throttle.install(dispatcher, settings, shared.buckets)
     dispatcher.include_router(admin.router)  # before users: /reload from an admin
     dispatcher.include_router(users.router)
-    if settings.STAFF_CHAT_ID is not None:
-        dispatcher.include_router(staff.make_router(settings.STAFF_CHAT_ID))
-        dispatcher["staff_gate"] = staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS)
     # Without STAFF_CHAT_ID the worker still runs: it delivers to people and says once a minute
     # that case notes wait for the setting.
     pacer = Pacer(settings.SEND_PER_SECOND, settings.SEND_PER_CHAT_PER_SECOND,
@@ -161,9 +158,12 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     semantic = Semantic.from_settings(settings)  # off without EMBEDDINGS_URL
     if isinstance(content, ContentStore):
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
-    dispatcher["conversations"] = Conversations(storage, content, on_case_change=outbox.wake,
-                                                 states=shared.states, turns=shared.turns,
-                                                 semantic=semantic)
+    conversations = Conversations(storage, content, on_case_change=outbox.wake,
+                                  states=shared.states, turns=shared.turns, semantic=semantic)
+    dispatcher["conversations"] = conversations
+    if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
+        staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
+                      staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS))
     dispatcher["sender"] = Sender(bot, pacer)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox
