@@ -29,7 +29,6 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, 
 from bot.core.state import State
 from bot.core.turn import Step
 from bot.handoff.cases import Cases
-from bot.handoff.erasure import erase_person
 from bot.replay import replies_of, with_turn
 from bot.semantic import Semantic
 from bot.shared.turns import LocalTurns, Turns
@@ -59,10 +58,10 @@ class Conversations:
         """Where conversation state is kept: the database, or Redis when REDIS_URL is set."""
         self.content = content
         """The content now live (a reload swaps what this returns)."""
-        self.cases = Cases(storage, content)
+        self.cases = Cases(storage, content, on_change=on_case_change)
+        """`on_case_change` is called when something waits in the outbox (it wakes the
+        delivery worker)."""
         self.usage = Usage(storage)
-        self.on_case_change = on_case_change
-        """Called when something waits in the outbox (wakes the delivery worker)."""
         self.turns: Turns = LocalTurns() if turns is None else turns
         """Shared by the instances when REDIS_URL is set."""
         self.semantic = Semantic() if semantic is None else semantic
@@ -99,10 +98,7 @@ class Conversations:
         if found is None:
             return 0
         replies = await self.notify(Person(*found), event)
-        count = await self.cases.reply_to_user(case_id, replies)
-        if count:
-            self.on_case_change()
-        return count
+        return await self.cases.reply_to_user(case_id, replies)
 
     async def _step(self, user: UserRecord, event: Event, turn: str | None = None) -> list[Reply]:
         content = self.content()
@@ -118,10 +114,9 @@ class Conversations:
             result = await self._with_meaning(content, state, event, result)
         replies = list(result.replies)
         if EraseMe() in result.effects:
-            numbers = await erase_person(self.storage, user.id, utcnow())
+            numbers = await self.cases.erase(user.id)
             await self.states.delete_state(user.id)  # Redis keeps its own copy
             log.info("erased user=%s cases=%s", user.id, numbers)
-            self.on_case_change()
             return replies  # nothing is saved again: the person starts afresh
         effects = list(result.effects)
         metrics.count_matches(effects)
@@ -167,11 +162,9 @@ class Conversations:
         elif isinstance(effect, OpenCase):
             case_id = await self.cases.open(user.id, effect, turn)
             log.info("case opened case=%s user=%s", case_id, user.id)
-            self.on_case_change()
             return CaseOpened(case_id, utcnow(), by_phone=bool(effect.intake.get("phone")))
         elif isinstance(effect, RelayToCase):
             await self.cases.relay(effect, turn)
-            self.on_case_change()
         elif isinstance(effect, CrisisSignal):  # by id and kind: never the text, never a name
             metrics.count_crisis(effect)
             log.log(logging.WARNING if effect.certain else logging.INFO,
@@ -181,7 +174,6 @@ class Conversations:
             await self.cases.mark_urgent(effect.case_id, effect.crisis)
             log.warning("emergency message case=%s user=%s kind=%s", effect.case_id, user.id,
                         effect.crisis)
-            self.on_case_change()
         elif isinstance(effect, RateCase):
             await self.cases.rate(user.id, effect.case_id, effect.rating)
         elif isinstance(effect, RefusedButton):

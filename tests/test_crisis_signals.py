@@ -16,7 +16,6 @@ from bot.core.events import CrisisSignal, OpenCase, Start, Text
 from bot.core.signals import CrisisKind
 from bot.core.state import State
 from bot.handoff.cases import Counsellor
-from bot.handoff.erasure import erase_person
 from bot.logs import JsonFormatter
 from bot.metrics import REGISTRY
 from bot.storage.models import utcnow
@@ -99,7 +98,7 @@ async def test_a_crisis_before_the_case_is_opened_is_named_in_its_note(
     await conversations.cases.claim(case_id, Counsellor(7001, "Lena"))  # the note again
     assert CRISES[kind] in (await case_row(storage, case_id)).note
 
-    await erase_person(storage, user.id, utcnow())
+    await conversations.cases.erase(user.id)
     assert (await case_row(storage, case_id)).crisis is None  # about their safety: erased
 
 

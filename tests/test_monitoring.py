@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot import metrics
 from bot.channels.telegram.monitoring import Health, database_check
 from bot.core.content.model import Content
-from bot.handoff.outbox import OutboxWorker, backlog
+from bot.channels.telegram.app import make_outbox
+from bot.handoff.outbox import backlog
 from bot.storage import migrate
 from bot.storage.models import OutboxMessage
 from bot.storage.repository import Storage
@@ -31,7 +32,7 @@ async def storage(database_url: str) -> AsyncIterator[Storage]:
 
 async def test_health_is_503_until_serving_and_when_the_database_does_not_answer(
         storage: Storage, fake_bot: Bot, shipped_content: Content) -> None:
-    worker = OutboxWorker(storage, fake_bot, lambda: shipped_content, None)
+    worker = make_outbox(storage, fake_bot, lambda: shipped_content, None)
     health = Health({"database": database_check(storage)}, worker)
     assert await health.problem() == "not serving (starting or stopping)"
     health.running = True

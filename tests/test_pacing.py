@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.pacing import HEADROOM, PER_CHAT_BURST, Pacer
+from bot.channels.telegram.pacing import HEADROOM, PER_CHAT_BURST, Pacer
 
 QUIET_ROUNDS = 5
 """Event-loop turns that let every runnable task reach its next sleep before time moves on."""

@@ -22,7 +22,7 @@ from bot.channels.telegram.sender import Blocked, Sender
 from bot.config import REPO_ROOT, Settings
 from bot.content_store import ContentStore
 from bot.core.content.model import Content
-from bot.pacing import Pacer
+from bot.channels.telegram.pacing import Pacer
 from tests.fake_bot_api import FakeBotApi
 from tests.fake_bot_api.policies import Faults
 

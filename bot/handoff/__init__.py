@@ -1,1 +1,2 @@
-"""Handoff to a human counsellor: cases, their notes, the relay, and the outbox to the staff group."""
+"""Handoff to a human counsellor: cases, their notes, the relay, and the outbox that hands them to a
+staff channel and to people's (`delivery.py`); no channel's code (no aiogram) in here."""

@@ -2,7 +2,8 @@
 person adds while it is open, the counsellors' side (claim, takeover, close, internal notes,
 relay, canned replies) and the rating when it is closed.
 
-Every change writes its outbox rows in the same transaction, so what was decided is delivered.
+Every change writes its outbox rows in the same transaction, so what was decided is delivered,
+and wakes the outbox worker once that transaction is committed (`on_change`, in `_writing` alone).
 A change made for an update that may be delivered again (`turn`) keys its outbox row by that
 update, so the same update never opens a second case or relays a message twice."""
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,15 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.core import texts
-from bot.core.case_note import OUTCOMES, CaseFacts, note
+from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
+from bot.handoff.erasure import erase_person
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 
 INTAKE_COLUMNS = ("residence_status", "german_level", "contact_preference", "preferred_time",
                   "first_name", "phone", "question")
+WROTE_OUTBOX = "wrote_outbox"
+"""The session's `info` key that says a transaction wrote outbox rows (`Cases._writing`)."""
 
 
 def facts(case: Case, consent_at: dt.datetime | None) -> CaseFacts:
@@ -40,6 +45,11 @@ def facts(case: Case, consent_at: dt.datetime | None) -> CaseFacts:
                      consent_at=consent_at, status=case.status, urgent=case.urgent,
                      crisis=case.crisis,
                      claimed_by=case.claimed_by_name, outcome=case.outcome)
+
+
+def staff_topic(content: Content, case: Case) -> str:
+    """The name of the case's topic in the staff channel (what its note's first line says)."""
+    return topic_name(content, facts(case, None))
 
 
 @dataclass(frozen=True)
@@ -97,12 +107,24 @@ class CannedSent:
 
 class Cases:
     def __init__(self, storage: Storage, content: Callable[[], Content],
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+                 clock: Callable[[], dt.datetime] = utcnow,
+                 on_change: Callable[[], None] = lambda: None) -> None:
         self.storage = storage
         self.content = content
         self.clock = clock
+        self.on_change = on_change
+        """Called after each commit that wrote outbox rows (wakes the delivery worker)."""
         self._changing = asyncio.Lock()
         """Claims and closes one at a time in this process (SQLite has no row locks)."""
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        """One transaction; once it is committed, `on_change` if it wrote outbox rows."""
+        async with self.storage.session() as session:
+            yield session
+            wrote = session.info.pop(WROTE_OUTBOX, False)
+        if wrote:
+            self.on_change()
 
     async def open(self, user_id: int, request: OpenCase, turn: str | None = None) -> int:
         """Create the case with its note and the outbox entry that delivers it, all at once:
@@ -110,11 +132,10 @@ class Cases:
         `turn` again gives the case it opened."""
         intake = request.intake
         now = self.clock()
-        async with self.storage.session() as session:
+        async with self._writing() as session:
             opened = await _written(session, turn, "case_note")
             if opened is not None and opened.case_id is not None:
                 return opened.case_id
-            user = await session.get_one(User, user_id)
             case = Case(user_id=user_id, status="new", urgent=request.urgent,
                         crisis=request.crisis if request.urgent else None,
                         topic=intake.get("topic"),
@@ -124,14 +145,12 @@ class Cases:
                         **{name: intake.get(name) for name in INTAKE_COLUMNS})
             session.add(case)
             await session.flush()
-            case.note = note(self.content(), facts(case, user.consent_at))
+            await self._note(session, case)
             if case.question:
                 session.add(TranscriptMessage(case_id=case.id, direction="user", kind="text",
                                               text=case.question, created_at=now))
-            session.add(OutboxMessage(kind="case_note",
-                                      dedupe_key=_key(turn, "case_note", f"case:{case.id}:note"),
-                                      case_id=case.id, payload={}, created_at=now,
-                                      next_attempt_at=now))
+            self._outbox(session, "case_note", _key(turn, "case_note", f"case:{case.id}:note"),
+                         case.id, {}, now)
         metrics.CASES_OPENED.inc()
         return case.id
 
@@ -139,7 +158,7 @@ class Cases:
         """Something the person sent while the case is open, on its way to the staff topic
         (once per `turn`)."""
         now = self.clock()
-        async with self.storage.session() as session:
+        async with self._writing() as session:
             if await _written(session, turn, "relay_to_staff") is not None:
                 return
             message = TranscriptMessage(case_id=request.case_id, direction="user",
@@ -148,31 +167,31 @@ class Cases:
             session.add(message)
             await session.flush()
             key = _key(turn, "relay_to_staff", f"case:{request.case_id}:user:{message.id}")
-            session.add(OutboxMessage(kind="relay_to_staff", dedupe_key=key,
-                                      case_id=request.case_id, payload={"message": message.id},
-                                      created_at=now, next_attempt_at=now))
+            self._outbox(session, "relay_to_staff", key, request.case_id,
+                         {"message": message.id}, now)
 
     async def mark_urgent(self, case_id: int, crisis: str | None = None) -> None:
         """An emergency message in an open case: the note (with the kind of crisis) and the topic
         name say so, and a notice in the topic. Once: a case already urgent keeps its first
         kind."""
         now = self.clock()
-        async with self.storage.session() as session:
+        async with self._writing() as session:
             case = await session.get_one(Case, case_id)
             if case.urgent:
                 return
-            user = await session.get(User, case.user_id) if case.user_id else None
             case.urgent, case.crisis = True, crisis
-            case.note = note(self.content(), facts(case, user.consent_at if user else None))
-            session.add(OutboxMessage(kind="case_update",
-                                      dedupe_key=f"case:{case_id}:update:{uuid.uuid4()}",
-                                      case_id=case_id, payload={}, created_at=now,
-                                      next_attempt_at=now))
-            session.add(OutboxMessage(
-                kind="staff_notice", dedupe_key=f"case:{case_id}:urgent", case_id=case_id,
-                payload={"text": "🚨 <b>Notfall:</b> Die Person hat eine Notfall-Nachricht "
-                                 "geschrieben. Sie hat die Notrufnummern bekommen."},
-                created_at=now, next_attempt_at=now))
+            await self._rerender(session, case)
+            self._outbox(session, "staff_notice", f"case:{case_id}:urgent", case_id,
+                         {"text": "🚨 <b>Notfall:</b> Die Person hat eine Notfall-Nachricht "
+                                  "geschrieben. Sie hat die Notrufnummern bekommen."}, now)
+
+    async def erase(self, user_id: int) -> list[int]:
+        """Erase the person `user_id` and what their cases say about them
+        (`bot.handoff.erasure`); returns the numbers of their cases."""
+        async with self._writing() as session:
+            numbers = await erase_person(session, user_id, self.clock())
+            session.info[WROTE_OUTBOX] = True  # their topics' deletion, if they have any
+        return numbers
 
     async def rate(self, user_id: int, case_id: int, rating: int) -> None:
         async with self.storage.session() as session:
@@ -221,7 +240,7 @@ class Cases:
 
     async def _claim(self, case_id: int, counsellor: Counsellor, takeover: bool) -> ClaimResult:
         now = self.clock()
-        async with self._changing, self.storage.session() as session:
+        async with self._changing, self._writing() as session:
             case = await self._locked(session, case_id)
             if case is None:
                 return ClaimResult("missing")
@@ -254,7 +273,7 @@ class Cases:
 
     async def _close(self, case_id: int, counsellor: Counsellor, outcome: str) -> bool:
         now = self.clock()
-        async with self._changing, self.storage.session() as session:
+        async with self._changing, self._writing() as session:
             case = await self._locked(session, case_id)
             if case is None or case.status == "closed":
                 return False
@@ -270,7 +289,7 @@ class Cases:
         """An internal note: kept in the transcript, echoed in the topic, never sent to the
         person. Returns the transcript id (None for an unknown case)."""
         now = self.clock()
-        async with self.storage.session() as session:
+        async with self._writing() as session:
             if await session.get(Case, case_id) is None:
                 return None
             message = TranscriptMessage(case_id=case_id, direction="note", kind="text",
@@ -286,7 +305,7 @@ class Cases:
         document or voice note by file id with an optional caption), once per `turn`. Returns
         the transcript id; None when the case is closed or unknown."""
         now = self.clock()
-        async with self.storage.session() as session:
+        async with self._writing() as session:
             relayed = await _written(session, turn, "relay_to_user")
             if relayed is not None:
                 return int(relayed.payload["message"])
@@ -307,7 +326,7 @@ class Cases:
         content = self.content()
         reply = content.canned_replies.get(name)
         now = self.clock()
-        async with self.storage.session() as session:
+        async with self._writing() as session:
             case = await session.get(Case, case_id)
             if reply is None or case is None or case.status == "closed":
                 return None
@@ -325,7 +344,7 @@ class Cases:
     async def reply_to_user(self, case_id: int, replies: Sequence[Reply]) -> int:
         """Engine replies for the person (after a claim or close), as outbox rows."""
         now = self.clock()
-        async with self.storage.session() as session:
+        async with self._writing() as session:
             for reply in replies:
                 buttons = [[{"label": b.label, "url": b.url} if b.url else
                             {"label": b.label, "data": b.data} for b in row]
@@ -339,9 +358,14 @@ class Cases:
         """The case row, locked for this transaction where the database can (PostgreSQL)."""
         return await session.scalar(select(Case).where(Case.id == case_id).with_for_update())
 
-    async def _rerender(self, session: AsyncSession, case: Case) -> None:
+    async def _note(self, session: AsyncSession, case: Case) -> None:
+        """Write the case's note afresh from what the case row and its person say now."""
         user = await session.get(User, case.user_id) if case.user_id is not None else None
         case.note = note(self.content(), facts(case, user.consent_at if user else None))
+
+    async def _rerender(self, session: AsyncSession, case: Case) -> None:
+        """The changed note, and the outbox row that shows it in the staff channel."""
+        await self._note(session, case)
         self._outbox(session, "case_update", f"case:{case.id}:update:{uuid.uuid4()}", case.id,
                      {}, self.clock())
 
@@ -352,8 +376,10 @@ class Cases:
     @staticmethod
     def _outbox(session: AsyncSession, kind: str, key: str, case_id: int,
                 payload: dict[str, Any], now: dt.datetime) -> None:
+        """An outbox row in this transaction (`_writing` wakes the worker after the commit)."""
         session.add(OutboxMessage(kind=kind, dedupe_key=key, case_id=case_id, payload=payload,
                                   created_at=now, next_attempt_at=now))
+        session.info[WROTE_OUTBOX] = True
 
 
 def _key(turn: str | None, kind: str, otherwise: str) -> str:

@@ -1,25 +1,27 @@
 """The outbox worker: delivers what the database promised (case notes, relays, notices) to the
-staff group and to people, in order, paced to Telegram's limits, retried until it arrives.
+staff channel and to people, in order, paced, retried until it arrives.
 
-One asyncio task reads undelivered `OutboxMessage` rows in id order and sends them. Rows form
-lanes (one per case and destination: the staff topic, or the person's chat); a lane goes strictly
-in order, so a relay never overtakes its case note and a failing case never blocks another.
+One asyncio task reads undelivered `OutboxMessage` rows in id order and hands each to a channel
+(`bot.handoff.delivery`: a `StaffChannel` for the counsellors' rows, a `PersonChannel` for
+people's; `bot.channels.telegram.delivery` wires Telegram's). Rows form lanes (one per case and
+destination: the staff topic, or the person's chat); a lane goes strictly in order, so a relay
+never overtakes its case note and a failing case never blocks another.
 
-- **Pacing.** Every call into the staff group (creating or renaming a topic, posting, editing)
-  takes a token from one bucket: `per_minute` tokens a minute, at most `STAFF_BURST` at once, for
-  all topics together, and one from the bot's global limit it shares with the replies to people
-  (`Pacer.overall_slot`). A burst of cases waits in order instead of failing. Each person's chat
-  gets at most one message a second.
+- **Pacing.** The channels pace their own calls (Telegram's: `bot.channels.telegram.staff_group`
+  and `people`); a row is taken up only when its channel says a call may go now, so a burst of
+  cases waits in order instead of failing.
 - **Retries.** A failed row gets `attempts + 1`, `next_attempt_at` with exponential backoff and
-  `last_error` = exception class + Telegram's description (never message text); after
-  `GIVE_UP_AFTER` attempts a row is dropped, except a case note, which is never given up. A 429
-  is never a failure: its `retry_after` is waited out inside the row (so no part of the row goes
-  twice), or, if longer than a minute, the destination rests that long. A person who blocked the
-  bot (403) is marked blocked and the row is dropped (`delivered_at` set, `last_error` "blocked").
-- **Staff group unreachable** (STAFF_CHAT_ID unset, chat not found, bot removed, not a forum,
-  missing rights): staff rows stay waiting, person rows still go, a WARNING once a minute says what
-  is wrong and how to fix it, and delivery resumes by itself once the group works again.
-- **Idempotency.** A case note goes in two steps: the topic is created only while
+  `last_error` = what the channel said (`Retry`: exception class + Telegram's description, never
+  message text); after `GIVE_UP_AFTER` attempts a row is dropped, except a case note, which is
+  never given up. A rate limit is never a failure: a short one is waited out inside the row by
+  the channel (so no part of the row goes twice), a long one (`RateLimited`) ends the attempt
+  and the destination rests that long. A person who blocked the bot (`PersonGone`) is marked
+  blocked and the row is dropped (`delivered_at` set, `last_error` "blocked").
+- **Staff channel unreachable** (STAFF_CHAT_ID unset, chat not found, bot removed, not a forum,
+  missing rights: `StaffUnreachable`): staff rows stay waiting, person rows still go, a WARNING
+  once a minute says what is wrong and how to fix it, and delivery resumes by itself once the
+  group works again.
+- **Idempotency.** A case note goes in two steps: the topic is opened only while
   `Case.staff_thread_id` is null, and its id is committed at once, before anything is posted; the
   note is posted only while `Case.staff_message_id` is null, and its id is committed in the same
   transaction that marks the row delivered. A crash at any point therefore repeats at most the one
@@ -41,8 +43,8 @@ pace the staff group for all of them together, because only one of them delivers
   with one instance. A stand-by that wrote rows wakes the holder with NOTIFY, so a case opened on
   any instance reaches the group at once. When the holder dies (even SIGKILL) PostgreSQL releases
   its lock with its connection and a stand-by takes over within `poll_seconds`; on SIGTERM it
-  steps down at once. A new holder assumes the group's allowance was just spent by the old one:
-  its first call into the group waits until a whole burst (`STAFF_BURST`) has refilled.
+  steps down at once. A new holder assumes the group's allowance was just spent by the old one
+  (`StaffChannel.start_spent`).
 - **Fenced rows.** The holder checks, before each row, that its lock connection is still alive,
   and delivers the row under a claim: the transaction-level advisory lock (`CLAIM_SPACE`, row id),
   the equivalent of `SELECT ... FOR UPDATE SKIP LOCKED` that does not block the row's own updates.
@@ -63,27 +65,19 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
-from aiogram import Bot
-from aiogram.enums import ParseMode
-from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError,
-                                TelegramMigrateToChat, TelegramRetryAfter)
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from sqlalchemy import func, select, text, update
 
 from bot import metrics
-from bot.core import telegram_html
-from bot.core.case_note import topic_name
 from bot.core.content.model import Content
 from bot.core.events import Button, Reply
-from bot.core.telegram_html import escape
-from bot.handoff.cases import facts
-from bot.pacing import Pacer
-from bot.shared.buckets import HEADROOM, TokenBucket
+from bot.handoff.cases import staff_topic
+from bot.handoff.delivery import (CaseNote, Halt, PersonChannel, PersonGone, RateLimited,
+                                  Relayed, Retry, StaffChannel, StaffUnreachable, Stopping,
+                                  TopicGone, Undeliverable)
 from bot.storage.leadership import Leadership, leadership_for
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
@@ -93,8 +87,6 @@ log = logging.getLogger(__name__)
 STAFF_KINDS = frozenset({"case_note", "case_update", "relay_to_staff", "staff_notice",
                          "case_erased"})
 PERSON_KINDS = frozenset({"relay_to_user", "reply_to_user"})
-STAFF_BURST = 3
-"""Calls into the staff group that may go at once before pacing sets in."""
 POLL_SECONDS = 5.0
 SCAN_LIMIT = 200
 RETRY_BASE = 2.0
@@ -104,51 +96,10 @@ GIVE_UP_AFTER = 20
 OUTAGE_RETRY = (5.0, 60.0)
 """First and longest pause before the staff group is tried again after it was unreachable."""
 WARN_EVERY = 60.0
-MAX_INLINE_WAIT = 60
-"""A 429 up to this many seconds is waited out in the middle of a row."""
-CAPTION_TEXT_LIMIT = 1000
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-T = TypeVar("T")
-NOT_MODIFIED = ("message is not modified", "topic_not_modified")
-MEDIA_NAMES = {"photo": "Foto", "document": "Dokument", "voice": "Sprachnachricht",
-               "video": "Video"}
-STAFF_FIX = "add the bot to the staff group as admin with 'Manage topics'"
 CLAIM_SPACE = 0x4C4F5453
 """The first key of a row's claim (an advisory lock on two int4 keys: this, the row id)."""
-
-
-def case_keyboard(case_id: int, status: str) -> InlineKeyboardMarkup | None:
-    """The buttons under a case note: claim and close while the case is open, none when closed."""
-    if status == "closed":
-        return None
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="Übernehmen", callback_data=f"case:claim:{case_id}"),
-        InlineKeyboardButton(text="Schließen", callback_data=f"case:close:{case_id}")]])
-
-
-class StaffUnreachable(Exception):
-    """The staff group cannot be used; `problem` and `fix` are written for the operator."""
-
-    def __init__(self, problem: str, fix: str) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.fix = fix
-
-    @property
-    def key(self) -> str:
-        return f"{self.problem}|{self.fix}"
-
-
 UNSET = StaffUnreachable("STAFF_CHAT_ID is not set", "set STAFF_CHAT_ID to the staff group's id "
                          "(like -1001234567890) and restart")
-
-
-class Undeliverable(Exception):
-    """The row can never be delivered (the person blocked the bot, the chat is gone)."""
-
-
-class _Stopping(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -159,7 +110,7 @@ class _Row:
     payload: dict[str, Any]
     attempts: int
     next_attempt_at: dt.datetime
-    person: str | None  # the person's chat id (User.external_id) for person rows
+    person: str | None  # the person's id on their channel (User.external_id) for person rows
 
     @property
     def to_staff(self) -> bool:
@@ -171,48 +122,10 @@ class _Row:
 
 
 def _describe(exc: BaseException) -> str:
-    """For last_error and logs: the class and Telegram's description, never message text."""
-    if isinstance(exc, TelegramAPIError):
-        return f"{type(exc).__name__}: {exc.message}"
+    """For last_error and logs: what a channel said, or else the class (never message text)."""
+    if isinstance(exc, Retry | Undeliverable):
+        return str(exc)
     return type(exc).__name__
-
-
-def _staff_problem(exc: TelegramAPIError) -> StaffUnreachable | None:
-    """Whether an error means the staff group as a whole is unusable (not just this row)."""
-    description = exc.message
-    lowered = description.lower()
-    if isinstance(exc, TelegramMigrateToChat):
-        return StaffUnreachable(description, f"set STAFF_CHAT_ID={exc.migrate_to_chat_id} "
-                                             "(the group's new id) and restart")
-    if isinstance(exc, TelegramForbiddenError):
-        return StaffUnreachable(description, STAFF_FIX)
-    if isinstance(exc, TelegramBadRequest):
-        if "chat not found" in lowered:
-            return StaffUnreachable(description, f"check the id and {STAFF_FIX}")
-        if "not a forum" in lowered or ("topics" in lowered and "disabled" in lowered):
-            return StaffUnreachable(description, "turn on Topics in the staff group's settings")
-        if "not enough rights" in lowered or "admin_required" in lowered or \
-                "have no rights" in lowered:
-            return StaffUnreachable(description, "make the bot an admin of the staff group "
-                                                 "with 'Manage topics'")
-        if "upgraded to a supergroup" in lowered:
-            return StaffUnreachable(description, "set STAFF_CHAT_ID to the supergroup's id")
-    return None
-
-
-@contextlib.contextmanager
-def _unless_not_modified() -> Iterator[None]:
-    """An edit that changes nothing is fine (a repeated row, or nothing changed)."""
-    try:
-        yield
-    except TelegramBadRequest as exc:
-        if not any(marker in exc.message.lower() for marker in NOT_MODIFIED):
-            raise
-
-
-def _caption(text: str) -> str:
-    """User text as a media caption: escaped, within Telegram's 1024 characters."""
-    return escape(text[:CAPTION_TEXT_LIMIT])
 
 
 async def backlog(storage: Storage, now: dt.datetime) -> list[metrics.Waiting]:
@@ -228,30 +141,26 @@ async def backlog(storage: Storage, now: dt.datetime) -> list[metrics.Waiting]:
 
 
 class OutboxWorker:
-    """Delivers the outbox; `start()` with the bot, `wake()` after writing a row, `stop()` last."""
+    """Delivers the outbox to `people` and to `staff` (None: no staff channel is set, its rows
+    wait); `start()` with the bot, `wake()` after writing a row, `stop()` last. `halt` is shared
+    with the channels, whose waits end when the worker stops."""
 
-    def __init__(self, storage: Storage, bot: Bot, content: Callable[[], Content],
-                 staff_chat_id: int | None, per_minute: int = 20,
-                 clock: Callable[[], dt.datetime] = utcnow, *,
-                 poll_seconds: float = POLL_SECONDS, pacer: Pacer | None = None,
+    def __init__(self, storage: Storage, content: Callable[[], Content], people: PersonChannel,
+                 staff: StaffChannel | None, clock: Callable[[], dt.datetime] = utcnow, *,
+                 halt: Halt | None = None, poll_seconds: float = POLL_SECONDS,
                  leadership: Leadership | None = None) -> None:
         self.storage = storage
-        self.bot = bot
         self.content = content
-        self.staff_chat_id = staff_chat_id
+        self.people = people
+        self.staff = staff
         self.clock = clock
         self.poll_seconds = poll_seconds
-        self.staff_bucket = TokenBucket(per_minute * HEADROOM, min(STAFF_BURST, per_minute),
-                                        self._now)
-        self._staff_paused_until = 0.0
-        self.pacer = pacer or Pacer(30.0, 1.0, self._now)
-        """Shared with the bot's direct replies, so both count against the same limits."""
+        self.halt = halt or Halt()
         self._outage: StaffUnreachable | None = None
         self._outage_pause = OUTAGE_RETRY[0]
         self._outage_until = 0.0
         self._warned: tuple[str, float] | None = None
         self._wakeup = asyncio.Event()
-        self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.leadership = leadership or leadership_for(storage.engine.url, self._wakeup.set)
         self._holder = False
@@ -262,7 +171,7 @@ class OutboxWorker:
 
     def wake(self) -> None:
         """Something new waits in the outbox: look now instead of at the next poll (and try an
-        unreachable staff group again at once; a 429's retry_after is still respected)."""
+        unreachable staff group again at once; a rate limit is still respected)."""
         self._outage_until = 0.0
         self._rows_added = True
         self._wakeup.set()
@@ -274,14 +183,14 @@ class OutboxWorker:
 
     async def start(self) -> None:
         if self._task is None:
-            self._stop.clear()
+            self.halt.clear()
             self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Let the row in hand finish (up to `timeout`), end the task, and step down."""
         task, self._task = self._task, None
         if task is not None:
-            self._stop.set()
+            self.halt.set()
             self._wakeup.set()
             done, _ = await asyncio.wait({task}, timeout=timeout)
             if not done:
@@ -293,21 +202,22 @@ class OutboxWorker:
         await self.leadership.release()
 
     async def _run(self) -> None:
-        log.info("outbox worker started staff_chat=%s", self.staff_chat_id)
-        while not self._stop.is_set():
+        log.info("outbox worker started staff=%s",
+                 "none" if self.staff is None else self.staff.where)
+        while not self.halt.is_set():
             self._wakeup.clear()
             rows_added, self._rows_added = self._rows_added, False
             try:
                 wait = await self.deliver_ready()
                 if rows_added and not self._holder:
                     await self.leadership.wake_holder()
-            except _Stopping:
+            except Stopping:
                 break
             except Exception as exc:  # a bug or the database: keep the worker alive, try again
                 log.error("outbox worker pass failed: %s", _describe(exc))
                 log.debug("outbox worker pass failed", exc_info=True)
                 wait = self.poll_seconds
-            if self._stop.is_set():
+            if self.halt.is_set():
                 break
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(min(wait, self.poll_seconds)):
@@ -319,7 +229,7 @@ class OutboxWorker:
         """Deliver every row that can go now, if this instance is the holder; returns the seconds
         until the next one could (or until a stand-by tries for the lock again)."""
         busy: set[tuple[bool, int]] = set()  # lanes whose head row a former holder still has
-        while not self._stop.is_set():
+        while not self.halt.is_set():
             if not await self._holding():
                 return self.poll_seconds
             row, wait = await self._next_ready(busy)
@@ -335,8 +245,8 @@ class OutboxWorker:
     async def _holding(self) -> bool:
         """Whether this instance delivers now; a new holder's staff pacing starts spent."""
         held = await self.leadership.held()
-        if held and not self._holder and self.leadership.shared:
-            self.staff_bucket.hold(self.staff_bucket.burst / self.staff_bucket.rate)
+        if held and not self._holder and self.leadership.shared and self.staff is not None:
+            self.staff.start_spent()
         self._holder = held
         return held
 
@@ -357,11 +267,10 @@ class OutboxWorker:
             yield bool(claimed)
 
     async def _next_ready(self, busy: set[tuple[bool, int]]) -> tuple[_Row | None, float]:
-        now, mono = self.clock(), self._now()
-        staff_wait = self._staff_wait(mono)
-        rows = await self._load(include_staff=self.staff_chat_id is not None)
-        if self.staff_chat_id is None and self._warning_due(UNSET) and \
-                await self._staff_rows_waiting():
+        now = self.clock()
+        staff_wait = self.staff_wait()
+        rows = await self._load(include_staff=self.staff is not None)
+        if self.staff is None and self._warning_due(UNSET) and await self._staff_rows_waiting():
             self._warn(UNSET)
         seen = set(busy)
         wait = math.inf
@@ -371,15 +280,17 @@ class OutboxWorker:
             seen.add(row.lane)
             due_in = (row.next_attempt_at - now).total_seconds()
             ready_in = max(due_in, staff_wait if row.to_staff else
-                           await self.pacer.delay(int(row.person)) if row.person else 0.0)
+                           await self.people.delay(row.person) if row.person else 0.0)
             if ready_in <= 0:
                 return row, 0.0
             wait = min(wait, ready_in)
         return None, wait
 
-    def _staff_wait(self, mono: float) -> float:
-        return max(self._outage_until - mono, self._staff_paused_until - mono,
-                   self.staff_bucket.delay())
+    def staff_wait(self) -> float:
+        """Seconds until a staff row may go: the channel's pacing, or the pause after it was
+        unreachable."""
+        pacing = self.staff.delay() if self.staff is not None else 0.0
+        return max(self._outage_until - self._now(), pacing)
 
     async def _load(self, include_staff: bool) -> list[_Row]:
         """The oldest undelivered rows, separately per destination so neither starves the other
@@ -418,21 +329,16 @@ class OutboxWorker:
             if handler is None:
                 raise Undeliverable(f"unknown kind {row.kind!r}")
             await handler(row)
-        except _Stopping:
+        except Stopping:
             raise
-        except TelegramRetryAfter:
-            pass  # a long 429: the destination waits (see _pause); the row is not a failure
+        except RateLimited:
+            pass  # the destination waits (its channel keeps the pause); the row is no failure
+        except StaffUnreachable as problem:
+            self._staff_down(problem)
+        except PersonGone as exc:
+            await self._person_gone(row, exc)
         except Undeliverable as exc:
             await self._drop(row, str(exc))
-        except TelegramAPIError as exc:
-            problem = _staff_problem(exc) if row.to_staff else None
-            if problem is not None:
-                self._staff_down(problem)
-            elif not row.to_staff and (isinstance(exc, TelegramForbiddenError) or
-                                       "chat not found" in exc.message.lower()):
-                await self._person_gone(row, exc)
-            else:
-                await self._failed(row, exc)
         except Exception as exc:  # any other failure is retried, never fatal
             # The traceback only at DEBUG: database errors can quote the values they were given.
             log.debug("outbox row=%s kind=%s failed", row.id, row.kind, exc_info=True)
@@ -450,7 +356,8 @@ class OutboxWorker:
             await self._drop(row, f"gave up: {error}", attempts)
             return
         delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
-        metrics.SEND_RETRIES.labels("outbox", metrics.retry_reason(exc)).inc()
+        reason = exc.reason if isinstance(exc, Retry) else "other"  # a bug, the database
+        metrics.SEND_RETRIES.labels("outbox", reason).inc()
         log.warning("outbox row=%s kind=%s case=%s attempt %d failed, next in %.0fs: %s",
                     row.id, row.kind, row.case_id, attempts, delay, error)
         async with self.storage.session() as session:
@@ -468,15 +375,14 @@ class OutboxWorker:
                 delivered_at=self.clock(), last_error=reason,
                 attempts=row.attempts if attempts is None else attempts))
 
-    async def _person_gone(self, row: _Row, exc: TelegramAPIError) -> None:
-        """403: the person blocked the bot; 400 chat not found: the account is gone."""
+    async def _person_gone(self, row: _Row, exc: PersonGone) -> None:
+        """The person blocked the bot, or their account is gone."""
         async with self.storage.session() as session:
             user_id = await session.scalar(select(Case.user_id).where(Case.id == row.case_id))
-        blocked = isinstance(exc, TelegramForbiddenError)
-        if blocked and user_id is not None:
+        if exc.blocked and user_id is not None:
             await self.storage.mark_blocked(user_id)
             log.info("blocked by user=%s", user_id)
-        await self._drop(row, "blocked" if blocked else _describe(exc))
+        await self._drop(row, "blocked" if exc.blocked else str(exc))
 
     async def _mark_delivered(self, row: _Row, **case_values: Any) -> None:
         async with self.storage.session() as session:
@@ -488,7 +394,7 @@ class OutboxWorker:
         log.info("outbox delivered row=%s kind=%s case=%s", row.id, row.kind, row.case_id)
         metrics.OUTBOX_DELIVERED.labels(row.kind).inc()
 
-    # ----- the staff group --------------------------------------------------------------------
+    # ----- the staff channel's state ----------------------------------------------------------
 
     def _staff_down(self, problem: StaffUnreachable) -> None:
         if self._outage is None:
@@ -501,8 +407,8 @@ class OutboxWorker:
 
     def _staff_up(self) -> None:
         if self._outage is not None:
-            log.warning("staff group STAFF_CHAT_ID=%s reachable again; delivering what waited",
-                        self.staff_chat_id)
+            log.warning("staff group %s reachable again; delivering what waited",
+                        self._staff_channel().where)
         self._outage = None
         self._outage_until = 0.0
         self._warned = None
@@ -516,55 +422,18 @@ class OutboxWorker:
         if not self._warning_due(problem):
             return
         self._warned = (problem.key, self._now())
-        if self.staff_chat_id is None:
+        if self.staff is None:
             log.warning("%s — %s; case notes wait in the outbox until then", problem.problem,
                         problem.fix)
         else:
-            log.warning("STAFF_CHAT_ID=%s: %s — %s; case notes wait in the outbox until then",
-                        self.staff_chat_id, problem.problem, problem.fix)
+            log.warning("%s: %s — %s; case notes wait in the outbox until then",
+                        self.staff.where, problem.problem, problem.fix)
 
-    # ----- calls, paced ------------------------------------------------------------------------
+    # ----- the staff channel: case notes, updates, relays, notices ----------------------------
 
-    async def _staff_call(self, call: Callable[[], Awaitable[T]]) -> T:
-        """One call into the staff group, after the group's pacing allows it and the bot's
-        global limit (shared with every message to people) too."""
-        while True:
-            while (wait := self._staff_wait(self._now())) > 0:
-                await self._sleep(wait)
-            self.staff_bucket.take()
-            await self.pacer.overall_slot()
-            try:
-                return await call()
-            except TelegramRetryAfter as exc:
-                await self._pause(None, exc)
-
-    async def _person_call(self, chat: str, call: Callable[[], Awaitable[T]]) -> T:
-        """One call into a person's chat, paced and in turn with the bot's direct replies."""
-        async with self.pacer.ordered(int(chat)):
-            while True:
-                await self.pacer.slot(int(chat))
-                try:
-                    return await call()
-                except TelegramRetryAfter as exc:
-                    await self._pause(chat, exc)
-                    await self._sleep(exc.retry_after)
-
-    async def _pause(self, chat: str | None, exc: TelegramRetryAfter) -> None:
-        """A 429: wait retry_after in the middle of a row (so no part of it goes twice); a
-        longer wait ends the row's attempt without counting it as a failure."""
-        log.warning("429 %s retry_after=%s", "staff group" if chat is None else "person chat",
-                    exc.retry_after)
-        metrics.SEND_RETRIES.labels("outbox", "429").inc()
-        until = self._now() + exc.retry_after
-        if chat is None:
-            self._staff_paused_until = until
-            self.staff_bucket.empty()
-        else:
-            await self.pacer.pause(int(chat), exc.retry_after)
-        if exc.retry_after > MAX_INLINE_WAIT:
-            raise exc
-
-    # ----- the staff group: case notes, updates, relays, notices ------------------------------
+    def _staff_channel(self) -> StaffChannel:
+        assert self.staff is not None  # staff rows are loaded only when there is a channel
+        return self.staff
 
     async def _case(self, row: _Row) -> Case:
         async with self.storage.session() as session:
@@ -573,95 +442,60 @@ class OutboxWorker:
             raise Undeliverable("no such case")
         return case
 
-    async def _topic(self, row: _Row) -> tuple[int, int, Case]:
-        """The staff chat, the case's topic and the case (LookupError while it has no topic)."""
-        assert self.staff_chat_id is not None
+    async def _topic(self, row: _Row) -> tuple[int, Case]:
+        """The case's topic and the case (LookupError while it has no topic)."""
         case = await self._case(row)
         if case.staff_thread_id is None:
             raise LookupError("the case has no topic yet")
-        return self.staff_chat_id, case.staff_thread_id, case
+        return case.staff_thread_id, case
+
+    def _note(self, case: Case) -> CaseNote:
+        return CaseNote(case.id, case.status, case.note, staff_topic(self.content(), case))
 
     async def _case_note(self, row: _Row) -> None:
-        assert self.staff_chat_id is not None
-        chat, case = self.staff_chat_id, await self._case(row)
+        staff, case = self._staff_channel(), await self._case(row)
         if case.staff_thread_id is None:
-            name = topic_name(self.content(), facts(case, None))
-            topic = await self._staff_call(lambda: self.bot.create_forum_topic(chat, name))
+            topic = await staff.open_topic(self._note(case).topic)
             async with self.storage.session() as session:  # committed before anything is posted
                 await session.execute(update(Case).where(Case.id == case.id).values(
-                    staff_thread_id=topic.message_thread_id))
-            case.staff_thread_id = topic.message_thread_id
+                    staff_thread_id=topic))
+            case.staff_thread_id = topic
             log.info("topic created case=%s thread=%s", case.id, case.staff_thread_id)
         if case.staff_message_id is not None:
             await self._mark_delivered(row)
             return
         try:
-            sent = await self._staff_call(lambda: self.bot.send_message(
-                chat, case.note, message_thread_id=case.staff_thread_id,
-                parse_mode=ParseMode.HTML, reply_markup=case_keyboard(case.id, case.status),
-                link_preview_options=NO_PREVIEW))
-        except TelegramBadRequest as exc:
-            if "thread not found" in exc.message.lower():  # deleted before the note was posted
-                async with self.storage.session() as session:
-                    await session.execute(update(Case).where(Case.id == case.id)
-                                          .values(staff_thread_id=None))
+            message_id = await staff.post_note(case.staff_thread_id, self._note(case))
+        except TopicGone:  # deleted before the note was posted: the next try opens another
+            async with self.storage.session() as session:
+                await session.execute(update(Case).where(Case.id == case.id)
+                                      .values(staff_thread_id=None))
             raise
-        await self._mark_delivered(row, staff_message_id=sent.message_id)
+        await self._mark_delivered(row, staff_message_id=message_id)
 
     async def _case_update(self, row: _Row) -> None:
-        chat, thread_id, case = await self._topic(row)
-        message_id = case.staff_message_id
-        if message_id is None:
+        topic, case = await self._topic(row)
+        if case.staff_message_id is None:
             raise LookupError("the case note is not posted yet")
-        with _unless_not_modified():
-            await self._staff_call(lambda: self.bot.edit_message_text(
-                case.note, chat_id=chat, message_id=message_id, parse_mode=ParseMode.HTML,
-                reply_markup=case_keyboard(case.id, case.status),
-                link_preview_options=NO_PREVIEW))
-        name = topic_name(self.content(), facts(case, None))
-        with _unless_not_modified():
-            await self._staff_call(lambda: self.bot.edit_forum_topic(chat, thread_id, name=name))
+        await self._staff_channel().update_note(topic, case.staff_message_id, self._note(case))
         await self._mark_delivered(row)
 
     async def _relay_to_staff(self, row: _Row) -> None:
-        chat, thread_id, _ = await self._topic(row)
-        message = await self._transcript(row)
-        if message.kind == "text" or message.file_id is None:
-            text = escape(message.text or "")
-            if message.kind != "text":
-                text = f"[{MEDIA_NAMES.get(message.kind, message.kind)}] {text}".strip()
-            await self._staff_text(chat, thread_id, "💬 " + text)
-        else:
-            caption = "💬" + (f" {_caption(message.text)}" if message.text else "")
-            file_id, kind = message.file_id, message.kind
-            await self._staff_call(lambda: self._send_media(chat, kind, file_id, caption,
-                                                            thread_id))
+        topic, _ = await self._topic(row)
+        await self._staff_channel().relay(topic, await self._transcript(row))
         await self._mark_delivered(row)
 
     async def _staff_notice(self, row: _Row) -> None:
-        chat, thread_id, _ = await self._topic(row)
-        await self._staff_text(chat, thread_id, str(row.payload.get("text", "")))
+        topic, _ = await self._topic(row)
+        await self._staff_channel().notice(topic, str(row.payload.get("text", "")))
         await self._mark_delivered(row)
 
     async def _case_erased(self, row: _Row) -> None:
         """The person deleted their data (or its time ran out): the case's topic with everything
-        in it is deleted, and one line in the group's General topic says why."""
-        chat, thread_id, _ = await self._topic(row)
-        try:
-            await self._staff_call(lambda: self.bot.delete_forum_topic(chat, thread_id))
-        except TelegramBadRequest as exc:
-            if "not found" not in exc.message.lower():
-                raise
-        notice = escape(str(row.payload.get("notice", "")))
-        await self._staff_call(partial(self.bot.send_message, chat, notice,
-                                       parse_mode=ParseMode.HTML))
+        in it is deleted, and one line in the group says why."""
+        topic, _ = await self._topic(row)
+        await self._staff_channel().erase_topic(topic, str(row.payload.get("notice", "")))
         await self._mark_delivered(row)
-
-    async def _staff_text(self, chat: int, thread_id: int, text: str) -> None:
-        for part in telegram_html.split(text):
-            await self._staff_call(partial(
-                self.bot.send_message, chat, part, message_thread_id=thread_id,
-                parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
 
     # ----- people -----------------------------------------------------------------------------
 
@@ -671,63 +505,27 @@ class OutboxWorker:
         return row.person
 
     async def _relay_to_user(self, row: _Row) -> None:
-        chat = self._person(row)
-        message = await self._transcript(row)
-        if message.kind == "text" or message.file_id is None:
-            await self._person_text(chat, escape(message.text or ""), None)
-        else:
-            caption = _caption(message.text) if message.text else None
-            file_id, kind = message.file_id, message.kind
-            await self._person_call(chat, lambda: self._send_media(int(chat), kind, file_id,
-                                                                   caption, None))
+        person = self._person(row)
+        await self.people.relay(person, await self._transcript(row))
         await self._mark_delivered(row)
 
     async def _reply_to_user(self, row: _Row) -> None:
-        from bot.channels.telegram.render import messages
-
-        chat = self._person(row)
+        person = self._person(row)
         buttons = tuple(tuple(Button(b["label"], b.get("data"), b.get("url")) for b in line)
                         for line in row.payload.get("buttons", []))
-        for message in messages(Reply(str(row.payload.get("text", "")), buttons)):
-            await self._person_text(chat, message.text, message.keyboard)
+        await self.people.reply(person, Reply(str(row.payload.get("text", "")), buttons))
         await self._mark_delivered(row)
-
-    async def _person_text(self, chat: str, text: str,
-                           keyboard: InlineKeyboardMarkup | None) -> None:
-        parts = telegram_html.split(text)
-        for i, part in enumerate(parts):
-            markup = keyboard if i == len(parts) - 1 else None
-            await self._person_call(chat, partial(
-                self.bot.send_message, int(chat), part, parse_mode=ParseMode.HTML,
-                reply_markup=markup, link_preview_options=NO_PREVIEW))
 
     # ----- shared -----------------------------------------------------------------------------
 
-    async def _transcript(self, row: _Row) -> TranscriptMessage:
+    async def _transcript(self, row: _Row) -> Relayed:
         message_id = row.payload.get("message")
         async with self.storage.session() as session:
             message = await session.get(TranscriptMessage, message_id) if message_id else None
         if message is None:
             raise Undeliverable("no such transcript message")
-        return message
-
-    async def _send_media(self, chat_id: int, kind: str, file_id: str, caption: str | None,
-                          thread_id: int | None) -> object:
-        send = {"photo": self.bot.send_photo, "document": self.bot.send_document,
-                "voice": self.bot.send_voice, "video": self.bot.send_video}.get(kind)
-        if send is None:
-            raise Undeliverable(f"cannot send {kind!r}")
-        return await send(chat_id, file_id, caption=caption, parse_mode=ParseMode.HTML,
-                          message_thread_id=thread_id)
+        return Relayed(message.kind, message.text, message.file_id)
 
     @staticmethod
     def _now() -> float:
         return time.monotonic()
-
-    async def _sleep(self, seconds: float) -> None:
-        """A pause that ends early (with _Stopping) when the worker is asked to stop."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._stop.wait()
-        if self._stop.is_set():
-            raise _Stopping

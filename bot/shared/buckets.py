@@ -1,6 +1,7 @@
 """Token buckets by name, for the rate limits: the sender's global and per-chat buckets
-(`bot.pacing.Pacer`) and the per-person flood throttle. `LocalBuckets` keeps them in this process;
-`RedisBuckets` keeps them in Redis, so that all instances draw from the same buckets."""
+(`bot.channels.telegram.pacing.Pacer`) and the per-person flood throttle. `LocalBuckets` keeps
+them in this process; `RedisBuckets` keeps them in Redis, so that all instances draw from the same
+buckets."""
 from __future__ import annotations
 
 import time

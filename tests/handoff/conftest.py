@@ -14,6 +14,7 @@ from aiogram import Bot
 from bot.core.content.model import Content
 from bot.core.events import OpenCase
 from bot.handoff.cases import Cases
+from bot.channels.telegram.app import make_outbox
 from bot.handoff.outbox import OutboxWorker
 from bot.storage.migrate import upgrade
 from bot.storage.models import utcnow
@@ -67,12 +68,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def outbox_workers() -> AsyncIterator[Callable[..., OutboxWorker]]:
-    """`outbox_workers(storage, bot, ...)`: an OutboxWorker that is stopped (and steps down) at
-    the end of the test."""
+    """`outbox_workers(storage, bot, ...)`: an OutboxWorker on Telegram (`make_outbox`) that is
+    stopped (and steps down) at the end of the test."""
     made: list[OutboxWorker] = []
 
     def make(*args: Any, **kwargs: Any) -> OutboxWorker:
-        made.append(OutboxWorker(*args, **kwargs))
+        made.append(make_outbox(*args, **kwargs))
         return made[-1]
 
     yield make

@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 from aiogram import Bot
 
+from bot.channels.telegram.app import make_outbox
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase
 from bot.handoff.cases import Cases
@@ -65,8 +66,8 @@ async def instances(postgres_database: str, api: FakeBotApi,
     made = []
     for _ in range(2):
         storage, bot = Storage.open(postgres_database), bot_for(api)
-        outbox = OutboxWorker(storage, bot, lambda: content, STAFF, GROUP_RATE * 60,
-                              poll_seconds=0.2)
+        outbox = make_outbox(storage, bot, lambda: content, STAFF, GROUP_RATE * 60,
+                             poll_seconds=0.2)
         made.append(Instance(storage, bot, outbox, Cases(storage, lambda: content)))
     yield made
     for instance in made:
@@ -211,7 +212,7 @@ async def test_a_new_holder_waits_for_a_whole_burst_before_its_first_group_call(
     """The old holder may have spent the group's allowance just before it died."""
     await open_cases(instances, range(1))
     instance = instances[0]
-    outbox = OutboxWorker(instance.storage, instance.bot, instance.outbox.content, STAFF, 120)
+    outbox = make_outbox(instance.storage, instance.bot, instance.outbox.content, STAFF, 120)
     try:
         assert await outbox.leadership.held()
         started = time.monotonic()
@@ -230,7 +231,7 @@ async def test_a_second_process_on_one_sqlite_file_stands_by_and_says_why(
     await upgrade(url)
     storage = Storage.open(url)
     staff = fake_api.group(STAFF, forum=True)
-    first, second = (OutboxWorker(storage, fake_bot, lambda: content, STAFF, 600)
+    first, second = (make_outbox(storage, fake_bot, lambda: content, STAFF, 600)
                      for _ in range(2))
     try:
         assert await first.leadership.held()
@@ -264,10 +265,12 @@ async def test_the_holder_is_woken_by_any_instance_and_hands_over_when_it_stops(
     holder = await holder_of(instances)
     [standby] = [i for i in instances if i is not holder]
     await open_cases([standby, standby], range(1))  # opened (and woken) on the stand-by
-    await api.wait_until(lambda: len(api.messages(STAFF)) == 3, timeout=5)
+    await api.wait_until(lambda: len(api.messages(STAFF)) == 3 and api.messages(PERSON),
+                         timeout=5)
 
     await holder.outbox.stop()
     await eventually(lambda: standby.outbox._holder, timeout=5)
     await open_cases([standby, standby], range(1, 2))
-    await api.wait_until(lambda: len(api.messages(STAFF)) == 6, timeout=5)
+    await api.wait_until(lambda: len(api.messages(STAFF)) == 6 and api.messages(PERSON + 1),
+                         timeout=5)
     assert_each_once_in_order(api, range(2))

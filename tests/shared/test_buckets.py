@@ -6,7 +6,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.channels.telegram.throttle import Throttle, Verdict
-from bot.pacing import Pacer
+from bot.channels.telegram.pacing import Pacer
 from bot.shared.buckets import (HEADROOM, KEY_PREFIX, SWEEP_FROM, Bucket, Buckets, LocalBuckets,
                                 RedisBuckets)
 from tests.shared.conftest import Clock

@@ -7,6 +7,7 @@ person's updates are handled in order (in this process and, with REDIS_URL, acro
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -25,21 +26,26 @@ from aiohttp import web
 from bot import metrics
 from bot.channels.telegram import admin, monitoring, staff, throttle, users
 from bot.channels.telegram.order import InOrder
+from bot.channels.telegram.pacing import Pacer
+from bot.channels.telegram.people import People
 from bot.channels.telegram.polling import SHUTDOWN_GRACE_SECONDS, Poller
 from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
+from bot.channels.telegram.staff_group import StaffGroup
 from bot.config import Settings
 from bot.content_store import ContentStore
 from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
-from bot.handoff.outbox import OutboxWorker
-from bot.pacing import Pacer
+from bot.handoff.delivery import Halt
+from bot.handoff.outbox import POLL_SECONDS, OutboxWorker
 from bot.retention import purge_regularly
 from bot.semantic import Semantic
 from bot.storage.repository import Storage
 from bot.shared.setup import Shared
 from bot.shared.updates import ProcessedUpdates
+from bot.storage.leadership import Leadership
+from bot.storage.models import utcnow
 from bot.storage.state_redis import redacted
 
 log = logging.getLogger(__name__)
@@ -118,6 +124,23 @@ def make_bot(settings: Settings, *, retried: bool = True) -> Bot:
         parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
 
 
+def make_outbox(storage: Storage, bot: Bot, content: Callable[[], Content],
+                staff_chat_id: int | None, per_minute: int = 20,
+                clock: Callable[[], dt.datetime] = utcnow, *, pacer: Pacer | None = None,
+                poll_seconds: float = POLL_SECONDS,
+                leadership: Leadership | None = None) -> OutboxWorker:
+    """The outbox worker delivering on Telegram: to the staff group `staff_chat_id` (none
+    without it: its rows wait), paced to `per_minute` calls, and to people's private chats,
+    paced by `pacer` (shared with the bot's direct replies, so both count against the same
+    limits)."""
+    halt = Halt()
+    pacer = pacer or Pacer(30.0, 1.0)
+    staff = None if staff_chat_id is None else \
+        StaffGroup(bot, staff_chat_id, per_minute, pacer, halt.sleep)
+    return OutboxWorker(storage, content, People(bot, pacer, halt.sleep), staff, clock,
+                        halt=halt, poll_seconds=poll_seconds, leadership=leadership)
+
+
 def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
                     settings: Settings, shared: Shared | None = None) -> Dispatcher:
     shared = shared or Shared.local(storage)
@@ -130,21 +153,21 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     throttle.install(dispatcher, settings, shared.buckets)
     dispatcher.include_router(admin.router)  # before users: /reload from an admin
     dispatcher.include_router(users.router)
-    if settings.STAFF_CHAT_ID is not None:
-        dispatcher.include_router(staff.make_router(settings.STAFF_CHAT_ID))
-        dispatcher["staff_gate"] = staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS)
     # Without STAFF_CHAT_ID the worker still runs: it delivers to people and says once a minute
     # that case notes wait for the setting.
     pacer = Pacer(settings.SEND_PER_SECOND, settings.SEND_PER_CHAT_PER_SECOND,
                   buckets=shared.buckets)
-    outbox = OutboxWorker(storage, bot, content, settings.STAFF_CHAT_ID,
-                          settings.STAFF_GROUP_MESSAGES_PER_MINUTE, pacer=pacer)
+    outbox = make_outbox(storage, bot, content, settings.STAFF_CHAT_ID,
+                         settings.STAFF_GROUP_MESSAGES_PER_MINUTE, pacer=pacer)
     semantic = Semantic.from_settings(settings)  # off without EMBEDDINGS_URL
     if isinstance(content, ContentStore):
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
-    dispatcher["conversations"] = Conversations(storage, content, on_case_change=outbox.wake,
-                                                 states=shared.states, turns=shared.turns,
-                                                 semantic=semantic)
+    conversations = Conversations(storage, content, on_case_change=outbox.wake,
+                                  states=shared.states, turns=shared.turns, semantic=semantic)
+    dispatcher["conversations"] = conversations
+    if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
+        staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
+                      staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS))
     dispatcher["sender"] = Sender(bot, pacer)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox

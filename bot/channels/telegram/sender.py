@@ -1,5 +1,5 @@
-"""Sending to people on Telegram: paced per chat and overall (`bot.pacing.Pacer`), in order per
-chat, retried by the `RetryPolicy` (429 `retry_after`, 5xx and timeouts), ignores "message is not
+"""Sending to people on Telegram: paced per chat and overall (`pacing.Pacer`), in order per chat,
+retried by the `RetryPolicy` (429 `retry_after`, 5xx and timeouts), ignores "message is not
 modified", and marks people who blocked the bot instead of retrying."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot import metrics
 from bot.channels.telegram.render import Message
 from bot.channels.telegram.retry import DEFAULT_POLICY, RetryPolicy
-from bot.pacing import Pacer
+from bot.channels.telegram.pacing import Pacer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -3,7 +3,11 @@
 Buttons on the case note claim, take over and close a case; what a counsellor writes in a case's
 topic goes to the person; /note keeps an internal note, /canned sends a ready answer in the
 person's language, /queue lists the cases nobody holds yet. Only members of the staff group (and
-ADMIN_IDS) may act; everything else in the group is left alone. Counsellor-facing text is German."""
+ADMIN_IDS) may act; everything else in the group is left alone. Counsellor-facing text is German.
+
+A module-level router like `users.py`; `install` includes it and puts what its handlers are given
+into the dispatcher's data (aiogram's workflow data): `staff_chat_id`, `cases`, `staff_gate` and
+`closed_told` (the cases whose topic was told once that the case is closed)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +15,7 @@ import logging
 import time
 from collections.abc import Iterable
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
@@ -21,7 +25,7 @@ from bot.core.case_note import OUTCOMES
 from bot.core.events import CaseClaimed, CaseClosed
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
-from bot.handoff.cases import CaseRecord, Counsellor
+from bot.handoff.cases import CaseRecord, Cases, Counsellor
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -64,6 +68,28 @@ class StaffGate:
         allowed = member.status in STAFF_STATUSES
         self._known[user_id] = (allowed, time.monotonic() + self.ttl)
         return allowed
+
+
+def in_staff_group(message: Message, staff_chat_id: int) -> bool:
+    return message.chat.id == staff_chat_id
+
+
+def pressed_in_staff_group(query: CallbackQuery, staff_chat_id: int) -> bool:
+    return query.message is not None and query.message.chat.id == staff_chat_id
+
+
+router = Router(name="staff")
+router.message.filter(in_staff_group)
+router.callback_query.filter(pressed_in_staff_group)
+
+
+def install(dispatcher: Dispatcher, staff_chat_id: int, cases: Cases, gate: StaffGate) -> None:
+    """Serve the staff group `staff_chat_id`: the router, and its handlers' data."""
+    dispatcher.include_router(router)
+    dispatcher["staff_chat_id"] = staff_chat_id
+    dispatcher["cases"] = cases
+    dispatcher["staff_gate"] = gate
+    dispatcher["closed_told"] = set()
 
 
 def counsellor(user: User) -> Counsellor:
@@ -137,242 +163,237 @@ async def drop_buttons(query: CallbackQuery, text: str | None = None) -> None:
         pass
 
 
-def make_router(staff_chat_id: int) -> Router:
-    """The staff group's router: sees only updates from `staff_chat_id`."""
-    router = Router(name="staff")
-    router.message.filter(F.chat.id == staff_chat_id)
-    router.callback_query.filter(F.message.chat.id == staff_chat_id)
-    closed_told: set[int] = set()
-    """Cases whose topic was told once that the case is closed."""
+# ----- buttons --------------------------------------------------------------------------------
 
-    # ----- buttons ----------------------------------------------------------------------------
-
-    @router.callback_query(F.data.startswith("case:"))
-    async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversations,
-                             staff_gate: StaffGate) -> None:
-        parts = (query.data or "").split(":")
-        action = parts[1] if len(parts) > 1 else ""
-        if len(parts) < 3 or not parts[2].isdigit():
-            await answer(query)
-            return
-        case_id = int(parts[2])
-        if not await staff_gate.allows(query.from_user.id):
-            log.warning("staff action refused user=%s action=%s case=%s",
-                        query.from_user.id, action, case_id)
-            await answer(query, ONLY_STAFF, alert=True)
-            return
-        cases = conversations.cases
-        case = await cases.get(case_id)
-        thread = topic_of(query.message if isinstance(query.message, Message) else None)
-        if case is None or (case.staff_thread_id is not None and thread != case.staff_thread_id):
-            log.warning("button for another topic user=%s case=%s thread=%s",
-                        query.from_user.id, case_id, thread)
-            await answer(query, NOT_HERE, alert=True)
-            return
-        who = counsellor(query.from_user)
-        if action in ("claim", "takeover"):
-            await claim(query, bot, conversations, case, who, takeover=action == "takeover")
-        elif action == "close":
-            await ask_outcome(query, bot, case)
-        elif action == "outcome" and len(parts) == 4 and parts[3] in OUTCOMES:
-            await close(query, conversations, case, who, parts[3])
-        elif action == "keep":
-            await answer(query)
-            await drop_buttons(query, f"Fall #{case.id} bleibt offen.")
-        elif action == "canned" and len(parts) == 4:
-            await send_canned(query, conversations, case, parts[3])
-        else:
-            await answer(query)
-
-    async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations,
-                    case: CaseRecord, who: Counsellor, takeover: bool) -> None:
-        result = await conversations.cases.claim(case.id, who, takeover=takeover)
-        log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
-        if result.result == "closed":
-            await answer(query, CLOSED)
-        elif result.result == "yours":
-            await answer(query, "Sie haben diesen Fall schon übernommen.")
-        elif result.result == "held":
-            holder = result.holder or "?"
-            await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
-            await say(bot, staff_chat_id, case.staff_thread_id,
-                      f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
-                      keyboard([[("Ja, übernehmen", f"case:takeover:{case.id}")]]))
-        elif result.changed:
-            conversations.on_case_change()
-            await answer(query, "Fall übernommen.")
-            if result.result == "claimed":
-                await conversations.tell(case.id, CaseClaimed(case.id))
-            if takeover:  # pressed on the router's prompt, never on the note the worker keeps
-                await drop_buttons(query, f"Fall #{case.id} übernommen von {escape(who.name)}.")
-        else:
-            await answer(query)
-
-    async def ask_outcome(query: CallbackQuery, bot: Bot, case: CaseRecord) -> None:
-        if case.closed:
-            await answer(query, CLOSED)
-            return
+@router.callback_query(F.data.startswith("case:"))
+async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversations,
+                         cases: Cases, staff_gate: StaffGate, staff_chat_id: int) -> None:
+    parts = (query.data or "").split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    if len(parts) < 3 or not parts[2].isdigit():
         await answer(query)
-        rows = [[(OUTCOMES["answered"], f"case:outcome:{case.id}:answered"),
-                 (OUTCOMES["referred"], f"case:outcome:{case.id}:referred")],
-                [(OUTCOMES["callback"], f"case:outcome:{case.id}:callback"),
-                 (OUTCOMES["no_reply"], f"case:outcome:{case.id}:no_reply")],
-                [("Abbrechen", f"case:keep:{case.id}")]]
+        return
+    case_id = int(parts[2])
+    if not await staff_gate.allows(query.from_user.id):
+        log.warning("staff action refused user=%s action=%s case=%s",
+                    query.from_user.id, action, case_id)
+        await answer(query, ONLY_STAFF, alert=True)
+        return
+    case = await cases.get(case_id)
+    thread = topic_of(query.message if isinstance(query.message, Message) else None)
+    if case is None or (case.staff_thread_id is not None and thread != case.staff_thread_id):
+        log.warning("button for another topic user=%s case=%s thread=%s",
+                    query.from_user.id, case_id, thread)
+        await answer(query, NOT_HERE, alert=True)
+        return
+    who = counsellor(query.from_user)
+    if action in ("claim", "takeover"):
+        await claim(query, bot, conversations, cases, staff_chat_id, case, who,
+                    takeover=action == "takeover")
+    elif action == "close":
+        await ask_outcome(query, bot, staff_chat_id, case)
+    elif action == "outcome" and len(parts) == 4 and parts[3] in OUTCOMES:
+        await close(query, conversations, cases, case, who, parts[3])
+    elif action == "keep":
+        await answer(query)
+        await drop_buttons(query, f"Fall #{case.id} bleibt offen.")
+    elif action == "canned" and len(parts) == 4:
+        await send_canned(query, cases, case, parts[3])
+    else:
+        await answer(query)
+
+
+async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, cases: Cases,
+                staff_chat_id: int, case: CaseRecord, who: Counsellor, takeover: bool) -> None:
+    result = await cases.claim(case.id, who, takeover=takeover)
+    log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
+    if result.result == "closed":
+        await answer(query, CLOSED)
+    elif result.result == "yours":
+        await answer(query, "Sie haben diesen Fall schon übernommen.")
+    elif result.result == "held":
+        holder = result.holder or "?"
+        await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
         await say(bot, staff_chat_id, case.staff_thread_id,
-                  f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
+                  f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
+                  keyboard([[("Ja, übernehmen", f"case:takeover:{case.id}")]]))
+    elif result.changed:
+        await answer(query, "Fall übernommen.")
+        if result.result == "claimed":
+            await conversations.tell(case.id, CaseClaimed(case.id))
+        if takeover:  # pressed on the router's prompt, never on the note the worker keeps
+            await drop_buttons(query, f"Fall #{case.id} übernommen von {escape(who.name)}.")
+    else:
+        await answer(query)
 
-    async def close(query: CallbackQuery, conversations: Conversations, case: CaseRecord,
-                    who: Counsellor, outcome: str) -> None:
-        closed = await conversations.cases.close(case.id, who, outcome)
-        log.info("close case=%s user=%s outcome=%s done=%s", case.id, who.id, outcome, closed)
-        if not closed:
-            await answer(query, CLOSED)
-            await drop_buttons(query)
-            return
-        conversations.on_case_change()
-        await answer(query, "Fall geschlossen.")
-        await drop_buttons(query, f"Fall #{case.id} geschlossen: {escape(OUTCOMES[outcome])}.")
-        await conversations.tell(case.id, CaseClosed(case.id))
 
-    async def send_canned(query: CallbackQuery, conversations: Conversations, case: CaseRecord,
-                          name: str) -> None:
-        if case.closed:
-            await answer(query, CLOSED)
-            return
-        sent = await conversations.cases.canned(case.id, name)
-        if sent is None:
-            await answer(query, "Diesen Textbaustein gibt es nicht mehr.")
-            return
-        log.info("canned case=%s user=%s reply=%s", case.id, query.from_user.id, name)
-        conversations.on_case_change()
-        await answer(query, "Gesendet.")
+async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
+                      case: CaseRecord) -> None:
+    if case.closed:
+        await answer(query, CLOSED)
+        return
+    await answer(query)
+    rows = [[(OUTCOMES["answered"], f"case:outcome:{case.id}:answered"),
+             (OUTCOMES["referred"], f"case:outcome:{case.id}:referred")],
+            [(OUTCOMES["callback"], f"case:outcome:{case.id}:callback"),
+             (OUTCOMES["no_reply"], f"case:outcome:{case.id}:no_reply")],
+            [("Abbrechen", f"case:keep:{case.id}")]]
+    await say(bot, staff_chat_id, case.staff_thread_id,
+              f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
+
+
+async def close(query: CallbackQuery, conversations: Conversations, cases: Cases,
+                case: CaseRecord, who: Counsellor, outcome: str) -> None:
+    closed = await cases.close(case.id, who, outcome)
+    log.info("close case=%s user=%s outcome=%s done=%s", case.id, who.id, outcome, closed)
+    if not closed:
+        await answer(query, CLOSED)
         await drop_buttons(query)
+        return
+    await answer(query, "Fall geschlossen.")
+    await drop_buttons(query, f"Fall #{case.id} geschlossen: {escape(OUTCOMES[outcome])}.")
+    await conversations.tell(case.id, CaseClosed(case.id))
 
-    # ----- commands ---------------------------------------------------------------------------
 
-    async def acting(message: Message, staff_gate: StaffGate) -> Counsellor | None:
-        """The counsellor behind a message, or None (logged) when they may not act."""
-        user = message.from_user
-        if user is None or user.is_bot:
-            return None
-        if not await staff_gate.allows(user.id):
-            log.warning("staff message refused user=%s", user.id)
-            return None
-        return counsellor(user)
+async def send_canned(query: CallbackQuery, cases: Cases, case: CaseRecord, name: str) -> None:
+    if case.closed:
+        await answer(query, CLOSED)
+        return
+    sent = await cases.canned(case.id, name)
+    if sent is None:
+        await answer(query, "Diesen Textbaustein gibt es nicht mehr.")
+        return
+    log.info("canned case=%s user=%s reply=%s", case.id, query.from_user.id, name)
+    await answer(query, "Gesendet.")
+    await drop_buttons(query)
 
-    @router.message(Command("queue"))
-    async def on_queue(message: Message, bot: Bot, conversations: Conversations,
-                       staff_gate: StaffGate) -> None:
-        if await acting(message, staff_gate) is None:
-            return
-        content = conversations.content()
-        now = utcnow()
-        lines = []
-        for case in await conversations.cases.queue():
-            number = f"#{case.id}"
-            link = topic_link(staff_chat_id, case.staff_thread_id)
-            if link:
-                number = f'<a href="{escape(link)}">{number}</a>'
-            topic = content.vocabulary_label("topic", case.topic or "other", "de")
-            lines.append(f"{number} · {escape(topic)} · {escape(german_name(case.locale))} · "
-                         f"wartet seit {waiting(case.created_at, now)}")
-        text = ("<b>Offene Fälle ohne Bearbeitung</b> (älteste zuerst):\n" + "\n".join(lines)
-                if lines else "Keine offenen Fälle ohne Bearbeitung.")
-        await say(bot, staff_chat_id, topic_of(message), text)
 
-    @router.message(Command("note"))
-    async def on_note(message: Message, command: CommandObject, bot: Bot,
-                      conversations: Conversations, staff_gate: StaffGate) -> None:
-        found = await command_in_case(message, bot, conversations, staff_gate)
-        if found is None:
-            return
-        who, case = found
-        text = (command.args or "").strip()
-        if not text:
-            await say(bot, staff_chat_id, case.staff_thread_id,
-                      "So geht es: <code>/note Text der Notiz</code>")
-            return
-        await conversations.cases.add_note(case.id, who, text)
-        log.info("note case=%s user=%s", case.id, who.id)
-        conversations.on_case_change()
+# ----- commands -------------------------------------------------------------------------------
 
-    @router.message(Command("canned"))
-    async def on_canned(message: Message, bot: Bot, conversations: Conversations,
-                        staff_gate: StaffGate) -> None:
-        found = await command_in_case(message, bot, conversations, staff_gate)
-        if found is None:
-            return
-        _, case = found
-        if case.closed:
-            await say(bot, staff_chat_id, case.staff_thread_id, CLOSED)
-            return
-        replies = conversations.content().canned_replies
-        if not replies:
-            await say(bot, staff_chat_id, case.staff_thread_id, "Es gibt keine Textbausteine.")
-            return
-        rows = [[(reply.title, f"case:canned:{case.id}:{name}")]
-                for name, reply in replies.items()]
+async def acting(message: Message, staff_gate: StaffGate) -> Counsellor | None:
+    """The counsellor behind a message, or None (logged) when they may not act."""
+    user = message.from_user
+    if user is None or user.is_bot:
+        return None
+    if not await staff_gate.allows(user.id):
+        log.warning("staff message refused user=%s", user.id)
+        return None
+    return counsellor(user)
+
+
+@router.message(Command("queue"))
+async def on_queue(message: Message, bot: Bot, conversations: Conversations, cases: Cases,
+                   staff_gate: StaffGate, staff_chat_id: int) -> None:
+    if await acting(message, staff_gate) is None:
+        return
+    content = conversations.content()
+    now = utcnow()
+    lines = []
+    for case in await cases.queue():
+        number = f"#{case.id}"
+        link = topic_link(staff_chat_id, case.staff_thread_id)
+        if link:
+            number = f'<a href="{escape(link)}">{number}</a>'
+        topic = content.vocabulary_label("topic", case.topic or "other", "de")
+        lines.append(f"{number} · {escape(topic)} · {escape(german_name(case.locale))} · "
+                     f"wartet seit {waiting(case.created_at, now)}")
+    text = ("<b>Offene Fälle ohne Bearbeitung</b> (älteste zuerst):\n" + "\n".join(lines)
+            if lines else "Keine offenen Fälle ohne Bearbeitung.")
+    await say(bot, staff_chat_id, topic_of(message), text)
+
+
+@router.message(Command("note"))
+async def on_note(message: Message, command: CommandObject, bot: Bot, cases: Cases,
+                  staff_gate: StaffGate, staff_chat_id: int) -> None:
+    found = await command_in_case(message, bot, cases, staff_gate, staff_chat_id)
+    if found is None:
+        return
+    who, case = found
+    text = (command.args or "").strip()
+    if not text:
         await say(bot, staff_chat_id, case.staff_thread_id,
-                  f"Textbaustein für Fall #{case.id} – die Person erhält ihn in ihrer Sprache "
-                  f"({escape(german_name(case.locale))}):", keyboard(rows))
+                  "So geht es: <code>/note Text der Notiz</code>")
+        return
+    await cases.add_note(case.id, who, text)
+    log.info("note case=%s user=%s", case.id, who.id)
 
-    async def case_here(message: Message, conversations: Conversations) -> CaseRecord | None:
-        thread = topic_of(message)
-        return None if thread is None else await conversations.cases.in_topic(thread)
 
-    async def command_in_case(message: Message, bot: Bot, conversations: Conversations,
-                              staff_gate: StaffGate) -> tuple[Counsellor, CaseRecord] | None:
-        """Who gave a case command and in which case's topic; None (with a hint to a counsellor
-        who wrote it outside a case topic) when nothing is to be done."""
-        who = await acting(message, staff_gate)
-        case = await case_here(message, conversations)
-        if who is None or case is None:
-            if who is not None:
-                await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
-            return None
-        return who, case
+@router.message(Command("canned"))
+async def on_canned(message: Message, bot: Bot, conversations: Conversations, cases: Cases,
+                    staff_gate: StaffGate, staff_chat_id: int) -> None:
+    found = await command_in_case(message, bot, cases, staff_gate, staff_chat_id)
+    if found is None:
+        return
+    _, case = found
+    if case.closed:
+        await say(bot, staff_chat_id, case.staff_thread_id, CLOSED)
+        return
+    replies = conversations.content().canned_replies
+    if not replies:
+        await say(bot, staff_chat_id, case.staff_thread_id, "Es gibt keine Textbausteine.")
+        return
+    rows = [[(reply.title, f"case:canned:{case.id}:{name}")] for name, reply in replies.items()]
+    await say(bot, staff_chat_id, case.staff_thread_id,
+              f"Textbaustein für Fall #{case.id} – die Person erhält ihn in ihrer Sprache "
+              f"({escape(german_name(case.locale))}):", keyboard(rows))
 
-    # ----- relay ------------------------------------------------------------------------------
 
-    @router.message()
-    async def on_message(message: Message, bot: Bot, conversations: Conversations,
-                         staff_gate: StaffGate, turn: str) -> None:
-        thread = topic_of(message)
-        if thread is None or message.from_user is None or message.from_user.is_bot:
-            return  # General, service messages, other bots
-        kind, file_id = media_of(message)
-        text = message.text if kind == "text" else message.caption
-        if kind is None:
-            if message.content_type in NOT_RELAYED:
-                case = await conversations.cases.in_topic(thread)
-                if case is not None and await acting(message, staff_gate) is not None:
-                    await say(bot, staff_chat_id, thread,
-                              "Diese Art Nachricht kann nicht weitergeleitet werden. Möglich "
-                              "sind Text, Fotos, Dokumente und Sprachnachrichten.")
-            return
-        case = await conversations.cases.in_topic(thread)
-        if case is None:
-            return
-        who = await acting(message, staff_gate)
-        if who is None:
-            return
-        if kind == "text" and text and text.startswith("/") and is_command(message):
-            await say(bot, staff_chat_id, thread, "Unbekannter Befehl. Möglich sind /note, "
-                      "/canned und /queue.")
-            return
-        if case.closed:
-            if case.id not in closed_told:
-                closed_told.add(case.id)
-                await say(bot, staff_chat_id, thread, CLOSED)
-            return
-        sent = await conversations.cases.relay_to_user(case.id, kind, text, file_id, turn)
-        if sent is None:
+async def case_here(message: Message, cases: Cases) -> CaseRecord | None:
+    thread = topic_of(message)
+    return None if thread is None else await cases.in_topic(thread)
+
+
+async def command_in_case(message: Message, bot: Bot, cases: Cases, staff_gate: StaffGate,
+                          staff_chat_id: int) -> tuple[Counsellor, CaseRecord] | None:
+    """Who gave a case command and in which case's topic; None (with a hint to a counsellor
+    who wrote it outside a case topic) when nothing is to be done."""
+    who = await acting(message, staff_gate)
+    case = await case_here(message, cases)
+    if who is None or case is None:
+        if who is not None:
+            await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
+        return None
+    return who, case
+
+
+# ----- relay ----------------------------------------------------------------------------------
+
+@router.message()
+async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: StaffGate,
+                     staff_chat_id: int, closed_told: set[int], turn: str) -> None:
+    thread = topic_of(message)
+    if thread is None or message.from_user is None or message.from_user.is_bot:
+        return  # General, service messages, other bots
+    kind, file_id = media_of(message)
+    text = message.text if kind == "text" else message.caption
+    if kind is None:
+        if message.content_type in NOT_RELAYED:
+            case = await cases.in_topic(thread)
+            if case is not None and await acting(message, staff_gate) is not None:
+                await say(bot, staff_chat_id, thread,
+                          "Diese Art Nachricht kann nicht weitergeleitet werden. Möglich "
+                          "sind Text, Fotos, Dokumente und Sprachnachrichten.")
+        return
+    case = await cases.in_topic(thread)
+    if case is None:
+        return
+    who = await acting(message, staff_gate)
+    if who is None:
+        return
+    if kind == "text" and text and text.startswith("/") and is_command(message):
+        await say(bot, staff_chat_id, thread, "Unbekannter Befehl. Möglich sind /note, "
+                  "/canned und /queue.")
+        return
+    if case.closed:
+        if case.id not in closed_told:
+            closed_told.add(case.id)
             await say(bot, staff_chat_id, thread, CLOSED)
-            return
-        log.info("relay to user case=%s user=%s kind=%s", case.id, who.id, kind)
-        conversations.on_case_change()
-
-    return router
+        return
+    sent = await cases.relay_to_user(case.id, kind, text, file_id, turn)
+    if sent is None:
+        await say(bot, staff_chat_id, thread, CLOSED)
+        return
+    log.info("relay to user case=%s user=%s kind=%s", case.id, who.id, kind)
 
 
 def media_of(message: Message) -> tuple[str | None, str | None]:
@@ -392,5 +413,3 @@ def media_of(message: Message) -> tuple[str | None, str | None]:
 
 def is_command(message: Message) -> bool:
     return any(e.type == "bot_command" and e.offset == 0 for e in message.entities or ())
-
-
