@@ -27,8 +27,41 @@ SHOWN = {
     ("work", "eu"): ("job-search", []),
     ("work", "settled"): ("job-search", []),
     ("work", "unknown"): ("work-permit", ["permit, eu, settled, unknown"]),
+    ("language-courses", "asylum"): ("integration-course-access", [
+        "asylum, duldung, ukraine, eu, settled, unknown", "asylum, duldung, unknown"]),
+    ("language-courses", "duldung"): ("integration-course-access", [
+        "asylum, duldung, ukraine, eu, settled, unknown", "asylum, duldung, unknown"]),
+    ("language-courses", "permit"): ("integration-course-access", ["permit, settled, unknown"]),
+    ("language-courses", "ukraine"): ("integration-course-access", [
+        "asylum, duldung, ukraine, eu, settled, unknown"]),
+    ("language-courses", "eu"): ("integration-course-access", [
+        "asylum, duldung, ukraine, eu, settled, unknown"]),
+    ("language-courses", "settled"): ("integration-course-access", [
+        "permit, settled, unknown", "asylum, duldung, ukraine, eu, settled, unknown"]),
+    ("language-courses", "unknown"): (None, []),  # to a counsellor
+    ("training", "asylum"): ("vocational-training", []),
+    ("training", "duldung"): ("training-residence", ["asylum, duldung, unknown",
+                                                     "duldung, unknown"]),
+    ("training", "permit"): ("vocational-training", []),
+    ("training", "ukraine"): ("vocational-training", []),
+    ("training", "eu"): ("vocational-training", []),
+    ("training", "settled"): ("vocational-training", []),
+    ("training", "unknown"): ("training-residence", ["asylum, duldung, unknown",
+                                                     "duldung, unknown"]),
 }
 """Written out, not derived from the content: a section moved to the wrong status fails."""
+FOLLOWING = {
+    # (flow, status, an entry a button of that first answer shows): the sections it shows
+    ("work", "duldung", "training-residence"): ["asylum, duldung, unknown", "duldung, unknown"],
+    ("training", "asylum", "training-residence"): ["asylum, duldung, unknown"],
+    ("training", "duldung", "training-support"): ["duldung, eu, settled, unknown"],
+    ("training", "permit", "training-support"): ["permit, ukraine, eu, settled, unknown"],
+    ("language-courses", "permit", "integration-course-costs"): ["duldung, permit"],
+    ("language-courses", "ukraine", "integration-course-costs"): ["default"],
+}
+COSTS = {"asylum": ["asylum"], "duldung": ["duldung, permit"], "permit": ["duldung, permit"],
+         "ukraine": ["default"], "eu": ["default"], "settled": ["default"], "unknown": ["default"]}
+"""The costs entry from the German-course menu, for a status told before."""
 
 
 def walk_to_status(content: Content, lang: str, flow_id: str, status: str) -> Chat:
@@ -89,14 +122,43 @@ def test_a_flow_shows_only_the_section_of_the_status_told(shipped_content: Conte
                                                           flow_id: str, status: str) -> None:
     chat = walk_to_status(shipped_content, lang, flow_id, status)
     entry_id, keys = SHOWN[(flow_id, status)]
+    if entry_id is None:
+        assert chat.asked_consent and not any(isinstance(e, Answered) for e in chat.effects)
+        return
     assert_only_sections(shipped_content, chat, entry_id, keys, lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(("flow_id", "status", "entry_id"), sorted(FOLLOWING))
+def test_a_button_under_the_answer_shows_the_section_of_the_status_told(
+        shipped_content: Content, lang: str, flow_id: str, status: str, entry_id: str) -> None:
+    chat = walk_to_status(shipped_content, lang, flow_id, status)
+    title = shipped_content.entries[entry_id].text[lang].title
+    node = shipped_content.flows[flow_id].nodes[chat.state.node or ""]
+    button = next(b for b in getattr(node, "buttons", []) if b.faq == entry_id)
+    chat.press(shipped_content.pick(button.label, lang).text)
+    assert title in chat.text
+    assert_only_sections(shipped_content, chat, entry_id, FOLLOWING[(flow_id, status, entry_id)],
+                         lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("status", STATUSES)
+def test_the_costs_from_the_menu_show_the_section_of_the_status_told(
+        shipped_content: Content, lang: str, status: str) -> None:
+    chat = walk_to_status(shipped_content, lang, "language-courses", status)
+    chat.send(Start("language-courses", lang))
+    start = shipped_content.flows["language-courses"].nodes["start"]
+    button = next(b for b in getattr(start, "buttons", []) if b.faq == "integration-course-costs")
+    chat.press(shipped_content.pick(button.label, lang).text)
+    assert_only_sections(shipped_content, chat, "integration-course-costs", COSTS[status], lang)
 
 
 def test_every_status_and_flow_is_in_the_table(shipped_content: Content) -> None:
     vocabulary = shipped_content.vocabularies["residence_status"]
     assert set(STATUSES) == set(vocabulary.values)
-    flows = {flow for flow, _ in SHOWN}
-    assert {(flow, status) for flow in flows for status in STATUSES} == set(SHOWN)
+    assert {(flow, status) for flow in shipped_content.flows for status in STATUSES} == set(SHOWN)
+    assert set(COSTS) == set(STATUSES)
 
 
 def test_the_duldung_person_reads_the_duldung_rule_not_the_others(
