@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.conversation import Conversations, Person
-from bot.core.events import Command, Text
+from bot.core.events import Choice, Command, Text
 from bot.usage import scrub
 from tests.database import rows, tables
 
@@ -29,3 +29,17 @@ async def test_events_and_gaps_are_recorded_without_a_person(conversations: Conv
     assert len(sessions) == 2 and "1" not in sessions and "2" not in sessions
     assert not any("user" in c for c in columns)
     assert gaps == [("ar", "wo finde ich einen hund für meine kinder …")]
+
+
+async def test_a_section_chosen_under_an_answer_is_not_a_second_answer(
+        conversations: Conversations) -> None:
+    lena = Person("telegram", "3")
+    await conversations.handle(lena, Command("language", "en"))
+    replies = await conversations.handle(lena, Text("may i work in germany"))
+    duldung = next(b.data for r in replies for row in r.buttons for b in row
+                   if b.label == "Tolerated stay (Duldung)")
+    chosen = await conversations.handle(lena, Choice(duldung or ""))
+    assert "§ 60b" in chosen[0].text
+    events = await rows(conversations.storage,
+                        "SELECT kind, entry FROM usage_events WHERE kind = 'answer'")
+    assert events == [("answer", "work-permit")]

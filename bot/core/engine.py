@@ -482,16 +482,17 @@ class _Turn(SignalTurn):
             [Button(f"🔗 {self.label(link.label)}", url=link.url)] for link in entry.links]
         if lang is None and texts.outdated(self.content, entry, self.locale):
             rows.append([(self._("Current German text"), ("german", entry_id))])
-        text = texts.entry_answer(self.content, entry, self.t, self.locale, lang=lang,
-                                  facts=self.state.fields, common=common)
-        question = self.section_question(entry)
-        if question is not None:
-            vocabulary, values = question
+        asked = self.section_question(entry)
+        question = None
+        if asked is not None:
+            vocabulary, values = asked
             vocab = self.content.vocabularies[vocabulary]
-            text += (f"\n\n<b>{escape(self.label(vocab.label))}</b>\n" +
-                     self._("Which is yours? Then you see only what applies to you."))
+            question = (f"<b>{escape(self.label(vocab.label))}</b>\n" +
+                        self._("Which is yours? Then you see only what applies to you."))
             rows += [[(self.label(vocab.values[value]),
                        ("section", f"{entry_id}/{vocabulary}/{value}"))] for value in values]
+        text = texts.entry_answer(self.content, entry, self.t, self.locale, lang=lang,
+                                  facts=self.state.fields, common=common, question=question)
         rows.extend(extra)
         if final:
             if entry.offer_counsellor:

@@ -64,18 +64,21 @@ def hotline(content: Content, t: NullTranslations, locale: str) -> str:
 
 def entry_answer(content: Content, entry: FaqEntry, t: NullTranslations, locale: str, *,
                  lang: str | None = None, facts: Mapping[str, str] | None = None,
-                 common: bool = True) -> str:
+                 common: bool = True, question: str | None = None) -> str:
     """An FAQ answer as the person sees it, with a note when it is not (yet) in their language,
     was translated by a machine or is older than the German text. `lang`: the language the
     person asked for (the current German text of an outdated translation), without notes.
     `facts`: what the person told (vocabulary -> value), which picks the sections shown;
-    `common=False`: the sections alone, under the title (after "Which is yours?")."""
+    `common=False`: the sections alone, under the title (after "Which is yours?"); `question`
+    (HTML) follows the answer, before the notes."""
     shown = lang or content.entry_lang(entry, locale)
     text = entry.text[shown]
     sections = section_texts(content, entry, shown, facts or {})
     before, _, after = (text.answer if common else "").partition(MARK)
     answer = "\n\n".join(part for part in (before.strip(), *sections, after.strip()) if part)
     parts = [f"<b>{escape(text.title)}</b>", fill(content, answer, locale)]
+    if question:
+        parts.append(question)
     notes = [] if lang is not None else _notes(content, entry, shown, t, locale)
     return "\n\n".join(parts + [note_html(note) for note in notes])
 
