@@ -14,7 +14,7 @@ from typing import Any
 from bot.core.content import schema
 from bot.core.content.loader import Parsed
 from bot.core.content.problems import Problem, Severity
-from bot.core.content.sections import DEFAULT, applying, key_values
+from bot.core.content.sections import DEFAULT, MARK, applying, key_values
 from bot.core.content.source import SourceFile
 
 Facts = dict[str, frozenset[str | None]]
@@ -59,13 +59,19 @@ def _named(source: SourceFile, entry: schema.FaqEntry, default: str,
 
 
 def _translated(source: SourceFile, entry: schema.FaqEntry, default: str) -> list[Problem]:
-    """A translation has the German's sections, under the same keys."""
+    """A translation has the German's sections, under the same keys, and puts them where the
+    German does (`{sections}`)."""
     german = entry.text.get(default)
     if german is None:
         return []
     wanted = {(v, k) for v, sections in german.sections.items() for k in sections}
     problems = []
     for lang, text in entry.text.items():
+        if german.sections and MARK in german.answer and MARK not in text.answer:
+            problems.append(Problem(source.path, source.line(("text", lang, "answer")),
+                                    f"the German answer marks where the sections go ({MARK}) and "
+                                    f"this one does not: here they would follow the answer",
+                                    Severity.WARNING))
         have = {(v, k) for v, sections in text.sections.items() for k in sections}
         for vocabulary, key in sorted(wanted - have):
             problems.append(Problem(source.path, source.line(("text", lang)),
