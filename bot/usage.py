@@ -56,7 +56,7 @@ class Usage:
             event("step", flow=flow, node=node)
         unanswered = []
         for effect in effects:
-            if isinstance(effect, Answered):
+            if isinstance(effect, Answered) and not effect.chosen:
                 entry = content.entries.get(effect.entry_id)
                 event("answer", entry=effect.entry_id, topic=entry.topic if entry else None)
             elif isinstance(effect, GiveConsent):

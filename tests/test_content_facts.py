@@ -14,7 +14,10 @@ def content(shipped_content: Content) -> Content:
 
 
 def answers(content: Content, entry_id: str) -> dict[str, str]:
-    return {lang: text.answer for lang, text in content.entries[entry_id].text.items()}
+    """Each language's whole answer: the common part and every section."""
+    return {lang: "\n\n".join([text.answer, *(section for sections in text.sections.values()
+                                               for section in sections.values())])
+            for lang, text in content.entries[entry_id].text.items()}
 
 
 def test_the_benefit_is_called_grundsicherung_now(content: Content) -> None:

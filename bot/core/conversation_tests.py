@@ -16,7 +16,10 @@ Each step is one of `type`, `press` or `command`, with an optional `expect`, or 
 (about the previous step; as the first step: about the greeting). Expectations: `entry` (an FAQ
 entry shown), `asks` (the field asked for: a flow's ask node, or an intake step such as `consent`),
 `node` (`flow/node` the person is at), `text` (a piece of the visible text, spaces and line breaks
-counting as one space), `buttons` (labels that must all be shown). Labels compare like typed
+counting as one space), `not_text` (a piece that must not be in it), `buttons` (labels that must
+all be shown), `sections` (the sections of an entry's answer shown, by vocabulary and key as the
+entry names them, e.g. `{residence_status: [duldung, "asylum, duldung"]}`: exactly these; `{}`:
+none). Labels compare like typed
 buttons: case, accents, punctuation and symbols such as ☰ do not count. A conversation stops at its
 first failing step.
 """
@@ -56,12 +59,15 @@ class Expect(schema.Model):
     asks: schema.Text | None = None
     node: NodeRef | None = None
     text: schema.Text | None = None
+    not_text: schema.Text | None = None
     buttons: list[schema.Text] | None = Field(default=None, min_length=1)
+    sections: dict[schema.Slug, list[schema.Text]] | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Expect:
         if not self.model_fields_set:
-            raise ValueError("'expect' needs at least one of entry, asks, node, text, buttons")
+            raise ValueError("'expect' needs at least one of entry, asks, node, text, not_text, "
+                             "buttons, sections")
         return self
 
 
@@ -225,13 +231,22 @@ def _check(content: Content, expect: Expect, result: Step) -> list[tuple[str, st
     if expect.node is not None and state.at != expect.node:
         failures.append(("node", f"expected node {expect.node}, got "
                          f"{'node ' + state.at if state.at else 'no node (not in a flow)'}"))
-    if expect.text is not None:
-        visible = " ".join(" ".join(bidi.strip_marks(telegram_html.parse(r.text)).split())
-                           for r in result.replies)
-        if " ".join(expect.text.split()) not in visible:
-            shown_text = visible if len(visible) <= SHOWN_TEXT else visible[:SHOWN_TEXT] + "…"
-            failures.append(("text", f"expected a text containing \"{expect.text}\", got "
-                             f"\"{shown_text}\""))
+    visible = " ".join(" ".join(bidi.strip_marks(telegram_html.parse(r.text)).split())
+                       for r in result.replies)
+    shown_text = visible if len(visible) <= SHOWN_TEXT else visible[:SHOWN_TEXT] + "…"
+    if expect.text is not None and " ".join(expect.text.split()) not in visible:
+        failures.append(("text", f"expected a text containing \"{expect.text}\", got "
+                         f"\"{shown_text}\""))
+    if expect.not_text is not None and " ".join(expect.not_text.split()) in visible:
+        failures.append(("not_text", f"expected a text without \"{expect.not_text}\", got "
+                         f"\"{shown_text}\""))
+    if expect.sections is not None:
+        shown_sections = sorted({pair for e in result.effects if isinstance(e, Answered)
+                                 for pair in e.sections})
+        wanted = sorted({(v, key) for v, keys in expect.sections.items() for key in keys})
+        if shown_sections != wanted:
+            failures.append(("sections", f"expected the sections {_sections(wanted)}, got "
+                             f"{_sections(shown_sections)}"))
     if expect.buttons is not None:
         labels = _labels(result)
         keys = {_label_key(label) for label in labels}
@@ -262,6 +277,10 @@ def _button(result: Step, label: str) -> Choice | None:
 
 def _label_key(label: str) -> str:
     return normalize(bidi.strip_marks(label))
+
+
+def _sections(pairs: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"{vocabulary}: {key}" for vocabulary, key in pairs) or "none"
 
 
 def _quoted(labels: Sequence[str]) -> str:

@@ -163,6 +163,11 @@ class Answered:
     """An FAQ entry was shown (counted for the statistics, anonymously)."""
 
     entry_id: str
+    sections: tuple[tuple[str, str], ...] = ()
+    """The sections shown, as (vocabulary, key) (`bot.core.content.sections`)."""
+    chosen: bool = False
+    """The sections of an answer already counted, which the person chose under "Which is
+    yours?"."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from typing import Any
 Action = tuple[str, str]
 """What a button does: ("node", "flow-id/node-id"), ("faq", id), ("german", id) (the entry's
 current German text), ("flow", id), ("value", v), ("menu", ""), ("back", ""), ("counsellor", ""),
-("language", ""), ("locale", code), ("no-match", "")."""
+("language", ""), ("locale", code), ("no-match", ""), ("section", "entry-id/vocabulary/value") (a
+value chosen under an answer's "Which is yours?")."""
 
 
 @dataclass

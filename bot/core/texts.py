@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from babel.dates import get_day_names
 from babel.support import NullTranslations
@@ -9,6 +10,7 @@ from babel.support import NullTranslations
 from bot.core.content.freshness import outdated_entry_languages, outdated_flow_languages
 from bot.core.content.model import Content
 from bot.core.content.schema import PLACEHOLDERS, FaqEntry, Flow, Link
+from bot.core.content.sections import MARK, section_text, shown_keys
 from bot.core.i18n import native_name
 from bot.core.telegram_html import escape
 
@@ -61,15 +63,32 @@ def hotline(content: Content, t: NullTranslations, locale: str) -> str:
 
 
 def entry_answer(content: Content, entry: FaqEntry, t: NullTranslations, locale: str, *,
-                 lang: str | None = None) -> str:
+                 lang: str | None = None, facts: Mapping[str, str] | None = None,
+                 common: bool = True, question: str | None = None) -> str:
     """An FAQ answer as the person sees it, with a note when it is not (yet) in their language,
     was translated by a machine or is older than the German text. `lang`: the language the
-    person asked for (the current German text of an outdated translation), without notes."""
+    person asked for (the current German text of an outdated translation), without notes.
+    `facts`: what the person told (vocabulary -> value), which picks the sections shown;
+    `common=False`: the sections alone, under the title (after "Which is yours?"); `question`
+    (HTML) follows the answer, before the notes."""
     shown = lang or content.entry_lang(entry, locale)
     text = entry.text[shown]
-    parts = [f"<b>{escape(text.title)}</b>", fill(content, text.answer.strip(), locale)]
+    sections = section_texts(content, entry, shown, facts or {})
+    before, _, after = (text.answer if common else "").partition(MARK)
+    answer = "\n\n".join(part for part in (before.strip(), *sections, after.strip()) if part)
+    parts = [f"<b>{escape(text.title)}</b>", fill(content, answer, locale)]
+    if question:
+        parts.append(question)
     notes = [] if lang is not None else _notes(content, entry, shown, t, locale)
     return "\n\n".join(parts + [note_html(note) for note in notes])
+
+
+def section_texts(content: Content, entry: FaqEntry, lang: str,
+                  facts: Mapping[str, str]) -> list[str]:
+    """The sections that apply to a person with `facts`, in `lang`, in file order."""
+    default = content.languages.default_language
+    return [section_text(entry, default, lang, vocabulary, key).strip()
+            for vocabulary, keys in shown_keys(entry, default, facts).items() for key in keys]
 
 
 def note_html(note: str) -> str:

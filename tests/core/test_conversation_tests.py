@@ -121,6 +121,32 @@ def test_each_failed_expectation_names_its_line(content: Content, folder: Path) 
     ]
 
 
+def test_sections_and_absent_text_name_their_lines(shipped_content: Content,
+                                                   folder: Path) -> None:
+    write(folder, "sections.yaml", """
+        - name: the Duldung rule, expected for the asylum procedure
+          language: de
+          steps:
+            - type: darf ich arbeiten
+              expect: {sections: {}, not_text: § 60b}
+            - press: Duldung
+              expect: {sections: {residence_status: [asylum]}}
+        - name: a rule that must not be shown
+          language: de
+          steps:
+            - type: darf ich arbeiten
+            - press: Duldung
+              expect: {not_text: § 60b}
+        """)
+    assert lines(shipped_content, folder) == [
+        "conversations/sections.yaml:7: the Duldung rule, expected for the asylum procedure: "
+        "expected the sections residence_status: asylum, got residence_status: asylum, "
+        "duldung, residence_status: duldung",
+        "conversations/sections.yaml:13: a rule that must not be shown: expected a text "
+        "without \"§ 60b\", got \"Darf ich arbeiten? Duldung: Die Erlaubnis wird in der Regel "
+        "erteilt. Ausnahmen: ein Arbeitsverbot na…\""]
+
+
 def test_a_conversation_stops_at_its_first_failure(content: Content, folder: Path) -> None:
     write(folder, "stops.yaml", """
         - name: two wrong steps
@@ -192,7 +218,7 @@ def test_mistakes_in_the_files_are_reported_like_the_content_check(content: Cont
         "conversations/c-keys.yaml:14: 'type': YAML reads 85521 as the number 85521, not as "
         "text; put it in quotes: \"85521\"",
         "conversations/c-keys.yaml:18: 'expect' needs at least one of entry, asks, node, text, "
-        "buttons",
+        "not_text, buttons, sections",
         "conversations/c-keys.yaml:19: missing key 'name'",
         "conversations/d-references.yaml:2: language 'xx' is not listed in faq/languages.yaml",
         "conversations/d-references.yaml:4: FAQ entry 'course-cost' does not exist; did you "

@@ -360,3 +360,29 @@ def test_an_import_reviewed_against_the_current_german_is_current_again(
     run_import(root, po)
     assert ("ar" in outdated()) is not reviewed_in_full  # left fuzzy: still outdated
     assert "en" in outdated()  # the other languages were not imported
+
+
+def test_each_section_is_a_text_of_its_own(root: Path) -> None:
+    permit = "faq/entries/work/work-permit.yaml"
+    duldung = f"{permit}#text.sections.residence_status.duldung"
+    po = export(root, "ar")
+    assert f"{permit}#text.sections.residence_status.asylum, duldung" in contexts(po, permit)
+    before = files(root)
+    edit(po, {duldung: ("<b>Duldung:</b> نص جديد (§ 60a، § 60b).", True)})
+    assert run_import(root, po).warnings == []
+    removed, added = changed_lines(before[permit], files(root)[permit])
+    assert added == ["          <b>Duldung:</b> نص جديد (§ 60a، § 60b)."] and len(removed) == 1
+    ar = yaml_data(root / permit)["text"]["ar"]["sections"]["residence_status"]
+    assert ar["duldung"] == "<b>Duldung:</b> نص جديد (§ 60a، § 60b).\n"
+    assert load(root, UI_DIR)[0] is not None
+
+    settings = root / "faq/languages.yaml"  # a new language's first section is created too
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "languages: [de, en,", "languages: [de, fr, en,"), encoding="utf-8")
+    po = export(root, "fr")
+    edit(po, {f"{permit}#text.title": ("Puis-je travailler ?", False),
+              f"{permit}#text.answer": ("Cela dépend de votre statut.", False),
+              duldung: ("<b>Duldung :</b> en général oui.", False)})
+    run_import(root, po)
+    fr = yaml_data(root / permit)["text"]["fr"]
+    assert fr["sections"] == {"residence_status": {"duldung": "<b>Duldung :</b> en général oui.\n"}}

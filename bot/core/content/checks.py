@@ -11,12 +11,13 @@ from typing import Any
 import phonenumbers
 
 from bot.core import telegram_html
-from bot.core.content import schema
+from bot.core.content import readability, schema, sections
 from bot.core.content.freshness import (flow_languages, outdated_entry_languages,
                                         outdated_flow_languages)
 from bot.core.content.loader import Parsed
 from bot.core.content.problems import Problem, Severity
 from bot.core.content.same_facts import fact_differences
+from bot.core.content.section_checks import section_problems
 from bot.core.content.signal_checks import signal_problems
 from bot.core.content.source import Key, SourceFile
 from bot.core.intake import CHOICE_STEPS
@@ -65,13 +66,15 @@ class Checker:
                           f"keep it under {BUTTON_LABEL_LIMIT} so it fits on a phone")
 
     def markup(self, source: SourceFile, keys: tuple[Key, ...], text: str,
-               *, splittable: bool = False) -> None:
+               *, splittable: bool = False, marks: Sequence[str] = ()) -> None:
         bad = telegram_html.problem(text)
         if bad:
             self.error(source, keys, f"Telegram would reject this markup: {bad}")
             return
         org = self.parsed.organisation[1] if self.parsed.organisation else None
         for name in PLACEHOLDER.findall(text):
+            if name in marks:
+                continue
             if name not in schema.PLACEHOLDERS:
                 self.error(source, keys, f"unknown placeholder {{{name}}}; "
                            f"known: {', '.join('{' + p + '}' for p in sorted(schema.PLACEHOLDERS))}")
@@ -188,10 +191,17 @@ class Checker:
                 if lang not in self.settings.languages:
                     self.error(source, ("text", lang),
                                f"language '{lang}' is not listed in faq/languages.yaml")
-                self.markup(source, ("text", lang, "answer"), text.answer, splittable=True)
-                if lang != self.default and self.default in entry.text:
-                    self.same_facts(source, ("text", lang, "answer"),
-                                    entry.text[self.default].answer, text.answer)
+                self.markup(source, ("text", lang, "answer"), text.answer, splittable=True,
+                            marks=(sections.MARK.strip("{}"),))
+                german = entry.text.get(self.default)
+                for keys, value, german_value in _answer_parts(text, german):
+                    where = ("text", lang, *keys)
+                    if keys[0] == "sections":
+                        self.markup(source, where, value, splittable=True)
+                    if lang != self.default and german_value is not None:
+                        self.same_facts(source, where, german_value, value)
+                    if lang == self.default:
+                        self.problems += readability.long_sentence_problems(source, where, value)
             for lang in outdated_entry_languages(entry, self.default):
                 self.warn(source, ("text", lang), outdated(lang, self.default))
             for i, link in enumerate(entry.links):
@@ -278,6 +288,16 @@ class Checker:
                        f"{' → '.join([*cycle, cycle[0]])} never waits for the user")
 
 
+def _answer_parts(text: schema.EntryText, german: schema.EntryText | None
+                  ) -> Iterator[tuple[tuple[Key, ...], str, str | None]]:
+    """An entry text's answer and sections, each with where it is and its German counterpart."""
+    yield ("answer",), text.answer, german.answer if german is not None else None
+    for vocabulary, texts in text.sections.items():
+        for key, value in texts.items():
+            counterpart = german.sections.get(vocabulary, {}).get(key) if german else None
+            yield ("sections", vocabulary, key), value, counterpart
+
+
 def outdated(lang: str, default: str) -> str:
     return (f"the '{lang}' translation was made from an older {default} text: update it, then "
             f"run `lotse content stamp`")
@@ -344,7 +364,7 @@ def check(parsed: Parsed) -> list[Problem]:
     checker.check_canned_replies()
     checker.check_entries()
     checker.check_flows()
-    return checker.problems + signal_problems(parsed)
+    return checker.problems + section_problems(parsed) + signal_problems(parsed)
 
 
 def _complete_phone_number(text: str) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.core.content.schema import FaqEntry, Flow
+from bot.core.content.sections import german_texts
 
 HASH_LENGTH = 8
 """Hex digits kept: enough to tell two versions of one text apart, short enough to read."""
@@ -19,10 +20,11 @@ def text_hash(parts: list[str]) -> str:
 
 
 def entry_hash(entry: FaqEntry, default: str) -> str | None:
-    """The hash of the entry's German title and answer (the questions are not translated), or
-    None when the entry has no German text."""
+    """The hash of the entry's German title, answer and sections (the questions are not
+    translated), or None when the entry has no German text."""
     german = entry.text.get(default)
-    return None if german is None else text_hash([german.title, german.answer])
+    return None if german is None else text_hash([german.title, german.answer,
+                                                  *german_texts(entry, default)])
 
 
 def flow_hash(flow: Flow, default: str) -> str:

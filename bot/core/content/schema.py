@@ -135,6 +135,11 @@ class EntryText(Model):
     """Written by `lotse content stamp` on every language but German."""
     title: Text
     answer: Text
+    """What applies to everyone; `{sections}` on a line of its own marks where the sections that
+    apply go (without it they follow the answer)."""
+    sections: dict[Slug, dict[StrictStr, Text]] = {}
+    """Texts that apply only to some people, by vocabulary and value (`bot.core.content.sections`):
+    `residence_status: {duldung: …, "asylum, duldung": …, default: …}`."""
     questions: list[Text] = []
 
 

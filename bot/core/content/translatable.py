@@ -40,7 +40,8 @@ class TranslatableText:
     keys: tuple[Key, ...]
     """Where the `{de: …}` mapping is; for an entry's own texts `("text",)`."""
     field: str | None = None
-    """For an entry's own texts: title, answer or questions (under `text.<lang>`)."""
+    """For an entry's own texts: title, answer, questions or a section (under `text.<lang>`;
+    a section as `sections.<vocabulary>.<key>`)."""
     line: int = 1
     """Where the German text is written."""
 
@@ -62,9 +63,8 @@ class TranslatableText:
 
     def set_value(self, doc: YamlDocument, lang: str, value: Value) -> None:
         """Write `value` in `lang`, in the style of the text it replaces or of the German one."""
-        holder, key = self._holder(doc, lang)
-        if holder is None:  # an entry's first text in `lang`
-            holder = _node(doc.data, self.keys)[lang] = CommentedMap()
+        holder, key = self._holder(doc, lang, create=True)  # maybe an entry's first text in `lang`
+        assert holder is not None
         current = holder.get(key)
         if isinstance(value, list):
             _set_list(holder, key, value)
@@ -72,12 +72,21 @@ class TranslatableText:
         like = current if current is not None else self.source
         holder[key] = styled(value, like, in_flow=is_flow(holder))
 
-    def _holder(self, doc: YamlDocument, lang: str) -> tuple[CommentedMap | None, Key]:
-        """The mapping that holds this text in `lang`, and its key there."""
+    def _holder(self, doc: YamlDocument, lang: str,
+                create: bool = False) -> tuple[CommentedMap | None, Key]:
+        """The mapping that holds this text in `lang`, and its key there (`create`: with the
+        mappings on the way made where they are missing)."""
         node = _node(doc.data, self.keys)
         if self.field is None:
             return node, lang
-        return node.get(lang), self.field
+        *path, key = (lang, *self.field.split("."))
+        for part in path:
+            if node.get(part) is None:
+                if not create:
+                    return None, key
+                node[part] = CommentedMap()
+            node = node[part]
+        return node, key
 
 
 def _node(data: Any, keys: tuple[Key, ...]) -> Any:
@@ -158,6 +167,10 @@ def _texts(name: str, data: Any, source_lang: str) -> Iterator[TranslatableText]
             if source.get(field):
                 yield TranslatableText(name, source[field], ("text",), field,
                                        source.lc.value(field)[0] + 1)
+        for vocabulary, sections in (source.get("sections") or {}).items():
+            for key, text in sections.items():
+                yield TranslatableText(name, text, ("text",), f"sections.{vocabulary}.{key}",
+                                       sections.lc.value(key)[0] + 1)
         data = {k: v for k, v in data.items() if k != "text"}
     yield from _localized(name, data, (), source_lang)
 

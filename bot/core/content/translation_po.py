@@ -212,13 +212,14 @@ def import_catalog(root: Path, languages: LanguageSettings, catalog: Catalog,
 def _fully_imported(texts: list[TranslatableText],
                     wanted: dict[str, tuple[Message, TranslatableText]],
                     units: dict[tuple[str, Unit], _Unit]) -> list[str]:
-    """The files whose texts that the freshness hash covers (an entry's title and answer, every
-    text of a flow) were all imported, each from the German text as it is now, and none of
-    whose messages is fuzzy: an outdated translation is exported fuzzy, and one the translator
-    left fuzzy stays outdated."""
+    """The files whose texts that the freshness hash covers (an entry's title, answer and
+    sections, every text of a flow) were all imported, each from the German text as it is now,
+    and none of whose messages is fuzzy: an outdated translation is exported fuzzy, and one the
+    translator left fuzzy stays outdated."""
     hashed: dict[str, list[str]] = defaultdict(list)
     for text in texts:
-        if text.unit == "flow" or (text.unit == "entry" and text.field in ("title", "answer")):
+        if text.unit == "flow" or (text.unit == "entry" and
+                                   text.field not in (None, "questions")):
             hashed[text.file].append(text.location)
     fuzzy = {name for (name, _), unit in units.items() if unit.fuzzy}
     return [name for name, locations in hashed.items()
