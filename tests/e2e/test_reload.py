@@ -16,6 +16,11 @@ SENTENCE = "Melden Sie sich dort arbeitsuchend."
 QUESTION = "Wie finde ich eine Arbeit?"
 
 
+RELOAD_SECONDS = 40.0
+"""How long a reload's report may take: the edited content is loaded afresh (no cache), several
+seconds of CPU that a loaded two-core machine stretches past wait_for's default 10 s."""
+
+
 def contains(text: str):  # a predicate for FakeBotApi.wait_for
     return lambda message: text in (message.text or "")
 
@@ -45,19 +50,19 @@ async def test_edits_go_live_broken_ones_are_reported_and_kept_out(
         assert SENTENCE in (await ask(api, person)).text
 
         edit(root / ENTRY, SENTENCE, "Dort hilft man Ihnen gern.")  # a valid edit
-        await api.wait_for(admin, contains("Content reloaded"))
+        await api.wait_for(admin, contains("Content reloaded"), timeout=RELOAD_SECONDS)
         assert "Dort hilft man Ihnen gern." in (await ask(api, person)).text
 
         edit(root / ENTRY, "\ntopic: work", "\ntopci: work")  # a broken edit ...
         edit(root / ENTRY, "Dort hilft man Ihnen gern.", "Neuer Text.")
-        report = await api.wait_for(admin, contains("did not go live"))
+        report = await api.wait_for(admin, contains("did not go live"), timeout=RELOAD_SECONDS)
         problem = "job-search.yaml:2: unknown key 'topci'; did you mean 'topic'?"
         assert problem in report.text
         assert problem in bot.log.read_text()  # logged before the admins were told
         assert "Dort hilft man Ihnen gern." in (await ask(api, person)).text  # the last good one
 
         edit(root / ENTRY, "\ntopci: work", "\ntopic: work")  # ... fixed
-        await api.wait_for(admin, contains("Content reloaded"))
+        await api.wait_for(admin, contains("Content reloaded"), timeout=RELOAD_SECONDS)
         assert "Neuer Text." in (await ask(api, person)).text
         assert await bot.stop() == 0
     log = bot.log.read_text()
@@ -84,20 +89,20 @@ async def test_reload_on_request_from_admins_and_the_command_line(
         assert "trigger=/reload" not in bot.log.read_text()
 
         await admin.send("/reload")
-        await api.wait_for(admin, contains("Content reloaded"))
+        await api.wait_for(admin, contains("Content reloaded"), timeout=RELOAD_SECONDS)
         assert "Erste Änderung." in (await ask(api, person)).text
 
         edit(root / ENTRY, "Erste Änderung.", "Zweite Änderung.")
         await admin.send("/reload@lotse_test_bot", chat=staff)
-        await api.wait_for(staff, contains("Content reloaded"))
+        await api.wait_for(staff, contains("Content reloaded"), timeout=RELOAD_SECONDS)
         assert "Zweite Änderung." in (await ask(api, person)).text
         await admin.send("/reload", chat=staff)
-        await api.wait_for(staff, contains("Content unchanged"))
+        await api.wait_for(staff, contains("Content unchanged"), timeout=RELOAD_SECONDS)
 
         edit(root / ENTRY, "Zweite Änderung.", "Dritte Änderung.")
         code, output = await lotse_content_reload(bot)
         assert code == 0, output
-        await api.wait_for(admin, contains("Content reloaded"))  # SIGHUP: the admins hear of it
+        await api.wait_for(admin, contains("Content reloaded"), timeout=RELOAD_SECONDS)  # SIGHUP: the admins hear of it
         assert "Dritte Änderung." in (await ask(api, person)).text
 
         edit(root / ENTRY, "\ntopic: work", "\ntopci: work")
