@@ -22,8 +22,8 @@ from __future__ import annotations
 import enum
 import math
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -143,10 +143,32 @@ class Matcher:
         # run of ids in one flat array (`_doc_grams[_doc_start[d]:_doc_start[d + 1]]`), and the
         # postings are per id: no string object per doc and gram.
         self._gram_ids: dict[str, int] = {}
-        doc_grams = array("I")
+        self._doc_grams = array("I")
         self._doc_start = array("I", [0])
         self._postings: list[array[int]] = []
-        learned: list[tuple[str, set[str]]] = []
+        self._learned = NaiveBayes(self._indexed(docs), LEARNED_SMOOTHING)
+        # Two bytes a gram where the ids fit (tens of thousands of distinct features).
+        if len(self._gram_ids) < 2**16:
+            self._doc_grams = array("H", self._doc_grams)
+        self._exact: dict[str, tuple[str, ...]] = {}  # text -> its entries, sorted
+        alone: dict[str, tuple[str]] = {}  # one tuple per entry, shared by its texts
+        for text, entry_id in zip(self._doc_text, self._doc_entry):
+            had = self._exact.get(text)
+            if had is None:
+                self._exact[text] = alone.setdefault(entry_id, (entry_id,))
+            elif entry_id not in had:
+                self._exact[text] = tuple(sorted((*had, entry_id)))
+        doc_count = len(self._doc_text)
+        self._idf = array("d", (_boost(gram) * math.log(1 + doc_count / len(self._postings[i]))
+                                for gram, i in self._gram_ids.items()))
+        self._unknown_idf = UNKNOWN_GRAM_WEIGHT * math.log(1 + max(doc_count, 1))
+        # math.fsum throughout: exact, hence independent of the (hash-seeded) order of set items.
+        self._doc_weight = array("d", (math.fsum(map(self._idf.__getitem__, self._grams_of(d)))
+                                       for d in range(doc_count)))
+
+    def _indexed(self, docs: Iterable[MatchDoc]) -> Iterator[tuple[str, set[str]]]:
+        """Index each doc and yield its entry and learned features, for the model to count in
+        the same pass: no doc's features are held once it is counted."""
         for doc in docs:
             text = self._comparable(doc.text)
             if not text:
@@ -158,26 +180,12 @@ class Matcher:
                 if gram_id == len(self._postings):
                     self._postings.append(array("I"))
                 self._postings[gram_id].append(index)
-                doc_grams.append(gram_id)
-            self._doc_start.append(len(doc_grams))
+                self._doc_grams.append(gram_id)
+            self._doc_start.append(len(self._doc_grams))
             self._doc_entry.append(doc.entry_id)
             self._doc_lang.append(doc.lang)
             self._doc_text.append(text)
-            learned.append((doc.entry_id, _learned_features(text, grams)))
-        self._learned = NaiveBayes(learned, LEARNED_SMOOTHING)
-        # Two bytes a gram where the ids fit (tens of thousands of distinct features).
-        self._doc_grams = array("H", doc_grams) if len(self._gram_ids) < 2**16 else doc_grams
-        exact: defaultdict[str, set[str]] = defaultdict(set)
-        for text, entry_id in zip(self._doc_text, self._doc_entry):
-            exact[text].add(entry_id)
-        self._exact = {text: tuple(sorted(ids)) for text, ids in exact.items()}
-        doc_count = len(self._doc_text)
-        self._idf = array("d", (_boost(gram) * math.log(1 + doc_count / len(self._postings[i]))
-                                for gram, i in self._gram_ids.items()))
-        self._unknown_idf = UNKNOWN_GRAM_WEIGHT * math.log(1 + max(doc_count, 1))
-        # math.fsum throughout: exact, hence independent of the (hash-seeded) order of set items.
-        self._doc_weight = array("d", (math.fsum(map(self._idf.__getitem__, self._grams_of(d)))
-                                       for d in range(doc_count)))
+            yield doc.entry_id, _learned_features(text, grams)
 
     def _grams_of(self, doc: int) -> array[int]:
         """The feature ids of a doc."""
