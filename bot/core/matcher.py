@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 import math
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -138,7 +139,10 @@ class Matcher:
         self._stems = Stems(next(iter(mixed_langs), "de"))
         self._doc_entry: list[str] = []
         self._doc_lang: list[str] = []
-        self._doc_text: list[str] = []
+        # The docs' comparable texts, UTF-8, one after the other (`_texts_start[d]` on): one
+        # buffer, not a string object per doc.
+        self._texts = bytearray()
+        self._texts_start = array("I", [0])
         # Every feature (trigram, stem, concept) once, as an integer id; a doc's features are a
         # run of ids in one flat array (`_doc_grams[_doc_start[d]:_doc_start[d + 1]]`), and the
         # postings are per id: no string object per doc and gram.
@@ -150,15 +154,10 @@ class Matcher:
         # Two bytes a gram where the ids fit (tens of thousands of distinct features).
         if len(self._gram_ids) < 2**16:
             self._doc_grams = array("H", self._doc_grams)
-        self._exact: dict[str, tuple[str, ...]] = {}  # text -> its entries, sorted
-        alone: dict[str, tuple[str]] = {}  # one tuple per entry, shared by its texts
-        for text, entry_id in zip(self._doc_text, self._doc_entry):
-            had = self._exact.get(text)
-            if had is None:
-                self._exact[text] = alone.setdefault(entry_id, (entry_id,))
-            elif entry_id not in had:
-                self._exact[text] = tuple(sorted((*had, entry_id)))
-        doc_count = len(self._doc_text)
+        self._texts = bytes(self._texts)
+        # The docs by their text, for `_exact` to look a question up by bisection.
+        self._by_text = array("I", sorted(range(len(self._doc_entry)), key=self._text_bytes))
+        doc_count = len(self._doc_entry)
         self._idf = array("d", (_boost(gram) * math.log(1 + doc_count / len(self._postings[i]))
                                 for gram, i in self._gram_ids.items()))
         self._unknown_idf = UNKNOWN_GRAM_WEIGHT * math.log(1 + max(doc_count, 1))
@@ -174,7 +173,7 @@ class Matcher:
             if not text:
                 continue
             grams = self._features(text, doc.lang)
-            index = len(self._doc_text)
+            index = len(self._doc_entry)
             for gram in grams:
                 gram_id = self._gram_ids.setdefault(gram, len(self._gram_ids))
                 if gram_id == len(self._postings):
@@ -184,8 +183,23 @@ class Matcher:
             self._doc_start.append(len(self._doc_grams))
             self._doc_entry.append(doc.entry_id)
             self._doc_lang.append(doc.lang)
-            self._doc_text.append(text)
+            self._texts += text.encode()
+            self._texts_start.append(len(self._texts))
             yield doc.entry_id, _learned_features(text, grams)
+
+    def _text_bytes(self, doc: int) -> bytes:
+        """A doc's comparable text, UTF-8."""
+        return self._texts[self._texts_start[doc]:self._texts_start[doc + 1]]
+
+    def _exact(self, query: str) -> tuple[str, ...]:
+        """The entries (sorted, distinct) of the docs whose text is exactly `query`."""
+        wanted = query.encode()
+        spot = bisect_left(self._by_text, wanted, key=self._text_bytes)
+        entries = set()
+        while spot < len(self._by_text) and self._text_bytes(self._by_text[spot]) == wanted:
+            entries.add(self._doc_entry[self._by_text[spot]])
+            spot += 1
+        return tuple(sorted(entries))
 
     def _grams_of(self, doc: int) -> array[int]:
         """The feature ids of a doc."""
@@ -220,7 +234,7 @@ class Matcher:
         against "Integration course costs"): an admin wrote that exact question for that entry.
         """
         query = self._comparable(text)
-        exact = self._exact.get(query, ())
+        exact = self._exact(query)
         if len(exact) == 1:
             return MatchResult(Confidence.CONFIDENT, (Candidate(exact[0], 100.0),))
         ranked = self._rank(query, lang, UNSURE_MAX_CANDIDATES, semantic)
@@ -294,7 +308,7 @@ class Matcher:
             doc: ratio
             for _, ratio, doc in process.extract(
                 query,
-                {doc: self._doc_text[doc] for doc in candidates},
+                {doc: self._text_bytes(doc).decode() for doc in candidates},
                 scorer=fuzz.token_sort_ratio,
                 score_cutoff=NEAR_DUPLICATE_MIN_RATIO,
                 limit=None,
