@@ -22,8 +22,9 @@ from __future__ import annotations
 import enum
 import math
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -138,36 +139,71 @@ class Matcher:
         self._stems = Stems(next(iter(mixed_langs), "de"))
         self._doc_entry: list[str] = []
         self._doc_lang: list[str] = []
-        self._doc_text: list[str] = []
-        self._doc_grams: list[tuple[str, ...]] = []  # tuples: a third of a frozenset's memory
-        postings: defaultdict[str, list[int]] = defaultdict(list)
-        learned: list[tuple[str, set[str]]] = []
+        # The docs' comparable texts, UTF-8, one after the other (`_texts_start[d]` on): one
+        # buffer, not a string object per doc.
+        self._texts = bytearray()
+        self._texts_start = array("I", [0])
+        # Every feature (trigram, stem, concept) once, as an integer id; a doc's features are a
+        # run of ids in one flat array (`_doc_grams[_doc_start[d]:_doc_start[d + 1]]`), and the
+        # postings are per id: no string object per doc and gram.
+        self._gram_ids: dict[str, int] = {}
+        self._doc_grams = array("I")
+        self._doc_start = array("I", [0])
+        self._postings: list[array[int]] = []
+        self._learned = NaiveBayes(self._indexed(docs), LEARNED_SMOOTHING)
+        # Two bytes a gram where the ids fit (tens of thousands of distinct features).
+        if len(self._gram_ids) < 2**16:
+            self._doc_grams = array("H", self._doc_grams)
+        self._texts = bytes(self._texts)
+        # The docs by their text, for `_exact` to look a question up by bisection.
+        self._by_text = array("I", sorted(range(len(self._doc_entry)), key=self._text_bytes))
+        doc_count = len(self._doc_entry)
+        self._idf = array("d", (_boost(gram) * math.log(1 + doc_count / len(self._postings[i]))
+                                for gram, i in self._gram_ids.items()))
+        self._unknown_idf = UNKNOWN_GRAM_WEIGHT * math.log(1 + max(doc_count, 1))
+        # math.fsum throughout: exact, hence independent of the (hash-seeded) order of set items.
+        self._doc_weight = array("d", (math.fsum(map(self._idf.__getitem__, self._grams_of(d)))
+                                       for d in range(doc_count)))
+
+    def _indexed(self, docs: Iterable[MatchDoc]) -> Iterator[tuple[str, set[str]]]:
+        """Index each doc and yield its entry and learned features, for the model to count in
+        the same pass: no doc's features are held once it is counted."""
         for doc in docs:
             text = self._comparable(doc.text)
             if not text:
                 continue
             grams = self._features(text, doc.lang)
-            index = len(self._doc_text)
+            index = len(self._doc_entry)
             for gram in grams:
-                postings[gram].append(index)
+                gram_id = self._gram_ids.setdefault(gram, len(self._gram_ids))
+                if gram_id == len(self._postings):
+                    self._postings.append(array("I"))
+                self._postings[gram_id].append(index)
+                self._doc_grams.append(gram_id)
+            self._doc_start.append(len(self._doc_grams))
             self._doc_entry.append(doc.entry_id)
             self._doc_lang.append(doc.lang)
-            self._doc_text.append(text)
-            self._doc_grams.append(tuple(grams))
-            learned.append((doc.entry_id, _learned_features(text, grams)))
-        self._learned = NaiveBayes(learned, LEARNED_SMOOTHING)
-        # Doc ids as unsigned 32-bit arrays: a tenth of the memory of lists of int objects.
-        self._postings = {gram: array("I", ids) for gram, ids in postings.items()}
-        exact: defaultdict[str, set[str]] = defaultdict(set)
-        for text, entry_id in zip(self._doc_text, self._doc_entry):
-            exact[text].add(entry_id)
-        self._exact = {text: tuple(sorted(ids)) for text, ids in exact.items()}
-        doc_count = len(self._doc_text)
-        self._idf = {gram: _boost(gram) * math.log(1 + doc_count / len(ids))
-                     for gram, ids in postings.items()}
-        self._unknown_idf = UNKNOWN_GRAM_WEIGHT * math.log(1 + max(doc_count, 1))
-        # math.fsum throughout: exact, hence independent of the (hash-seeded) order of set items.
-        self._doc_weight = [math.fsum(map(self._idf.__getitem__, g)) for g in self._doc_grams]
+            self._texts += text.encode()
+            self._texts_start.append(len(self._texts))
+            yield doc.entry_id, _learned_features(text, grams)
+
+    def _text_bytes(self, doc: int) -> bytes:
+        """A doc's comparable text, UTF-8."""
+        return self._texts[self._texts_start[doc]:self._texts_start[doc + 1]]
+
+    def _exact(self, query: str) -> tuple[str, ...]:
+        """The entries (sorted, distinct) of the docs whose text is exactly `query`."""
+        wanted = query.encode()
+        spot = bisect_left(self._by_text, wanted, key=self._text_bytes)
+        entries = set()
+        while spot < len(self._by_text) and self._text_bytes(self._by_text[spot]) == wanted:
+            entries.add(self._doc_entry[self._by_text[spot]])
+            spot += 1
+        return tuple(sorted(entries))
+
+    def _grams_of(self, doc: int) -> array[int]:
+        """The feature ids of a doc."""
+        return self._doc_grams[self._doc_start[doc]:self._doc_start[doc + 1]]
 
     def _comparable(self, text: str) -> str:
         """A text as it is compared: normalised, without its courtesy words ("hello", "thanks"),
@@ -198,7 +234,7 @@ class Matcher:
         against "Integration course costs"): an admin wrote that exact question for that entry.
         """
         query = self._comparable(text)
-        exact = self._exact.get(query, ())
+        exact = self._exact(query)
         if len(exact) == 1:
             return MatchResult(Confidence.CONFIDENT, (Candidate(exact[0], 100.0),))
         ranked = self._rank(query, lang, UNSURE_MAX_CANDIDATES, semantic)
@@ -240,35 +276,39 @@ class Matcher:
         every doc sharing one of its concepts."""
         # Sorted by length, then by gram: set order varies between processes (hash seeds), and the
         # order decides which lists fit the budget and how ties among candidates fall.
-        known = sorted((len(self._postings[g]), g) for g in grams if g in self._postings)
-        lists = [self._postings[g] for _, g in known]
+        ids = self._gram_ids
+        known = sorted((len(self._postings[ids[g]]), g) for g in grams if g in ids)
+        lists = [self._postings[ids[g]] for _, g in known]
         shared: Counter[int] = Counter()
         budget = POSTING_BUDGET
-        for ids in lists:
-            if shared and len(ids) > budget:
+        for docs in lists:
+            if shared and len(docs) > budget:
                 break
-            shared.update(ids)
-            budget -= len(ids)
+            shared.update(docs)
+            budget -= len(docs)
         chosen = [doc for doc, _ in shared.most_common(CANDIDATE_DOCS)]
         # A doc sharing a concept is scored whatever else it shares: one concept can outweigh
         # dozens of trigrams, which the count above does not see.
         seen = set(chosen)
-        for concept in sorted(g for g in grams if g[0] == "§" and g in self._postings):
-            chosen += [doc for doc in self._postings[concept] if doc not in seen]
-            seen.update(self._postings[concept])
+        for concept in sorted(g for g in grams if g[0] == "§" and g in ids):
+            docs = self._postings[ids[concept]]
+            chosen += [doc for doc in docs if doc not in seen]
+            seen.update(docs)
         return chosen
 
     def _score_docs(self, grams: frozenset[str], query: str, lang: str) -> dict[int, float]:
         """Score (0..100) the candidate docs for a normalised question in language `lang` with
         the features `grams`."""
         candidates = self._candidate_docs(grams)
-        idf = self._idf.get
-        query_weight = math.fsum(idf(g, _boost(g) * self._unknown_idf) for g in grams)
+        ids, idf = self._gram_ids, self._idf
+        query_weight = math.fsum(idf[ids[g]] if g in ids else _boost(g) * self._unknown_idf
+                                 for g in grams)
+        known = frozenset(ids[g] for g in grams if g in ids)
         near_duplicates = {
             doc: ratio
             for _, ratio, doc in process.extract(
                 query,
-                {doc: self._doc_text[doc] for doc in candidates},
+                {doc: self._text_bytes(doc).decode() for doc in candidates},
                 scorer=fuzz.token_sort_ratio,
                 score_cutoff=NEAR_DUPLICATE_MIN_RATIO,
                 limit=None,
@@ -277,8 +317,7 @@ class Matcher:
         full_weight_langs = self._mixed_langs | {lang}
         scores: dict[int, float] = {}
         for doc in candidates:
-            common = grams.intersection(self._doc_grams[doc])
-            shared = math.fsum(map(self._idf.__getitem__, common))
+            shared = math.fsum(map(idf.__getitem__, known.intersection(self._grams_of(doc))))
             overlap = 100 * (
                 QUERY_COVERAGE_WEIGHT * shared / query_weight
                 + (1 - QUERY_COVERAGE_WEIGHT) * shared / self._doc_weight[doc]
