@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
-from bot.core import texts
+from bot.core import bidi, texts
 from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
@@ -321,8 +321,9 @@ class Cases:
             return message.id
 
     async def canned(self, case_id: int, name: str) -> CannedSent | None:
-        """Send the canned reply `name` to the person in their language. None when the reply or
-        the case is unknown or the case is closed."""
+        """Send the canned reply `name` to the person in their language, marked for a
+        right-to-left reader as the engine's replies are (the transcript keeps it unmarked).
+        None when the reply or the case is unknown or the case is closed."""
         content = self.content()
         reply = content.canned_replies.get(name)
         now = self.clock()
@@ -336,7 +337,8 @@ class Cases:
             session.add(message)
             await session.flush()
             self._outbox(session, "reply_to_user", f"case:{case_id}:canned:{message.id}",
-                         case_id, {"text": text, "buttons": []}, now)
+                         case_id, {"text": bidi.for_locale(text, case.locale), "buttons": []},
+                         now)
             self._notice(session, case_id,
                          f"📋 Textbaustein gesendet: {escape(reply.title)}", now)
             return CannedSent(reply.title, message.id)

@@ -250,7 +250,7 @@ async def test_canned_reply_arrives_in_the_persons_language_and_the_queue(
         await intake(api, olena, content, "uk", "Де знайти курс німецької?")
         thread, note = await case_topic(api, group, 1)
         await intake(api, amira, content, "ar", "أين أجد دورة لغة؟")
-        await case_topic(api, group, 2)
+        amira_thread, _ = await case_topic(api, group, 2)
 
         await lena.send("/queue", chat=group)  # in General
         queue = await api.wait_for(group, lambda m: "Offene Fälle" in (m.text or ""))
@@ -282,4 +282,15 @@ async def test_canned_reply_arrives_in_the_persons_language_and_the_queue(
         assert db(tmp_path, "select direction, text from transcript_messages "
                             "where case_id = 1 and direction = 'counsellor'") == [
             ("counsellor", expected)]
+
+        # Arabic reads right to left: the reply starts so, and the phone number is isolated,
+        # as in every reply of the engine (`bidi.for_rtl`)
+        await lena.send("/canned", chat=group, thread_id=amira_thread)
+        menu = await api.wait_for(group, lambda m: bool(m.buttons), thread_id=amira_thread)
+        await lena.press("Termin anbieten", menu, chat=group)
+        arabic = content.canned_replies["appointment"].text["ar"].replace(
+            "{phone}", content.organisation.phone or "")
+        received = await api.wait_for(amira, lambda m: plain(m.text) == arabic)
+        assert received.text == bidi.for_rtl(arabic)
+        assert f"{bidi.LRI}{content.organisation.phone}{bidi.PDI}" in received.text
     all_calls_accepted(api)
