@@ -26,7 +26,7 @@ from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
 from bot.handoff.erasure import erase_person
-from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
+from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 
 INTAKE_COLUMNS = ("residence_status", "german_level", "contact_preference", "preferred_time",
@@ -203,6 +203,10 @@ class Cases:
     # ----- the counsellors' side ----------------------------------------------------------------
 
     async def get(self, case_id: int) -> CaseRecord | None:
+        """The case numbered `case_id`; None when there is none (also for a number no case can
+        have, as a button's data may carry)."""
+        if not 0 < case_id <= MAX_ID:
+            return None
         async with self.storage.session() as session:
             case = await session.get(Case, case_id)
             return None if case is None else _record(case)

@@ -234,6 +234,14 @@ async def test_a_second_counsellor_takes_over_and_a_non_member_changes_nothing(
         # A case id from another topic does not work here.
         wrong = await (await jonas.press("Übernehmen", note, chat=group)).wait_answered()
         assert wrong.get("text") == "Sie haben diesen Fall schon übernommen."
+        # Data no button of this version carries is answered, the case left as it is.
+        for data in ("case:claim:99999999999999999999", "case:claim:4294967296",
+                     "case:claim:²", "case:claim:9", "case:claim:", "case:frobnicate:1",
+                     "case:outcome:1:lost", "lang:de", "claim:1"):
+            stale = await (await jonas.press_data(data, note)).wait_answered()
+            assert stale.get("text") == "Dieser Knopf ist veraltet.", data
+        assert db(tmp_path, "select status, claimed_by_name from cases") == [
+            ("claimed", "Jonas")]
     log = (tmp_path / "lotse.log").read_text()
     assert "refused user=9001" in log and "Mallory" not in log
     all_calls_accepted(api)

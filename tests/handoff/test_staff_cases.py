@@ -186,6 +186,15 @@ async def test_a_canned_reply_in_the_persons_language_with_placeholders_filled_a
     assert await conversations.cases.canned(case_id, "no-such-reply") is None
 
 
+async def test_a_number_no_case_can_have_is_no_case(conversations: Conversations) -> None:
+    """A button's data may carry any number; asking the database for one that does not fit its
+    ids fails (OverflowError on SQLite past 64 bits, a DataError on PostgreSQL past 32)."""
+    case_id = await open_case(conversations)
+    assert (await conversations.cases.get(case_id)) is not None
+    for number in (0, -1, 2**31, 2**63, 10**20):
+        assert await conversations.cases.get(number) is None, number
+
+
 async def test_every_canned_reply_is_in_every_language(content: Content) -> None:
     for name, reply in content.canned_replies.items():
         assert set(reply.text) == set(content.languages.languages), name

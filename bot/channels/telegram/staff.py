@@ -35,6 +35,9 @@ MEMBERSHIP_TTL_SECONDS = 300.0
 ONLY_STAFF = "Nur für Beraterinnen und Berater."
 CLOSED = "Fall ist geschlossen."
 NOT_HERE = "Dieser Knopf gehört zu einem anderen Fall."
+OUTDATED = "Dieser Knopf ist veraltet."
+"""The answer to a press this version has no meaning for (another version's button, or data no
+button of ours carries)."""
 NOT_RELAYED = frozenset({"sticker", "animation", "audio", "video_note", "location", "contact",
                          "venue", "poll", "dice"})
 """What a counsellor may write that does not reach the person (they are told); service messages
@@ -170,8 +173,8 @@ async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversa
                          cases: Cases, staff_gate: StaffGate, staff_chat_id: int) -> None:
     parts = (query.data or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
-    if len(parts) < 3 or not parts[2].isdigit():
-        await answer(query)
+    if len(parts) < 3 or not (parts[2].isascii() and parts[2].isdigit()):
+        await answer(query, OUTDATED)
         return
     case_id = int(parts[2])
     if not await staff_gate.allows(query.from_user.id):
@@ -180,8 +183,11 @@ async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversa
         await answer(query, ONLY_STAFF, alert=True)
         return
     case = await cases.get(case_id)
+    if case is None:
+        await answer(query, OUTDATED)
+        return
     thread = topic_of(query.message if isinstance(query.message, Message) else None)
-    if case is None or (case.staff_thread_id is not None and thread != case.staff_thread_id):
+    if case.staff_thread_id is not None and thread != case.staff_thread_id:
         log.warning("button for another topic user=%s case=%s thread=%s",
                     query.from_user.id, case_id, thread)
         await answer(query, NOT_HERE, alert=True)
@@ -200,7 +206,13 @@ async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversa
     elif action == "canned" and len(parts) == 4:
         await send_canned(query, cases, case, parts[3])
     else:
-        await answer(query)
+        await answer(query, OUTDATED)
+
+
+@router.callback_query()
+async def on_other_button(query: CallbackQuery) -> None:
+    """Every press in the staff group is answered (else the client shows it loading)."""
+    await answer(query, OUTDATED)
 
 
 async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, cases: Cases,
