@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
-from bot.core import texts
+from bot.core import bidi, texts
 from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
 from bot.handoff.erasure import erase_person
-from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
+from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 
 INTAKE_COLUMNS = ("residence_status", "german_level", "contact_preference", "preferred_time",
@@ -203,6 +203,10 @@ class Cases:
     # ----- the counsellors' side ----------------------------------------------------------------
 
     async def get(self, case_id: int) -> CaseRecord | None:
+        """The case numbered `case_id`; None when there is none (also for a number no case can
+        have, as a button's data may carry)."""
+        if not 0 < case_id <= MAX_ID:
+            return None
         async with self.storage.session() as session:
             case = await session.get(Case, case_id)
             return None if case is None else _record(case)
@@ -321,8 +325,9 @@ class Cases:
             return message.id
 
     async def canned(self, case_id: int, name: str) -> CannedSent | None:
-        """Send the canned reply `name` to the person in their language. None when the reply or
-        the case is unknown or the case is closed."""
+        """Send the canned reply `name` to the person in their language, marked for a
+        right-to-left reader as the engine's replies are (the transcript keeps it unmarked).
+        None when the reply or the case is unknown or the case is closed."""
         content = self.content()
         reply = content.canned_replies.get(name)
         now = self.clock()
@@ -336,7 +341,8 @@ class Cases:
             session.add(message)
             await session.flush()
             self._outbox(session, "reply_to_user", f"case:{case_id}:canned:{message.id}",
-                         case_id, {"text": text, "buttons": []}, now)
+                         case_id, {"text": bidi.for_locale(text, case.locale), "buttons": []},
+                         now)
             self._notice(session, case_id,
                          f"📋 Textbaustein gesendet: {escape(reply.title)}", now)
             return CannedSent(reply.title, message.id)

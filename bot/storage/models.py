@@ -27,6 +27,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+MAX_ID = 2**31 - 1
+"""The largest id a row can have on every database: the tables' ids are PostgreSQL `integer`s
+(SQLite's go to 2**63 - 1); a larger number is no row's id, and asking for it is an error."""
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

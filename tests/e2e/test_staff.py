@@ -15,7 +15,7 @@ from typing import Any
 from bot.core import bidi
 from bot.core.content.model import Content
 from tests.e2e.harness import BotProcess
-from tests.fake_bot_api import FakeBotApi, SentMessage
+from tests.fake_bot_api import FakeBotApi, Faults, RateLimits, SentMessage
 from tests.fake_bot_api.actors import FakeGroup, FakeUser
 
 STAFF = -1001234567890
@@ -234,6 +234,14 @@ async def test_a_second_counsellor_takes_over_and_a_non_member_changes_nothing(
         # A case id from another topic does not work here.
         wrong = await (await jonas.press("Übernehmen", note, chat=group)).wait_answered()
         assert wrong.get("text") == "Sie haben diesen Fall schon übernommen."
+        # Data no button of this version carries is answered, the case left as it is.
+        for data in ("case:claim:99999999999999999999", "case:claim:4294967296",
+                     "case:claim:²", "case:claim:9", "case:claim:", "case:frobnicate:1",
+                     "case:outcome:1:lost", "lang:de", "claim:1"):
+            stale = await (await jonas.press_data(data, note)).wait_answered()
+            assert stale.get("text") == "Dieser Knopf ist veraltet.", data
+        assert db(tmp_path, "select status, claimed_by_name from cases") == [
+            ("claimed", "Jonas")]
     log = (tmp_path / "lotse.log").read_text()
     assert "refused user=9001" in log and "Mallory" not in log
     all_calls_accepted(api)
@@ -250,7 +258,7 @@ async def test_canned_reply_arrives_in_the_persons_language_and_the_queue(
         await intake(api, olena, content, "uk", "Де знайти курс німецької?")
         thread, note = await case_topic(api, group, 1)
         await intake(api, amira, content, "ar", "أين أجد دورة لغة؟")
-        await case_topic(api, group, 2)
+        amira_thread, _ = await case_topic(api, group, 2)
 
         await lena.send("/queue", chat=group)  # in General
         queue = await api.wait_for(group, lambda m: "Offene Fälle" in (m.text or ""))
@@ -282,4 +290,39 @@ async def test_canned_reply_arrives_in_the_persons_language_and_the_queue(
         assert db(tmp_path, "select direction, text from transcript_messages "
                             "where case_id = 1 and direction = 'counsellor'") == [
             ("counsellor", expected)]
+
+        # Arabic reads right to left: the reply starts so, and the phone number is isolated,
+        # as in every reply of the engine (`bidi.for_rtl`)
+        await lena.send("/canned", chat=group, thread_id=amira_thread)
+        menu = await api.wait_for(group, lambda m: bool(m.buttons), thread_id=amira_thread)
+        await lena.press("Termin anbieten", menu, chat=group)
+        arabic = content.canned_replies["appointment"].text["ar"].replace(
+            "{phone}", content.organisation.phone or "")
+        received = await api.wait_for(amira, lambda m: plain(m.text) == arabic)
+        assert received.text == bidi.for_rtl(arabic)
+        assert f"{bidi.LRI}{content.organisation.phone}{bidi.PDI}" in received.text
     all_calls_accepted(api)
+
+
+async def test_staff_prompts_are_retried_and_paced_with_the_group(tmp_path: Path) -> None:
+    """The router's answers in the group (`staff.say`, /reload's report) go through the staff
+    group's pacing and are retried: a 502 on the first one, then a burst of commands, and the
+    group never gets more than its limits allow."""
+    limits = RateLimits(group_rate=1.0, group_burst=3, enforce=False)
+    faults = Faults(rate=1.0, kinds=(502,), limit=1, methods=("sendMessage",))
+    async with FakeBotApi(rate_limits=limits, faults=faults) as api:
+        api = patient(api)
+        lena = api.user(7001, "Lena")
+        group = api.group(STAFF, "Beratung", members=[lena])
+        async with staff_bot(api, tmp_path, STAFF_GROUP_MESSAGES_PER_MINUTE="60",
+                             ADMIN_IDS=str(lena.id), CONTENT_WATCH_SECONDS="0"):
+            await lena.send("/queue", chat=group)
+            await api.wait_for(group, lambda m: m.text == "Keine offenen Fälle ohne Bearbeitung.")
+            assert api.injected_faults == [("sendMessage", 502)]
+            for _ in range(4):
+                await lena.send("/queue", chat=group)
+            await lena.send("/reload", chat=group)
+            await api.wait_for(group, lambda m: "Content unchanged" in (m.text or ""))
+            await api.wait_until(lambda: len([m for m in api.messages(group) if m.from_bot and
+                                              "Keine offenen" in (m.text or "")]) == 5)
+        assert [v for v in api.rate_violations if v.scope == "group"] == []

@@ -172,10 +172,15 @@ class FakeUser:
                               f"buttons: {[b['text'] for b in raw]}")
         if "callback_data" not in matches[0]:
             raise ValueError(f"button {matches[0]['text']!r} is not a callback button")
-        callback = self._world.new_callback(self.id, matches[0]["callback_data"], target)
+        return await self.press_data(matches[0]["callback_data"], target)
+
+    async def press_data(self, data: str, message: SentMessage) -> FakeCallback:
+        """A press on `message` that carries `data`, whether or not a button of it does: what
+        a button of another version of the bot or a tampered client sends."""
+        callback = self._world.new_callback(self.id, data, message)
         self._world.push_update("callback_query", {
-            "id": callback.id, "from": self.to_json(), "chat_instance": str(target.chat_id),
-            "message": self._world.message_json(target), "data": callback.data})
+            "id": callback.id, "from": self.to_json(), "chat_instance": str(message.chat_id),
+            "message": self._world.message_json(message), "data": callback.data})
         return callback
 
     def _last_keyboard(self, group: FakeGroup | None) -> SentMessage:

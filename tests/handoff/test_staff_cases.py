@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversation import Conversations, Person
+from bot.core import bidi
 from bot.core.content.model import Content
 from bot.core.events import CaseClaimed, CaseClosed, OpenCase
 from bot.core.state import State
@@ -164,7 +165,7 @@ async def test_relay_to_the_person_text_and_photo_until_the_case_is_closed(
     assert await conversations.cases.relay_to_user(case_id, "text", "Noch was") is None
 
 
-async def test_a_canned_reply_in_the_persons_language_with_placeholders_filled(
+async def test_a_canned_reply_in_the_persons_language_with_placeholders_filled_and_marked_rtl(
         conversations: Conversations, storage: Storage, content: Content) -> None:
     case_id = await open_case(conversations, locale="ar")
     sent = await conversations.cases.canned(case_id, "appointment")
@@ -172,7 +173,10 @@ async def test_a_canned_reply_in_the_persons_language_with_placeholders_filled(
     [reply] = await rows(storage, "reply_to_user")
     expected = content.canned_replies["appointment"].text["ar"].replace(
         "{phone}", content.organisation.phone or "")
-    assert reply.payload == {"text": expected, "buttons": []}
+    phone = content.organisation.phone or ""
+    assert phone and reply.payload == {"text": bidi.for_rtl(expected), "buttons": []}
+    assert reply.payload["text"].startswith(bidi.RLM)  # as the engine's replies in Arabic
+    assert f"{bidi.LRI}{phone}{bidi.PDI}" in reply.payload["text"]  # the digits keep their order
     assert "{phone}" not in reply.payload["text"]
     assert (await rows(storage, "staff_notice"))[-1].payload == {
         "text": "📋 Textbaustein gesendet: Termin anbieten"}
@@ -180,6 +184,15 @@ async def test_a_canned_reply_in_the_persons_language_with_placeholders_filled(
         message = await session.get_one(TranscriptMessage, sent.transcript_id)
     assert (message.direction, message.text) == ("counsellor", expected)
     assert await conversations.cases.canned(case_id, "no-such-reply") is None
+
+
+async def test_a_number_no_case_can_have_is_no_case(conversations: Conversations) -> None:
+    """A button's data may carry any number; asking the database for one that does not fit its
+    ids fails (OverflowError on SQLite past 64 bits, a DataError on PostgreSQL past 32)."""
+    case_id = await open_case(conversations)
+    assert (await conversations.cases.get(case_id)) is not None
+    for number in (0, -1, 2**31, 2**63, 10**20):
+        assert await conversations.cases.get(number) is None, number
 
 
 async def test_every_canned_reply_is_in_every_language(content: Content) -> None:

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.conversation import Conversations
 from bot.core import bidi
 from bot.core.content.model import Content
-from bot.core.i18n import N_, is_rtl
+from bot.core.i18n import N_
 from bot.core.telegram_html import escape
 from bot.shared.buckets import Bucket, Buckets
 
@@ -38,8 +38,7 @@ class Verdict(Enum):
 
 
 def slow_down_text(content: Content, locale: str) -> str:
-    text = escape(content.ui.get(locale).gettext(SLOW_DOWN))
-    return bidi.for_rtl(text) if is_rtl(locale) else text
+    return bidi.for_locale(escape(content.ui.get(locale).gettext(SLOW_DOWN)), locale)
 
 
 class Throttle(BaseMiddleware):
