@@ -46,8 +46,7 @@ OUTBOX_DELIVERED = Counter("lotse_outbox_delivered", "Outbox messages delivered,
 OUTBOX_DROPPED = Counter("lotse_outbox_dropped", "Outbox messages that can never arrive (blocked, "
                          "gone, given up), by kind.", ["kind"], registry=REGISTRY)
 SEND_RETRIES = Counter("lotse_send_retries", "Calls to Telegram that failed and are tried again, "
-                       "by path (reply, staff, outbox, setup) and reason (429, 5xx, network, "
-                       "other).",
+                       "by path (reply, outbox, setup) and reason (429, 5xx, network, other).",
                        ["path", "reason"], registry=REGISTRY)
 OUTBOX_BACKLOG = Gauge("lotse_outbox_backlog", "Outbox messages waiting for delivery, by kind "
                        "and destination (read from the database at scrape time).",
@@ -85,7 +84,7 @@ def _start_at_zero() -> None:
         CASES_CLAIMED.labels(how)
     for outcome in OUTCOMES:
         CASES_CLOSED.labels(outcome)
-    for path in ("reply", "staff", "outbox", "setup"):
+    for path in ("reply", "outbox", "setup"):
         for reason in RETRY_REASONS:
             SEND_RETRIES.labels(path, reason)
     for outcome in SEMANTIC_OUTCOMES:

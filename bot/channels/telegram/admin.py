@@ -15,10 +15,8 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import Message as TelegramMessage
 
-from bot.channels.telegram import staff
 from bot.channels.telegram.render import Message
 from bot.channels.telegram.sender import Blocked, Sender
-from bot.channels.telegram.staff_group import StaffGroup
 from bot.config import Settings
 from bot.content_store import ContentStore, Outcome, ReloadResult
 from bot.content_watch import changes
@@ -83,10 +81,9 @@ class Reloads:
         else:
             self._rejected = ()
         for admin in sorted(self.admin_ids):
-            await self.tell(admin, report(result))
+            await self._send(admin, report(result))
 
-    async def tell(self, chat_id: int, text: str) -> None:
-        """`text` to an admin's private chat, paced and retried (the Sender); best effort."""
+    async def _send(self, chat_id: int, text: str) -> None:
         try:
             for part in telegram_html.split(text):
                 await self.sender.send(chat_id, Message(part))
@@ -116,17 +113,12 @@ def _admin_asks(message: TelegramMessage, reloads: Reloads | None = None) -> boo
 
 
 @router.message(Command("reload"), _admin_asks)
-async def on_reload(message: TelegramMessage, reloads: Reloads,
-                    staff_group: StaffGroup | None = None) -> None:
-    """The report goes where the admin asked, paced and retried: the staff group's prompts
-    (`staff.say`, in the topic asked in) or the admin's private chat (the Sender)."""
+async def on_reload(message: TelegramMessage, reloads: Reloads) -> None:
     assert message.from_user is not None
     log.info("content reload trigger=/reload admin=%s", message.from_user.id)
     result = await reloads.store.reload()
-    if staff_group is not None and message.chat.id == staff_group.chat_id:
-        await staff.say(staff_group, staff.topic_of(message), report(result))
-    else:
-        await reloads.tell(message.chat.id, report(result))
+    for part in telegram_html.split(report(result)):
+        await message.answer(part)
 
 
 def install(dispatcher: Dispatcher, settings: Settings, store: ContentStore, bot: Bot) -> None:

@@ -165,9 +165,9 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     conversations = Conversations(storage, content, on_case_change=outbox.wake,
                                   states=shared.states, turns=shared.turns, semantic=semantic)
     dispatcher["conversations"] = conversations
-    if isinstance(outbox.staff, StaffGroup):  # STAFF_CHAT_ID; after users: its router last
-        staff.install(dispatcher, outbox.staff, conversations.cases,
-                      staff.StaffGate(bot, outbox.staff.chat_id, settings.ADMIN_IDS))
+    if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
+        staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
+                      staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS))
     dispatcher["sender"] = Sender(bot, pacer)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox

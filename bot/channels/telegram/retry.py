@@ -2,8 +2,7 @@
 5xx answers and network errors (timeouts) after growing pauses, give up after a bounded number of
 attempts. Logs name the method (and the chat), never what was sent.
 
-The `Sender` applies it, paced, to everything that goes to people, `StaffGroup.say` to the
-prompts for counsellors in the staff group. `RetrySafeCalls` applies it in
+The `Sender` applies it, paced, to everything that goes to people. `RetrySafeCalls` applies it in
 the HTTP session to the calls that change nothing when repeated: those made at start-up
 (deleteWebhook, setMyCommands, getMe, setWebhook), also when aiogram makes them itself, and the
 staff gate's getChatMember; so a hiccup at Telegram while the bot starts never ends the process.
@@ -50,8 +49,8 @@ class RetryPolicy:
     half a minute of failures; 20 % random failures lose one call in ten million."""
 
     path: str = "reply"
-    """The `path` label of the retries in the metrics: "reply" for the Sender, "staff" for the
-    staff router's prompts (`StaffGroup.say`), "setup" for the calls RetrySafeCalls repeats."""
+    """The `path` label of the retries in the metrics: "reply" for the Sender, "setup" for the
+    calls RetrySafeCalls repeats."""
     attempts: int = 10
     first_pause: float = 0.5
     longest_pause: float = 5.0

@@ -6,9 +6,8 @@ person's language, /queue lists the cases nobody holds yet. Only members of the 
 ADMIN_IDS) may act; everything else in the group is left alone. Counsellor-facing text is German.
 
 A module-level router like `users.py`; `install` includes it and puts what its handlers are given
-into the dispatcher's data (aiogram's workflow data): `staff_chat_id`, `staff_group` (where
-the handlers' prompts go, `say`), `cases`, `staff_gate` and `closed_told` (the cases whose topic
-was told once that the case is closed)."""
+into the dispatcher's data (aiogram's workflow data): `staff_chat_id`, `cases`, `staff_gate` and
+`closed_told` (the cases whose topic was told once that the case is closed)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,14 +20,12 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
-from bot.channels.telegram.staff_group import StaffGroup
 from bot.conversation import Conversations
 from bot.core.case_note import OUTCOMES
 from bot.core.events import CaseClaimed, CaseClosed
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
 from bot.handoff.cases import CaseRecord, Cases, Counsellor
-from bot.handoff.delivery import Stopping
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -89,12 +86,10 @@ router.message.filter(in_staff_group)
 router.callback_query.filter(pressed_in_staff_group)
 
 
-def install(dispatcher: Dispatcher, group: StaffGroup, cases: Cases, gate: StaffGate) -> None:
-    """Serve the staff group `group` (the outbox's, so both are paced together): the router,
-    and its handlers' data."""
+def install(dispatcher: Dispatcher, staff_chat_id: int, cases: Cases, gate: StaffGate) -> None:
+    """Serve the staff group `staff_chat_id`: the router, and its handlers' data."""
     dispatcher.include_router(router)
-    dispatcher["staff_chat_id"] = group.chat_id
-    dispatcher["staff_group"] = group
+    dispatcher["staff_chat_id"] = staff_chat_id
     dispatcher["cases"] = cases
     dispatcher["staff_gate"] = gate
     dispatcher["closed_told"] = set()
@@ -138,15 +133,16 @@ def topic_link(chat_id: int, thread_id: int | None) -> str | None:
     return f"https://t.me/c/{text[4:]}/{thread_id}"
 
 
-async def say(group: StaffGroup, thread_id: int | None, text: str,
-              markup: InlineKeyboardMarkup | None = None) -> None:
-    """A direct answer to a counsellor in the group, paced with the outbox's calls into it and
-    retried (`StaffGroup.say`); best effort: a failure is logged, never raised."""
+async def say(bot: Bot, chat_id: int, thread_id: int | None, text: str,
+              markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    """A direct answer to a counsellor in the group (best effort; never raises)."""
     try:
-        await group.say(thread_id, text, markup)
-    except (TelegramAPIError, Stopping) as exc:
-        log.warning("staff answer failed chat=%s thread=%s: %s", group.chat_id, thread_id,
+        return await bot.send_message(chat_id, text, message_thread_id=thread_id,
+                                      reply_markup=markup)
+    except TelegramAPIError as exc:
+        log.warning("staff answer failed chat=%s thread=%s: %s", chat_id, thread_id,
                     type(exc).__name__)
+        return None
 
 
 async def answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
@@ -173,8 +169,8 @@ async def drop_buttons(query: CallbackQuery, text: str | None = None) -> None:
 # ----- buttons --------------------------------------------------------------------------------
 
 @router.callback_query(F.data.startswith("case:"))
-async def on_case_button(query: CallbackQuery, conversations: Conversations, cases: Cases,
-                         staff_gate: StaffGate, staff_group: StaffGroup) -> None:
+async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversations,
+                         cases: Cases, staff_gate: StaffGate, staff_chat_id: int) -> None:
     parts = (query.data or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
     if len(parts) < 3 or not (parts[2].isascii() and parts[2].isdigit()):
@@ -198,10 +194,10 @@ async def on_case_button(query: CallbackQuery, conversations: Conversations, cas
         return
     who = counsellor(query.from_user)
     if action in ("claim", "takeover"):
-        await claim(query, staff_group, conversations, cases, case, who,
+        await claim(query, bot, conversations, cases, staff_chat_id, case, who,
                     takeover=action == "takeover")
     elif action == "close":
-        await ask_outcome(query, staff_group, case)
+        await ask_outcome(query, bot, staff_chat_id, case)
     elif action == "outcome" and len(parts) == 4 and parts[3] in OUTCOMES:
         await close(query, conversations, cases, case, who, parts[3])
     elif action == "keep":
@@ -219,8 +215,8 @@ async def on_other_button(query: CallbackQuery) -> None:
     await answer(query, OUTDATED)
 
 
-async def claim(query: CallbackQuery, staff_group: StaffGroup, conversations: Conversations,
-                cases: Cases, case: CaseRecord, who: Counsellor, takeover: bool) -> None:
+async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, cases: Cases,
+                staff_chat_id: int, case: CaseRecord, who: Counsellor, takeover: bool) -> None:
     result = await cases.claim(case.id, who, takeover=takeover)
     log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
     if result.result == "closed":
@@ -230,7 +226,7 @@ async def claim(query: CallbackQuery, staff_group: StaffGroup, conversations: Co
     elif result.result == "held":
         holder = result.holder or "?"
         await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
-        await say(staff_group, case.staff_thread_id,
+        await say(bot, staff_chat_id, case.staff_thread_id,
                   f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
                   keyboard([[("Ja, übernehmen", f"case:takeover:{case.id}")]]))
     elif result.changed:
@@ -243,7 +239,8 @@ async def claim(query: CallbackQuery, staff_group: StaffGroup, conversations: Co
         await answer(query)
 
 
-async def ask_outcome(query: CallbackQuery, staff_group: StaffGroup, case: CaseRecord) -> None:
+async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
+                      case: CaseRecord) -> None:
     if case.closed:
         await answer(query, CLOSED)
         return
@@ -253,7 +250,7 @@ async def ask_outcome(query: CallbackQuery, staff_group: StaffGroup, case: CaseR
             [(OUTCOMES["callback"], f"case:outcome:{case.id}:callback"),
              (OUTCOMES["no_reply"], f"case:outcome:{case.id}:no_reply")],
             [("Abbrechen", f"case:keep:{case.id}")]]
-    await say(staff_group, case.staff_thread_id,
+    await say(bot, staff_chat_id, case.staff_thread_id,
               f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
 
 
@@ -297,8 +294,8 @@ async def acting(message: Message, staff_gate: StaffGate) -> Counsellor | None:
 
 
 @router.message(Command("queue"))
-async def on_queue(message: Message, conversations: Conversations, cases: Cases,
-                   staff_gate: StaffGate, staff_group: StaffGroup) -> None:
+async def on_queue(message: Message, bot: Bot, conversations: Conversations, cases: Cases,
+                   staff_gate: StaffGate, staff_chat_id: int) -> None:
     if await acting(message, staff_gate) is None:
         return
     content = conversations.content()
@@ -306,7 +303,7 @@ async def on_queue(message: Message, conversations: Conversations, cases: Cases,
     lines = []
     for case in await cases.queue():
         number = f"#{case.id}"
-        link = topic_link(staff_group.chat_id, case.staff_thread_id)
+        link = topic_link(staff_chat_id, case.staff_thread_id)
         if link:
             number = f'<a href="{escape(link)}">{number}</a>'
         topic = content.vocabulary_label("topic", case.topic or "other", "de")
@@ -314,19 +311,19 @@ async def on_queue(message: Message, conversations: Conversations, cases: Cases,
                      f"wartet seit {waiting(case.created_at, now)}")
     text = ("<b>Offene Fälle ohne Bearbeitung</b> (älteste zuerst):\n" + "\n".join(lines)
             if lines else "Keine offenen Fälle ohne Bearbeitung.")
-    await say(staff_group, topic_of(message), text)
+    await say(bot, staff_chat_id, topic_of(message), text)
 
 
 @router.message(Command("note"))
-async def on_note(message: Message, command: CommandObject, cases: Cases,
-                  staff_gate: StaffGate, staff_group: StaffGroup) -> None:
-    found = await command_in_case(message, cases, staff_gate, staff_group)
+async def on_note(message: Message, command: CommandObject, bot: Bot, cases: Cases,
+                  staff_gate: StaffGate, staff_chat_id: int) -> None:
+    found = await command_in_case(message, bot, cases, staff_gate, staff_chat_id)
     if found is None:
         return
     who, case = found
     text = (command.args or "").strip()
     if not text:
-        await say(staff_group, case.staff_thread_id,
+        await say(bot, staff_chat_id, case.staff_thread_id,
                   "So geht es: <code>/note Text der Notiz</code>")
         return
     await cases.add_note(case.id, who, text)
@@ -334,21 +331,21 @@ async def on_note(message: Message, command: CommandObject, cases: Cases,
 
 
 @router.message(Command("canned"))
-async def on_canned(message: Message, conversations: Conversations, cases: Cases,
-                    staff_gate: StaffGate, staff_group: StaffGroup) -> None:
-    found = await command_in_case(message, cases, staff_gate, staff_group)
+async def on_canned(message: Message, bot: Bot, conversations: Conversations, cases: Cases,
+                    staff_gate: StaffGate, staff_chat_id: int) -> None:
+    found = await command_in_case(message, bot, cases, staff_gate, staff_chat_id)
     if found is None:
         return
     _, case = found
     if case.closed:
-        await say(staff_group, case.staff_thread_id, CLOSED)
+        await say(bot, staff_chat_id, case.staff_thread_id, CLOSED)
         return
     replies = conversations.content().canned_replies
     if not replies:
-        await say(staff_group, case.staff_thread_id, "Es gibt keine Textbausteine.")
+        await say(bot, staff_chat_id, case.staff_thread_id, "Es gibt keine Textbausteine.")
         return
     rows = [[(reply.title, f"case:canned:{case.id}:{name}")] for name, reply in replies.items()]
-    await say(staff_group, case.staff_thread_id,
+    await say(bot, staff_chat_id, case.staff_thread_id,
               f"Textbaustein für Fall #{case.id} – die Person erhält ihn in ihrer Sprache "
               f"({escape(german_name(case.locale))}):", keyboard(rows))
 
@@ -358,15 +355,15 @@ async def case_here(message: Message, cases: Cases) -> CaseRecord | None:
     return None if thread is None else await cases.in_topic(thread)
 
 
-async def command_in_case(message: Message, cases: Cases, staff_gate: StaffGate,
-                          staff_group: StaffGroup) -> tuple[Counsellor, CaseRecord] | None:
+async def command_in_case(message: Message, bot: Bot, cases: Cases, staff_gate: StaffGate,
+                          staff_chat_id: int) -> tuple[Counsellor, CaseRecord] | None:
     """Who gave a case command and in which case's topic; None (with a hint to a counsellor
     who wrote it outside a case topic) when nothing is to be done."""
     who = await acting(message, staff_gate)
     case = await case_here(message, cases)
     if who is None or case is None:
         if who is not None:
-            await say(staff_group, topic_of(message), IN_A_TOPIC)
+            await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
         return None
     return who, case
 
@@ -374,8 +371,8 @@ async def command_in_case(message: Message, cases: Cases, staff_gate: StaffGate,
 # ----- relay ----------------------------------------------------------------------------------
 
 @router.message()
-async def on_message(message: Message, cases: Cases, staff_gate: StaffGate,
-                     staff_group: StaffGroup, closed_told: set[int], turn: str) -> None:
+async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: StaffGate,
+                     staff_chat_id: int, closed_told: set[int], turn: str) -> None:
     thread = topic_of(message)
     if thread is None or message.from_user is None or message.from_user.is_bot:
         return  # General, service messages, other bots
@@ -385,7 +382,7 @@ async def on_message(message: Message, cases: Cases, staff_gate: StaffGate,
         if message.content_type in NOT_RELAYED:
             case = await cases.in_topic(thread)
             if case is not None and await acting(message, staff_gate) is not None:
-                await say(staff_group, thread,
+                await say(bot, staff_chat_id, thread,
                           "Diese Art Nachricht kann nicht weitergeleitet werden. Möglich "
                           "sind Text, Fotos, Dokumente und Sprachnachrichten.")
         return
@@ -396,17 +393,17 @@ async def on_message(message: Message, cases: Cases, staff_gate: StaffGate,
     if who is None:
         return
     if kind == "text" and text and text.startswith("/") and is_command(message):
-        await say(staff_group, thread, "Unbekannter Befehl. Möglich sind /note, "
+        await say(bot, staff_chat_id, thread, "Unbekannter Befehl. Möglich sind /note, "
                   "/canned und /queue.")
         return
     if case.closed:
         if case.id not in closed_told:
             closed_told.add(case.id)
-            await say(staff_group, thread, CLOSED)
+            await say(bot, staff_chat_id, thread, CLOSED)
         return
     sent = await cases.relay_to_user(case.id, kind, text, file_id, turn)
     if sent is None:
-        await say(staff_group, thread, CLOSED)
+        await say(bot, staff_chat_id, thread, CLOSED)
         return
     log.info("relay to user case=%s user=%s kind=%s", case.id, who.id, kind)
 

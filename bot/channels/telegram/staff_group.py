@@ -1,6 +1,5 @@
 """The staff supergroup (STAFF_CHAT_ID) as the outbox's `StaffChannel`: one forum topic per case,
-the case note with its buttons, relays, notices, the topic deleted on erasure; and the staff
-router's prompts (`say`), which go through the same pacing.
+the case note with its buttons, relays, notices, the topic deleted on erasure.
 
 Every call into the group (creating or renaming a topic, posting, editing) takes a token from one
 bucket: `per_minute` tokens a minute, at most `STAFF_BURST` at once, for all topics together, and
@@ -26,7 +25,6 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.channels.telegram.calls import (NO_PREVIEW, caption, classified, describe,
                                          rate_limited, send_media)
 from bot.channels.telegram.pacing import Pacer
-from bot.channels.telegram.retry import RetryPolicy
 from bot.core import telegram_html
 from bot.core.telegram_html import escape
 from bot.handoff.delivery import CaseNote, Relayed, StaffUnreachable, TopicGone
@@ -39,9 +37,6 @@ NOT_MODIFIED = ("message is not modified", "topic_not_modified")
 MEDIA_NAMES = {"photo": "Foto", "document": "Dokument", "voice": "Sprachnachricht",
                "video": "Video"}
 STAFF_FIX = "add the bot to the staff group as admin with 'Manage topics'"
-PROMPT_POLICY = RetryPolicy(path="staff")
-"""5xx answers and timeouts of a prompt (`StaffGroup.say`) are retried; its 429s the group's
-pacing waits out (`StaffGroup._call`)."""
 
 
 def case_keyboard(case_id: int, status: str) -> InlineKeyboardMarkup | None:
@@ -165,19 +160,6 @@ class StaffGroup:
                     raise
             await self._call(partial(self.bot.send_message, self.chat_id, escape(notice),
                                      parse_mode=ParseMode.HTML))
-
-    async def say(self, topic: int | None, text: str,
-                  markup: InlineKeyboardMarkup | None = None) -> None:
-        """A prompt for the counsellors in `topic` (General when None; HTML, split, `markup`
-        under the last part): paced with the outbox's calls into the group and retried by
-        `PROMPT_POLICY` (the handlers' answers have no row the outbox could retry). Raises the
-        last error when it failed even so."""
-        parts = telegram_html.split(text)
-        for i, part in enumerate(parts):
-            send = partial(self.bot.send_message, self.chat_id, part, message_thread_id=topic,
-                           parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-                           reply_markup=markup if i == len(parts) - 1 else None)
-            await PROMPT_POLICY.run(partial(self._call, send), chat_id=self.chat_id)
 
     async def _text(self, topic: int, text: str) -> None:
         for part in telegram_html.split(text):
