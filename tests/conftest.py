@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.conversation import Conversations
+from bot.services.conversation import Conversations
 from bot.core.content.loader import load, or_raise
 from bot.core.content.model import Content
 from bot.core.content.problems import Problem

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.content_store import ContentStore, Outcome
-from bot.conversation import Conversations, Person
+from bot.ops.content_store import ContentStore, Outcome
+from bot.services.conversation import Conversations, Person
 from bot.core import telegram_html
 from bot.core.content.loader import load_or_raise
 from bot.core.events import Choice, Command, Reply
@@ -114,7 +114,7 @@ async def test_a_reload_keeps_buttons_and_lands_a_vanished_place_in_the_menu(
 async def test_the_admin_report_is_escaped_and_split(
         setup: tuple[ContentStore, Conversations]) -> None:
     from bot.channels.telegram.admin import report
-    from bot.content_store import ReloadResult
+    from bot.ops.content_store import ReloadResult
     from bot.core.content.problems import Problem
 
     store, _ = setup

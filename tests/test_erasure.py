@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import metrics
-from bot.conversation import Conversations, Person
+from bot.ops import metrics
+from bot.services.conversation import Conversations, Person
 from bot.core.content.model import Content
 from bot.core.events import CaseOpened, Choice, Command, EraseMe, RelayToCase, Text
 from bot.core.state import State

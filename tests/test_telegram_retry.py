@@ -20,7 +20,7 @@ from bot.channels.telegram.render import Message
 from bot.channels.telegram.retry import RetryPolicy, RetrySafeCalls
 from bot.channels.telegram.sender import Blocked, Sender
 from bot.config import REPO_ROOT, Settings
-from bot.content_store import ContentStore
+from bot.ops.content_store import ContentStore
 from bot.core.content.model import Content
 from bot.channels.telegram.pacing import Pacer
 from tests.fake_bot_api import FakeBotApi

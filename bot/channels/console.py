@@ -8,7 +8,7 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.conversation import Conversations, Person
+from bot.services.conversation import Conversations, Person
 from bot.core import bidi, telegram_html
 from bot.core.events import Command, Event, Reply, Start, typed
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import metrics
+from bot.ops import metrics
 from bot.core import bidi, texts
 from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
 from bot.core.content.model import Content

@@ -71,7 +71,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 
-from bot import metrics
+from bot.ops import metrics
 from bot.core.content.model import Content
 from bot.core.events import Button, Reply
 from bot.handoff.cases import staff_topic

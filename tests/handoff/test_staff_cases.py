@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.conversation import Conversations, Person
+from bot.services.conversation import Conversations, Person
 from bot.core import bidi
 from bot.core.content.model import Content
 from bot.core.events import CaseClaimed, CaseClosed, OpenCase

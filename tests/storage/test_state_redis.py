@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import SettingsError
-from bot.conversation import Conversations, Person
+from bot.services.conversation import Conversations, Person
 from bot.core.content.model import Content
 from bot.core.events import Start
 from bot.storage.state_redis import STATE_TTL, RedisStates, RedisUnavailable, redacted

@@ -17,7 +17,7 @@ from aiogram.types import TelegramObject, Update
 from aiohttp import web
 from sqlalchemy import text
 
-from bot import metrics
+from bot.ops import metrics
 from bot.handoff.outbox import OutboxWorker, backlog
 from bot.storage.models import utcnow
 from bot.storage.repository import Storage

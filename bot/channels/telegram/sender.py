@@ -11,7 +11,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 
-from bot import metrics
+from bot.ops import metrics
 from bot.channels.telegram.render import Message
 from bot.channels.telegram.retry import DEFAULT_POLICY, RetryPolicy
 from bot.channels.telegram.pacing import Pacer

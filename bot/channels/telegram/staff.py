@@ -20,7 +20,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
-from bot.conversation import Conversations
+from bot.services.conversation import Conversations
 from bot.core.case_note import OUTCOMES
 from bot.core.events import CaseClaimed, CaseClosed
 from bot.core.i18n import german_name

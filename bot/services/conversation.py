@@ -5,10 +5,10 @@ What counsellors do to a person's case reaches the person through `Conversations
 
 A channel that can deliver an update twice (Telegram, after a crash) passes the update as `turn`:
 the case or relay it writes is keyed by it, and a turn already saved is answered from its record
-(`bot.replay`) instead of being run again.
+(`bot.services.replay`) instead of being run again.
 
 A typed text that reaches the FAQ matcher is also sent to the optional semantic layer
-(`bot.semantic`, the county's own embeddings server) and the step is taken with its scores; no
+(`bot.semantic.layer`, the county's own embeddings server) and the step is taken with its scores; no
 other text is (nothing for a counsellor, no intake answer, no crisis), and a layer that is off, not
 ready, slow or failing leaves the lexical answer, within EMBEDDINGS_TIMEOUT."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
-from bot import metrics
+from bot.ops import metrics
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, Effect, EraseMe,
@@ -29,13 +29,13 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, 
 from bot.core.state import State
 from bot.core.turn import Step
 from bot.handoff.cases import Cases
-from bot.replay import replies_of, with_turn
-from bot.semantic import Semantic
+from bot.services.replay import replies_of, with_turn
+from bot.semantic.layer import Semantic
 from bot.shared.turns import LocalTurns, Turns
 from bot.storage.models import User, utcnow
 from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
 from bot.storage.state_store import StateStore
-from bot.usage import Usage
+from bot.services.usage import Usage
 
 log = logging.getLogger(__name__)
 
