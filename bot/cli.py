@@ -124,8 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def live_content(settings: Settings, root: Path | None = None) -> Content:
-    from bot.ops.content_cache import cached_load
     from bot.core.content.loader import or_raise
+    from bot.ops.content_cache import cached_load
 
     return or_raise(*cached_load((root or settings.content_root).resolve(), UI_DIR,
                                  settings.RETENTION_DAYS, settings.CONTENT_CACHE))

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.content import loader
 from bot.ops import content_cache
 from bot.ops.content_cache import cached_load, key
-from bot.core.content import loader
 from tests.core.content_cases import UI_DIR, build_tree
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.services.conversation import Conversations, Person
 from bot.core.events import OpenCase, RelayToCase, Start, Text
+from bot.services.conversation import Conversations, Person
 from bot.services.replay import replies_of
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage
 

@@ -15,9 +15,9 @@ import pytest
 from bot.config import REPO_ROOT, load_settings
 from bot.core.content.model import Content
 from bot.core.matcher import MatchDoc
-from bot.semantic.embeddings import EmbeddingsClient, EmbeddingsError, parse_embeddings
-from bot.semantic.cache import CACHE_NAME, cache_path
 from bot.ops.metrics import REGISTRY
+from bot.semantic.cache import CACHE_NAME, cache_path
+from bot.semantic.embeddings import EmbeddingsClient, EmbeddingsError, parse_embeddings
 from bot.semantic.layer import BATCH_SIZE, Semantic
 from tests.fake_embeddings import FakeEmbeddings
 

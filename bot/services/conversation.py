@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
-from bot.ops import metrics
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, Effect, EraseMe,
@@ -29,13 +28,14 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, 
 from bot.core.state import State
 from bot.core.turn import Step
 from bot.handoff.cases import Cases
-from bot.services.replay import replies_of, with_turn
+from bot.ops import metrics
 from bot.semantic.layer import Semantic
+from bot.services.replay import replies_of, with_turn
+from bot.services.usage import Usage
 from bot.shared.turns import LocalTurns, Turns
 from bot.storage.models import User, utcnow
 from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
 from bot.storage.state_store import StateStore
-from bot.services.usage import Usage
 
 log = logging.getLogger(__name__)
 

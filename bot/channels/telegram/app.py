@@ -23,7 +23,6 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramOb
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.ops import metrics
 from bot.channels.telegram import admin, monitoring, staff, throttle, users
 from bot.channels.telegram.order import InOrder
 from bot.channels.telegram.pacing import Pacer
@@ -33,19 +32,20 @@ from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.staff_group import StaffGroup
 from bot.config import Settings
-from bot.ops.content_store import ContentStore
-from bot.services.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
 from bot.handoff.delivery import Halt
 from bot.handoff.outbox import POLL_SECONDS, OutboxWorker
+from bot.ops import metrics
+from bot.ops.content_store import ContentStore
 from bot.ops.retention import purge_regularly
 from bot.semantic.layer import Semantic
-from bot.storage.repository import Storage
+from bot.services.conversation import Conversations
 from bot.shared.setup import Shared
 from bot.shared.updates import ProcessedUpdates
 from bot.storage.leadership import Leadership
 from bot.storage.models import utcnow
+from bot.storage.repository import Storage
 from bot.storage.state_redis import redacted
 
 log = logging.getLogger(__name__)
