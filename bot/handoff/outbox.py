@@ -71,6 +71,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 
+from bot.clock import utcnow
 from bot.core.content.model import Content
 from bot.core.events import Button, Reply
 from bot.handoff.cases import staff_topic
@@ -79,7 +80,7 @@ from bot.handoff.delivery import (CaseNote, Halt, PersonChannel, PersonGone, Rat
                                   TopicGone, Undeliverable)
 from bot.ops import metrics
 from bot.storage.leadership import Leadership, leadership_for
-from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
+from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
 from bot.storage.repository import Storage
 
 log = logging.getLogger(__name__)

@@ -20,10 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.clock import utcnow
 from bot.config import UI_DIR, Settings, SettingsError, load_settings
 from bot.core.content.problems import Severity
 from bot.storage import migrate
-from bot.storage.models import OutboxMessage, utcnow
+from bot.storage.models import OutboxMessage
 from bot.storage.repository import Storage
 
 OUTBOX_TOO_OLD = dt.timedelta(minutes=10)

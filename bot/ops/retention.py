@@ -19,9 +19,10 @@ from dataclasses import dataclass, fields
 
 from sqlalchemy import Select, and_, delete, exists, func, select
 
+from bot.clock import utcnow
 from bot.handoff.erasure import anonymise
 from bot.storage.models import (Case, ConversationState, OutboxMessage, ProcessedUpdate,
-                                TranscriptMessage, UnansweredQuestion, User, utcnow)
+                                TranscriptMessage, UnansweredQuestion, User)
 from bot.storage.repository import Storage
 from bot.storage.state_store import STATE_RETENTION
 

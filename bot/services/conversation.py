@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
+from bot.clock import utcnow
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, Effect, EraseMe,
@@ -33,7 +34,7 @@ from bot.semantic.layer import Semantic
 from bot.services.replay import replies_of, with_record
 from bot.services.usage import Usage
 from bot.shared.person_locks import LocalPersonLocks, PersonLocks
-from bot.storage.models import User, utcnow
+from bot.storage.models import User
 from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
 from bot.storage.state_store import StateStore
 

@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.clock import utcnow
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -30,10 +32,6 @@ NAMING_CONVENTION = {
 MAX_ID = 2**31 - 1
 """The largest id a row can have on every database: the tables' ids are PostgreSQL `integer`s
 (SQLite's go to 2**63 - 1); a larger number is no row's id, and asking for it is an error."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -15,8 +15,9 @@ from sqlalchemy import Insert, Row, Update, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.clock import utcnow
 from bot.storage.database import TransactionQueue, make_engine, make_sessionmaker
-from bot.storage.models import ConversationState, ProcessedUpdate, User, utcnow
+from bot.storage.models import ConversationState, ProcessedUpdate, User
 
 
 @dataclass(frozen=True, slots=True)

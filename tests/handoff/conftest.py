@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from aiogram import Bot
 
+from bot.clock import utcnow
 from bot.core.content.model import Content
 from bot.core.events import OpenCase
 from bot.handoff.cases import Cases
 from bot.channels.telegram.app import make_outbox
 from bot.handoff.outbox import OutboxWorker
 from bot.storage.migrate import upgrade
-from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 from tests.fake_bot_api import FakeBotApi
 

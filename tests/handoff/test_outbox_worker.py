@@ -14,13 +14,14 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select, update
 
+from bot.clock import utcnow
 from bot.core.content.model import Content
 from bot.channels.telegram.app import make_outbox
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.staff_group import StaffGroup, case_keyboard
 from bot.handoff.outbox import GIVE_UP_AFTER, OutboxWorker
 from bot.shared.buckets import TokenBucket
-from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
+from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
 from bot.storage.repository import Storage
 from tests.fake_bot_api import FakeBotApi, Faults
 from tests.fake_bot_api.fixtures import bot_for

@@ -31,6 +31,7 @@ from bot.channels.telegram.polling import SHUTDOWN_GRACE_SECONDS, Poller
 from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.staff_group import StaffGroup
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.core.content.model import Content
 from bot.core.i18n import N_
@@ -44,7 +45,6 @@ from bot.services.conversation import Conversations
 from bot.shared.setup import Shared
 from bot.shared.updates import ProcessedUpdates
 from bot.storage.leadership import Leadership
-from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 from bot.storage.state_redis import redacted
 
