@@ -36,8 +36,9 @@ def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
     """An engine for `sqlite+aiosqlite://` or `postgresql+asyncpg://` urls.
 
     For SQLite it creates the database file's folder and sets, on every connection, foreign-key
-    enforcement, the WAL journal (readers do not block the writer) and a busy timeout (concurrent
-    writers wait instead of failing). Migrations pass `enforce_foreign_keys=False`: SQLite rebuilds
+    enforcement, the WAL journal (readers do not block the writer), a busy timeout (concurrent
+    writers wait instead of failing) and secure_delete (deleted values are overwritten with
+    zeros, not left in free pages: an erasure erases; `Storage.checkpoint` then clears the WAL). Migrations pass `enforce_foreign_keys=False`: SQLite rebuilds
     a table to alter it, and dropping the old copy would otherwise cascade into the rows that point
     at it. PostgreSQL always enforces foreign keys and gets the pool settings of `POSTGRES_POOL`.
     """
@@ -101,6 +102,7 @@ def _configure_sqlite_connections(engine: AsyncEngine, enforce_foreign_keys: boo
         f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}",
         "PRAGMA journal_mode=WAL",
         f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+        "PRAGMA secure_delete=ON",
     )
 
     @event.listens_for(engine.sync_engine, "connect")
