@@ -46,7 +46,8 @@ def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(parsed, **POSTGRES_POOL)
     engine = create_async_engine(parsed)
-    _create_parent_folder(parsed.database)
+    if (database := sqlite_file(parsed)) is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
     _configure_sqlite_connections(engine, enforce_foreign_keys)
     return engine
 
@@ -92,9 +93,13 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _create_parent_folder(database: str | None) -> None:
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+def sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite `url`; None for another database or one in memory."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or \
+            database.startswith("file:"):
+        return None
+    return Path(database)
 
 
 def _configure_sqlite_connections(engine: AsyncEngine, enforce_foreign_keys: bool) -> None:
