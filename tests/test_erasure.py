@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bot import metrics
-from bot.conversation import Conversations, Person
 from bot.core.content.model import Content
 from bot.core.events import CaseOpened, Choice, Command, EraseMe, RelayToCase, Text
 from bot.core.state import State
+from bot.ops import metrics
+from bot.services.conversation import Conversations, Person
 from bot.storage import migrate
 from bot.storage.repository import Storage
 from tests.database import rows, tables

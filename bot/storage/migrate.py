@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
-from bot.pidfile import lock_exclusively
+from bot.ops.pidfile import lock_exclusively
 from bot.storage.database import make_engine, sqlite_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
