@@ -120,6 +120,7 @@ class Conversations:
         if EraseMe() in result.effects:
             numbers = await self.cases.erase(user.id)
             await self.states.delete_state(user.id)  # Redis keeps its own copy
+            await self.storage.checkpoint()  # the erased values out of SQLite's WAL too
             log.info("erased user=%s cases=%s", user.id, numbers)
             return replies  # nothing is saved again: the person starts afresh
         effects = list(result.effects)

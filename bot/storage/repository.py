@@ -5,6 +5,7 @@ need their own transaction (handoff: case + note + outbox row together) use `Sto
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.clock import utcnow
 from bot.storage.database import TransactionQueue, make_engine, make_sessionmaker
 from bot.storage.models import ConversationState, ProcessedUpdate, User
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,18 @@ class Storage:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    async def checkpoint(self) -> None:
+        """After an erasure: on SQLite, write the WAL into the database file and truncate it, so
+        that the erased values (zeroed in the database file by secure_delete) are gone from the
+        WAL's older page copies too; nothing on PostgreSQL."""
+        if self._turns is None:
+            return
+        async with self._turns.turn(), self.engine.connect() as connection:
+            busy, *_ = (await connection.exec_driver_sql(
+                "PRAGMA wal_checkpoint(TRUNCATE)")).one()
+        if busy:
+            log.warning("the WAL was not checkpointed after an erasure (a reader held it)")
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

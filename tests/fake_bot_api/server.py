@@ -103,6 +103,10 @@ class FakeBotApi:
         self._next_backend = itertools.count()
         self.webhook_deliveries: list[tuple[int, str]] = []
         """(update_id, url) of every webhook delivery Lotse answered with success."""
+        self.webhook_failures: list[tuple[int, str]] = []
+        """(update_id, error) of every webhook delivery that failed (refused or unreachable)."""
+        self._held: set[str] = set()
+        self._released = asyncio.Event()
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -168,6 +172,8 @@ class FakeBotApi:
                                              error.description))
             return error.payload()
         self._world.calls.append(ApiCall(method, params.record(), True))
+        if method.lower() in self._held:
+            await self._released.wait()
         return {"ok": True, "result": result}
 
     async def _handle_file(self, request: web.Request) -> web.Response:
@@ -244,6 +250,7 @@ class FakeBotApi:
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             hook.last_error_date = int(time.time())
             hook.last_error_message = str(error) or type(error).__name__
+            self.webhook_failures.append((update.update_id, hook.last_error_message))
             await asyncio.sleep(self._webhook_retry_delay)
 
     def balance_webhook(self, backends: Iterable[str]) -> None:
@@ -262,6 +269,17 @@ class FakeBotApi:
         if isinstance(values, dict) and BotApiMethods.exists(str(values.get("method", ""))):
             method = str(values.pop("method"))
             await self._execute(method, Params(values))
+
+    def hold_answers(self, *methods: str) -> None:
+        """From now on a call to one of `methods` takes effect, but its answer waits until
+        `release_answers()`: Telegram carried the call out, the bot does not know yet."""
+        self._held = {method.lower() for method in methods}
+        self._released.clear()
+
+    def release_answers(self) -> None:
+        """Answer the held calls, and hold no more."""
+        self._held = set()
+        self._released.set()
 
     # ---- test side: actors -----------------------------------------------------------------
 
