@@ -1,14 +1,13 @@
-"""Cases in the database: opening one (case, note and outbox entry in one transaction), what the
-person adds while it is open, the counsellors' side (claim, takeover, close, internal notes,
-relay, canned replies) and the rating when it is closed.
+"""Cases: opening one (case, note and outbox entry in one transaction), what the person adds while
+it is open, the counsellors' side (claim, takeover, close, notes, relay, canned replies), ratings.
 
 Every change writes its outbox rows in the same transaction, so what was decided is delivered,
 and wakes the outbox worker once that transaction is committed (`on_change`, in `_writing` alone);
 a claim or close writes the person's replies (the engine's, handed in by `Conversations`) in it
-too. A change made for an update that may be delivered again (`turn`) keys its outbox rows by that
-update, so the same update never opens a second case, relays a message, claims, closes, sends a
-canned reply or keeps a note twice: it finds its row and answers as the first time. The rows
-are `bot.storage.cases`'."""
+too. A change made for an update that may be delivered again comes with its `update_key` (e.g.
+"telegram:<update_id>") and keys its outbox rows by it, so the same update never opens a second
+case, relays a message, claims, closes, sends a canned reply or keeps a note twice: it finds its
+row and answers as the first time. The rows are `bot.storage.cases`'."""
 from __future__ import annotations
 
 import asyncio
@@ -129,14 +128,14 @@ class Cases:
         if rows.wrote_outbox:
             self.on_change()
 
-    async def open(self, user_id: int, request: OpenCase, turn: str | None = None) -> int:
+    async def open(self, user_id: int, request: OpenCase, update_key: str | None = None) -> int:
         """Create the case with its note and the outbox entry that delivers it, all at once:
         what the person is promised is in the database before anything is sent. The same
-        `turn` again gives the case it opened (logged and counted the first time only)."""
+        `update_key` again gives the case it opened (logged and counted the first time only)."""
         intake = request.intake
         now = self.clock()
         async with self._writing() as rows:
-            opened = await _written(rows, turn, "case_note")
+            opened = await _written(rows, update_key, "case_note")
             if opened is not None and opened.case_id is not None:
                 return opened.case_id
             case = Case(user_id=user_id, status="new", urgent=request.urgent,
@@ -151,24 +150,24 @@ class Cases:
             if case.question:
                 await rows.add(TranscriptMessage(case_id=case.id, direction="user", kind="text",
                                                  text=case.question, created_at=now))
-            rows.outbox("case_note", _key(turn, "case_note", f"case:{case.id}:note"),
+            rows.outbox("case_note", _key(update_key, "case_note", f"case:{case.id}:note"),
                         case.id, {}, now)
         metrics.CASES_OPENED.inc()
         log.info("case opened case=%s user=%s", case.id, user_id)
         return case.id
 
-    async def relay(self, request: RelayToCase, turn: str | None = None) -> None:
+    async def relay(self, request: RelayToCase, update_key: str | None = None) -> None:
         """Something the person sent while the case is open, on its way to the staff topic
-        (once per `turn`)."""
+        (once per `update_key`)."""
         now = self.clock()
         async with self._writing() as rows:
-            if await _written(rows, turn, "relay_to_staff") is not None:
+            if await _written(rows, update_key, "relay_to_staff") is not None:
                 return
             message = TranscriptMessage(case_id=request.case_id, direction="user",
                                         kind=request.kind.value if request.kind else "text",
                                         text=request.text, file_id=request.ref, created_at=now)
             await rows.add(message)
-            key = _key(turn, "relay_to_staff", f"case:{request.case_id}:user:{message.id}")
+            key = _key(update_key, "relay_to_staff", f"case:{request.case_id}:user:{message.id}")
             rows.outbox("relay_to_staff", key, request.case_id, {"message": message.id}, now)
 
     async def mark_urgent(self, case_id: int, crisis: str | None = None) -> None:
@@ -227,21 +226,21 @@ class Cases:
             return [_record(c) for c in await rows.unclaimed()]
 
     async def claim(self, case_id: int, counsellor: Counsellor, *, takeover: bool = False,
-                    turn: str | None = None, replies: Sequence[Reply] = ()) -> ClaimResult:
+                    update_key: str | None = None, replies: Sequence[Reply] = ()) -> ClaimResult:
         """Mark the case as held by `counsellor`; a case held by someone else moves only with
         `takeover`. Writes the note update, the topic notice and, on a first claim, the
-        person's `replies` (the engine's) with it; the same `turn` again finds it done and
+        person's `replies` (the engine's) with it; the same `update_key` again finds it done and
         gives the result it gave."""
-        result = await self._claim(case_id, counsellor, takeover, turn, replies)
+        result = await self._claim(case_id, counsellor, takeover, update_key, replies)
         if result.changed and not result.again:
             metrics.CASES_CLAIMED.labels(result.result).inc()
         return result
 
     async def _claim(self, case_id: int, counsellor: Counsellor, takeover: bool,
-                     turn: str | None, replies: Sequence[Reply]) -> ClaimResult:
+                     update_key: str | None, replies: Sequence[Reply]) -> ClaimResult:
         now = self.clock()
         async with self._changing, self._writing() as rows:
-            if (done := await _written(rows, turn, "staff_notice")) is not None:
+            if (done := await _written(rows, update_key, "staff_notice")) is not None:
                 return ClaimResult(done.payload["claim"], done.payload.get("before"), again=True)
             case = await rows.case(case_id, lock=True)
             if case is None:
@@ -260,65 +259,66 @@ class Cases:
             if before is not None:
                 text = f"Übernommen von {escape(counsellor.name)} (vorher bei {escape(before)})."
             else:  # a takeover is no news to the person
-                self._replies(rows, case.id, replies, turn, now)
+                self._replies(rows, case.id, replies, update_key, now)
             result = ClaimResult("taken_over" if before is not None else "claimed", before)
-            self._notice(rows, case.id, text, now, turn, claim=result.result, before=before)
+            self._notice(rows, case.id, text, now, update_key, claim=result.result, before=before)
             return result
 
     async def close(self, case_id: int, counsellor: Counsellor, outcome: str,
-                    turn: str | None = None, replies: Sequence[Reply] = ()) -> bool:
+                    update_key: str | None = None, replies: Sequence[Reply] = ()) -> bool:
         """Close the case with an outcome, and tell the person (`replies`, the engine's) in the
-        same transaction; False when it was closed already (or is unknown). The same `turn`
+        same transaction; False when it was closed already (or is unknown). The same `update_key`
         again finds it done: True again, nothing written twice."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
-        closed = await self._close(case_id, counsellor, outcome, turn, replies)
+        closed = await self._close(case_id, counsellor, outcome, update_key, replies)
         if closed == "closed":
             metrics.CASES_CLOSED.labels(outcome).inc()
         return closed != "no"
 
     async def _close(self, case_id: int, counsellor: Counsellor, outcome: str,
-                     turn: str | None, replies: Sequence[Reply]) -> str:
-        """"closed", "again" (by this `turn` before) or "no"."""
+                     update_key: str | None, replies: Sequence[Reply]) -> str:
+        """"closed", "again" (by this `update_key` before) or "no"."""
         now = self.clock()
         async with self._changing, self._writing() as rows:
-            if await _written(rows, turn, "staff_notice") is not None:
+            if await _written(rows, update_key, "staff_notice") is not None:
                 return "again"
             case = await rows.case(case_id, lock=True)
             if case is None or case.status == "closed":
                 return "no"
             case.status, case.closed_at, case.outcome = "closed", now, outcome
             await self._rerender(rows, case)
-            self._replies(rows, case.id, replies, turn, now)
+            self._replies(rows, case.id, replies, update_key, now)
             self._notice(rows, case.id, f"Geschlossen von {escape(counsellor.name)}: "
-                                        f"{escape(OUTCOMES[outcome])}.", now, turn)
+                                        f"{escape(OUTCOMES[outcome])}.", now, update_key)
             return "closed"
 
     async def add_note(self, case_id: int, counsellor: Counsellor, text: str,
-                       turn: str | None = None) -> int | None:
+                       update_key: str | None = None) -> int | None:
         """An internal note: kept in the transcript, echoed in the topic, never sent to the
-        person; once per `turn`. Returns the transcript id (None for an unknown case)."""
+        person; once per `update_key`. Returns the transcript id (None for an unknown case)."""
         now = self.clock()
         async with self._writing() as rows:
-            if (done := await _written(rows, turn, "staff_notice")) is not None:
+            if (done := await _written(rows, update_key, "staff_notice")) is not None:
                 return int(done.payload["message"])
             if await rows.case(case_id) is None:
                 return None
             message = TranscriptMessage(case_id=case_id, direction="note", kind="text",
                                         text=text, created_at=now)
             await rows.add(message)
-            self._notice(rows, case_id, "📝 Interne Notiz gespeichert.", now, turn,
+            self._notice(rows, case_id, "📝 Interne Notiz gespeichert.", now, update_key,
                          message=message.id)
             return message.id
 
     async def relay_to_user(self, case_id: int, kind: str, text: str | None = None,
-                            file_id: str | None = None, turn: str | None = None) -> int | None:
+                            file_id: str | None = None,
+                            update_key: str | None = None) -> int | None:
         """What a counsellor wrote in the topic, on its way to the person (text, or a photo,
-        document or voice note by file id with an optional caption), once per `turn`. Returns
+        document or voice note by file id with an optional caption), once per `update_key`. Returns
         the transcript id; None when the case is closed or unknown."""
         now = self.clock()
         async with self._writing() as rows:
-            relayed = await _written(rows, turn, "relay_to_user")
+            relayed = await _written(rows, update_key, "relay_to_user")
             if relayed is not None:
                 return int(relayed.payload["message"])
             case = await rows.case(case_id)
@@ -327,19 +327,20 @@ class Cases:
             message = TranscriptMessage(case_id=case_id, direction="counsellor", kind=kind,
                                         text=text, file_id=file_id, created_at=now)
             await rows.add(message)
-            key = _key(turn, "relay_to_user", f"case:{case_id}:counsellor:{message.id}")
+            key = _key(update_key, "relay_to_user", f"case:{case_id}:counsellor:{message.id}")
             rows.outbox("relay_to_user", key, case_id, {"message": message.id}, now)
             return message.id
 
-    async def canned(self, case_id: int, name: str, turn: str | None = None) -> CannedSent | None:
+    async def canned(self, case_id: int, name: str,
+                     update_key: str | None = None) -> CannedSent | None:
         """Send the canned reply `name` to the person in their language, marked for a
         right-to-left reader as the engine's replies are (the transcript keeps it unmarked);
-        once per `turn`. None when the reply or the case is unknown or the case is closed."""
+        once per `update_key`. None when the reply or the case is unknown or the case is closed."""
         content = self.content()
         reply = content.canned_replies.get(name)
         now = self.clock()
         async with self._writing() as rows:
-            if (done := await _written(rows, turn, "staff_notice")) is not None:
+            if (done := await _written(rows, update_key, "staff_notice")) is not None:
                 return CannedSent(str(done.payload["title"]), int(done.payload["message"]))
             case = await rows.case(case_id)
             if reply is None or case is None or case.status == "closed":
@@ -348,23 +349,23 @@ class Cases:
             message = TranscriptMessage(case_id=case_id, direction="counsellor", kind="text",
                                         text=text, created_at=now)
             await rows.add(message)
-            rows.outbox("reply_to_user", _key(turn, "reply_to_user",
+            rows.outbox("reply_to_user", _key(update_key, "reply_to_user",
                                               f"case:{case_id}:canned:{message.id}"),
                         case_id, {"text": bidi.for_locale(text, case.locale), "buttons": []},
                         now)
             self._notice(rows, case_id, f"📋 Textbaustein gesendet: {escape(reply.title)}", now,
-                         turn, title=reply.title, message=message.id)
+                         update_key, title=reply.title, message=message.id)
             return CannedSent(reply.title, message.id)
 
     @staticmethod
-    def _replies(rows: CaseRows, case_id: int, replies: Sequence[Reply], turn: str | None,
+    def _replies(rows: CaseRows, case_id: int, replies: Sequence[Reply], update_key: str | None,
                  now: dt.datetime) -> None:
         """Engine replies for the person (after a claim or close), as outbox rows."""
         for index, reply in enumerate(replies):
             buttons = [[{"label": b.label, "url": b.url} if b.url else
                         {"label": b.label, "data": b.data} for b in row]
                        for row in reply.buttons if row]
-            rows.outbox("reply_to_user", _key(turn, f"reply_to_user:{index}",
+            rows.outbox("reply_to_user", _key(update_key, f"reply_to_user:{index}",
                                               f"case:{case_id}:reply:{uuid.uuid4().hex}"),
                         case_id, {"text": reply.text, "buttons": buttons}, now)
 
@@ -380,19 +381,19 @@ class Cases:
 
     @staticmethod
     def _notice(rows: CaseRows, case_id: int, text: str, now: dt.datetime,
-                turn: str | None = None, **recorded: Any) -> None:
-        """A notice in the case's topic; with a `turn`, it is the mark that the turn's change
-        is done, and `recorded` is what a second delivery of the turn answers from."""
-        rows.outbox("staff_notice", _key(turn, "staff_notice",
+                update_key: str | None = None, **recorded: Any) -> None:
+        """A notice in the case's topic; with an `update_key`, it is the mark that the update's
+        change is done, and `recorded` is what a second delivery of the update answers from."""
+        rows.outbox("staff_notice", _key(update_key, "staff_notice",
                                          f"case:{case_id}:notice:{uuid.uuid4()}"),
-                    case_id, {"text": text} | (recorded if turn is not None else {}), now)
+                    case_id, {"text": text} | (recorded if update_key is not None else {}), now)
 
 
-def _key(turn: str | None, kind: str, otherwise: str) -> str:
-    """An outbox row's dedupe key: one per `turn` and kind when the change came with a turn."""
-    return otherwise if turn is None else f"{turn}:{kind}"
+def _key(update_key: str | None, kind: str, otherwise: str) -> str:
+    """An outbox row's dedupe key: one per update and kind when there is an `update_key`."""
+    return otherwise if update_key is None else f"{update_key}:{kind}"
 
 
-async def _written(rows: CaseRows, turn: str | None, kind: str) -> OutboxMessage | None:
-    """The outbox row of `kind` that `turn` wrote already, if any (never without a turn)."""
-    return None if turn is None else await rows.outbox_row(_key(turn, kind, ""))
+async def _written(rows: CaseRows, update_key: str | None, kind: str) -> OutboxMessage | None:
+    """The outbox row of `kind` the update `update_key` wrote already (none without a key)."""
+    return None if update_key is None else await rows.outbox_row(_key(update_key, kind, ""))

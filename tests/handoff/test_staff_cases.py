@@ -237,17 +237,17 @@ async def test_the_same_update_again_finds_its_claim_and_close_done_and_answers_
     first one's (not "you hold it already"), and the person's state learns of the change
     even when the crash came between the change's commit and the state's save."""
     case_id = await open_case(conversations)
-    first = await conversations.claim(case_id, LENA, turn="telegram:7")
+    first = await conversations.claim(case_id, LENA, update_key="telegram:7")
     written = len(await rows(storage))
-    again = await conversations.claim(case_id, LENA, turn="telegram:7")
+    again = await conversations.claim(case_id, LENA, update_key="telegram:7")
     assert (first.result, again.result, again.again) == ("claimed", "claimed", True)
     assert len(await rows(storage)) == written
-    assert (await conversations.claim(case_id, LENA, turn="telegram:8")).result == "yours"
+    assert (await conversations.claim(case_id, LENA, update_key="telegram:8")).result == "yours"
 
     other = await open_case(conversations, Person("telegram", "1002"))
-    await conversations.cases.claim(other, LENA, turn="telegram:9")  # crashed before the state
+    await conversations.cases.claim(other, LENA, update_key="telegram:9")  # crash: state unsaved
     assert (await state_of(storage, Person("telegram", "1002")))["case_claimed"] is False
-    assert (await conversations.claim(other, LENA, turn="telegram:9")).result == "claimed"
+    assert (await conversations.claim(other, LENA, update_key="telegram:9")).result == "claimed"
     assert (await state_of(storage, Person("telegram", "1002")))["case_claimed"] is True
 
     assert await conversations.close(case_id, LENA, "answered", "telegram:10") is True

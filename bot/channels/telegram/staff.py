@@ -139,8 +139,8 @@ async def drop_buttons(query: CallbackQuery, text: str | None = None) -> None:
 @router.callback_query(F.data.startswith("case:"))
 async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversations,
                          cases: Cases, staff_gate: StaffGate, staff_chat_id: int,
-                         turn: str) -> None:
-    """A button on a case's note or prompt; `turn` (the update) keys what it changes, so a
+                         update_key: str) -> None:
+    """A button on a case's note or prompt; `update_key` (the update) keys what it changes, so a
     press delivered again after a crash finds it done and is answered as the first time."""
     parts = (query.data or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
@@ -166,16 +166,16 @@ async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversa
     who = counsellor(query.from_user)
     if action in ("claim", "takeover"):
         await claim(query, bot, conversations, staff_chat_id, case, who,
-                    takeover=action == "takeover", turn=turn)
+                    takeover=action == "takeover", update_key=update_key)
     elif action == "close":
         await ask_outcome(query, bot, staff_chat_id, case)
     elif action == "outcome" and len(parts) == 4 and parts[3] in OUTCOMES:
-        await close(query, conversations, case, who, parts[3], turn)
+        await close(query, conversations, case, who, parts[3], update_key)
     elif action == "keep":
         await answer(query)
         await drop_buttons(query, f"Fall #{case.id} bleibt offen.")
     elif action == "canned" and len(parts) == 4:
-        await send_canned(query, cases, case, parts[3], turn)
+        await send_canned(query, cases, case, parts[3], update_key)
     else:
         await answer(query, OUTDATED)
 
@@ -188,8 +188,8 @@ async def on_other_button(query: CallbackQuery) -> None:
 
 async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations,
                 staff_chat_id: int, case: CaseRecord, who: Counsellor, takeover: bool,
-                turn: str) -> None:
-    result = await conversations.claim(case.id, who, takeover=takeover, turn=turn)
+                update_key: str) -> None:
+    result = await conversations.claim(case.id, who, takeover=takeover, update_key=update_key)
     log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
     if result.result == "closed":
         await answer(query, CLOSED)
@@ -225,8 +225,8 @@ async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
 
 
 async def close(query: CallbackQuery, conversations: Conversations, case: CaseRecord,
-                who: Counsellor, outcome: str, turn: str) -> None:
-    closed = await conversations.close(case.id, who, outcome, turn)
+                who: Counsellor, outcome: str, update_key: str) -> None:
+    closed = await conversations.close(case.id, who, outcome, update_key)
     log.info("close case=%s user=%s outcome=%s done=%s", case.id, who.id, outcome, closed)
     if not closed:
         await answer(query, CLOSED)
@@ -237,8 +237,8 @@ async def close(query: CallbackQuery, conversations: Conversations, case: CaseRe
 
 
 async def send_canned(query: CallbackQuery, cases: Cases, case: CaseRecord, name: str,
-                      turn: str) -> None:
-    sent = await cases.canned(case.id, name, turn)
+                      update_key: str) -> None:
+    sent = await cases.canned(case.id, name, update_key)
     if sent is None:
         await answer(query, CLOSED if case.closed else "Diesen Textbaustein gibt es nicht mehr.")
         return
@@ -283,7 +283,7 @@ async def on_queue(message: Message, bot: Bot, conversations: Conversations, cas
 
 @router.message(Command("note"))
 async def on_note(message: Message, command: CommandObject, bot: Bot, cases: Cases,
-                  staff_gate: StaffGate, staff_chat_id: int, turn: str) -> None:
+                  staff_gate: StaffGate, staff_chat_id: int, update_key: str) -> None:
     found = await command_in_case(message, bot, cases, staff_gate, staff_chat_id)
     if found is None:
         return
@@ -293,7 +293,7 @@ async def on_note(message: Message, command: CommandObject, bot: Bot, cases: Cas
         await say(bot, staff_chat_id, case.staff_thread_id,
                   "So geht es: <code>/note Text der Notiz</code>")
         return
-    await cases.add_note(case.id, who, text, turn)
+    await cases.add_note(case.id, who, text, update_key)
     log.info("note case=%s user=%s", case.id, who.id)
 
 
@@ -339,7 +339,7 @@ async def command_in_case(message: Message, bot: Bot, cases: Cases, staff_gate: 
 
 @router.message()
 async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: StaffGate,
-                     staff_chat_id: int, closed_told: set[int], turn: str) -> None:
+                     staff_chat_id: int, closed_told: set[int], update_key: str) -> None:
     thread = topic_of(message)
     if thread is None or message.from_user is None or message.from_user.is_bot:
         return  # General, service messages, other bots
@@ -368,7 +368,7 @@ async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: Staff
             closed_told.add(case.id)
             await say(bot, staff_chat_id, thread, CLOSED)
         return
-    sent = await cases.relay_to_user(case.id, kind, text, file_id, turn)
+    sent = await cases.relay_to_user(case.id, kind, text, file_id, update_key)
     if sent is None:
         await say(bot, staff_chat_id, thread, CLOSED)
         return
