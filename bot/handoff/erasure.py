@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import metrics
+from bot.ops import metrics
 from bot.storage.cases import CaseRows
 from bot.storage.models import Case, OutboxMessage
 

@@ -71,13 +71,13 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 
-from bot import metrics
 from bot.core.content.model import Content
 from bot.core.events import Button, Reply
 from bot.handoff.cases import staff_topic
 from bot.handoff.delivery import (CaseNote, Halt, PersonChannel, PersonGone, RateLimited,
                                   Relayed, Retry, StaffChannel, StaffUnreachable, Stopping,
                                   TopicGone, Undeliverable)
+from bot.ops import metrics
 from bot.storage.leadership import Leadership, leadership_for
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
