@@ -52,21 +52,21 @@ def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
     return engine
 
 
-class Turns:
+class TransactionQueue:
     """SQLite transactions of one process, one after another in the order they began.
 
     SQLite lets one writer in at a time, and its busy handler is neither fair nor patient: in a
     burst (200 people at once, the backlog after a restart) a transaction can wait longer than
     the busy timeout and fail with "database is locked", and the update it belonged to is lost.
-    Taking turns in the process first makes writers queue instead, however long the queue. A
-    session opened inside another one in the same task is part of the outer turn."""
+    Queueing in the process first makes writers wait in line instead, however long the line.
+    A session opened inside another one in the same task takes the outer one's place."""
 
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
         self._holder: asyncio.Task[Any] | None = None
 
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
+    async def one_at_a_time(self) -> AsyncIterator[None]:
         task = asyncio.current_task()
         if self._holder is task:
             yield

@@ -16,7 +16,7 @@ from sqlalchemy import Insert, Row, Update, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.storage.database import Turns, make_engine, make_sessionmaker
+from bot.storage.database import TransactionQueue, make_engine, make_sessionmaker
 from bot.storage.models import ConversationState, ProcessedUpdate, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class Storage:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = make_sessionmaker(engine)
-        self._turns = Turns() if engine.dialect.name == "sqlite" else None
+        self._queue = TransactionQueue() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def open(cls, url: str) -> Storage:
@@ -66,9 +66,9 @@ class Storage:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed when the block ends, rolled back on an error.
-        On SQLite, transactions take turns (`Turns`)."""
-        turn = self._turns.turn() if self._turns is not None else nullcontext()
-        async with turn, self._sessions.begin() as session:
+        On SQLite, transactions queue one after another (`TransactionQueue`)."""
+        place = self._queue.one_at_a_time() if self._queue is not None else nullcontext()
+        async with place, self._sessions.begin() as session:
             yield session
 
     async def user(self, channel: str, external_id: str) -> UserRecord:

@@ -100,7 +100,7 @@ class FakeBotApi:
         self._pump: asyncio.Task[None] | None = None
         self._port: int | None = None
         self._backends: list[str] = []
-        self._turn = itertools.count()
+        self._next_backend = itertools.count()
         self.webhook_deliveries: list[tuple[int, str]] = []
         """(update_id, url) of every webhook delivery Lotse answered with success."""
         self.webhook_failures: list[tuple[int, str]] = []
@@ -189,7 +189,7 @@ class FakeBotApi:
         """Deliver queued updates to the webhook as Telegram does: up to `max_connections` at
         once, one chat's updates one after another (the next once the last was answered), a
         failed delivery retried after `webhook_retry_delay`. After `balance_webhook`, each
-        delivery goes to the next backend in turn, as through a load balancer."""
+        delivery goes to the next backend, round robin, as through a load balancer."""
         world = self._world
         busy: set[int] = set()  # chats with an update on its way
         sending: set[int] = set()  # id() of the updates on their way
@@ -236,7 +236,7 @@ class FakeBotApi:
             if hook.secret_token else {}
         url = hook.url
         if self._backends:
-            url = self._backends[next(self._turn) % len(self._backends)] + \
+            url = self._backends[next(self._next_backend) % len(self._backends)] + \
                 urlsplit(hook.url)._replace(scheme="", netloc="").geturl()
         try:
             async with session.post(url, json=update.payload, headers=headers) as resp:
@@ -255,7 +255,7 @@ class FakeBotApi:
 
     def balance_webhook(self, backends: Iterable[str]) -> None:
         """Deliver webhook updates to these servers ("http://host:port"; the webhook url's path
-        is kept) in turn instead of to the webhook url: several instances behind a balancer."""
+        is kept) round robin instead of to the webhook url: several instances behind a balancer."""
         self._backends = list(backends)
 
     async def _run_webhook_reply(self, resp: aiohttp.ClientResponse) -> None:

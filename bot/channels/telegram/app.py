@@ -150,7 +150,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(shared.processed))
-    dispatcher.update.outer_middleware(InOrder(shared.turns))
+    dispatcher.update.outer_middleware(InOrder(shared.person_locks))
     throttle.install(dispatcher, settings, shared.buckets)
     dispatcher.include_router(admin.router)  # before users: /reload from an admin
     dispatcher.include_router(users.router)
@@ -164,7 +164,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     if isinstance(content, ContentStore):
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
     conversations = Conversations(storage, content, on_case_change=outbox.wake,
-                                  states=shared.states, turns=shared.turns, semantic=semantic)
+                                  states=shared.states, person_locks=shared.person_locks, semantic=semantic)
     dispatcher["conversations"] = conversations
     if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
         staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
