@@ -26,10 +26,13 @@ test: setup services
 	$(BIN)/python -m pytest
 
 # The static checks, in seconds (no services, no database): ruff with the rules in
-# pyproject.toml, then the shipped content as an admin checks it (every problem as file:line)
-# and its conversation tests in conversations/. --root .: whatever CONTENT_ROOT a .env names.
+# pyproject.toml, mypy on bot/ (its settings there too; the first run takes half a minute, then
+# its cache in .mypy_cache), then the shipped content as an admin checks it (every problem as
+# file:line) and its conversation tests in conversations/. --root .: whatever CONTENT_ROOT a
+# .env names.
 check: setup
 	$(BIN)/ruff check --no-cache .
+	$(BIN)/mypy
 	$(BIN)/lotse content check --root .
 	$(BIN)/lotse content test --root .
 

@@ -132,7 +132,7 @@ def content(settings: Settings) -> Finding:
 
 async def telegram(settings: Settings) -> list[Finding]:
     """The token, the staff group and the webhook, as Telegram sees them."""
-    later = ("staff group", "webhook")
+    later: tuple[str, ...] = ("staff group", "webhook")
     if settings.BOT_TOKEN is None:
         return [Finding(False, "BOT_TOKEN is not set", "create a bot with @BotFather "
                         "(/newbot) and put its token in .env"),

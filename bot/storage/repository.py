@@ -89,7 +89,7 @@ class Storage:
             .values(channel=channel, external_id=external_id, created_at=now, last_seen_at=now)
             .returning(*USER_RECORD_COLUMNS)
         )
-        return UserRecord(*await self._update_or_insert(seen, first_contact))
+        return UserRecord(**(await self._update_or_insert(seen, first_contact))._mapping)
 
     async def set_locale(self, user_id: int, locale: str) -> None:
         await self._update_user(user_id, locale=locale)

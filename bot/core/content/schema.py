@@ -5,7 +5,7 @@ every mistake becomes a problem with a file and line (see `loader`)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr,
                       model_validator)
@@ -91,7 +91,7 @@ class Organisation(Model):
 
     def unconfirmed(self) -> list[str]:
         """The values people are shown that nobody has confirmed yet (false or not listed)."""
-        return [name for name in OrganisationValue.__args__
+        return [name for name in get_args(OrganisationValue)
                 if getattr(self, name) is not None and not self.confirmed.get(name, False)]
 
 
