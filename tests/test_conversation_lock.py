@@ -1,6 +1,6 @@
-"""One engine step at a time per person (`Conversations` holds the person's turn around load, step
-and save): a counsellor's claim that reaches the person's state while their own message is being
-handled changes the state after that message, not beside it. Without the turn one of the two
+"""One engine step at a time per person (`Conversations._conversation_lock`, held around load,
+step and save): a counsellor's claim that reaches the person's state while their own message is
+being handled changes the state after that message, not beside it. Without the lock one of the two
 saves overwrites the other (a lost update)."""
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from typing import Any
 
 from bot.services.conversation import Conversations, Person
 from bot.core.content.model import Content
-from bot.core.events import CaseClaimed, OpenCase, Text
+from bot.core.events import OpenCase, Text
 from bot.core.state import State
-from bot.shared.turns import LocalTurns
+from bot.handoff.cases import Counsellor
+from bot.shared.person_locks import LocalPersonLocks
 from bot.storage.repository import Storage
 
 PERSON = Person("telegram", "5151")
@@ -22,7 +23,7 @@ PERSON = Person("telegram", "5151")
 class HeldLoad:
     """The states in `storage`; the first load returns only once `release` is set (the person's
     message, caught between loading and saving its state). `second` is set when anyone else asks
-    for a turn or loads a state."""
+    for the lock or loads a state."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
@@ -47,8 +48,8 @@ class HeldLoad:
         await self.storage.delete_state(user_id)
 
 
-class SeenTurns(LocalTurns):
-    """`LocalTurns` that tell `states` when a second holder asks while the first holds."""
+class SeenLocks(LocalPersonLocks):
+    """`LocalPersonLocks` that tell `states` when a second holder asks while the first holds."""
 
     def __init__(self, states: HeldLoad) -> None:
         super().__init__()
@@ -66,7 +67,7 @@ async def test_a_claim_during_the_persons_message_is_applied_after_it(
         storage: Storage, shipped_content: Content) -> None:
     states = HeldLoad(storage)
     conversations = Conversations(storage, lambda: shipped_content, states=states,
-                                  turns=SeenTurns(states))
+                                  person_locks=SeenLocks(states))
     user = await storage.user(PERSON.channel, PERSON.external_id)
     case_id = await conversations.cases.open(user.id, OpenCase({"question": "Kurse?"}, "de"))
     await storage.save_state(user.id, State(locale="de", case=case_id).to_json(),
@@ -74,8 +75,8 @@ async def test_a_claim_during_the_persons_message_is_applied_after_it(
 
     message = asyncio.create_task(conversations.handle(PERSON, Text("Noch eine Frage"), "t:1"))
     await states.loaded.wait()  # the message has loaded the state and not yet saved it
-    claim = asyncio.create_task(conversations.notify(PERSON, CaseClaimed(case_id)))
-    await states.second.wait()  # the claim waits for its turn (or, without one, read the state)
+    claim = asyncio.create_task(conversations.claim(case_id, Counsellor(7001, "Lena")))
+    await states.second.wait()  # the claim waits for the lock (or, without one, read the state)
     states.release.set()
     await asyncio.gather(message, claim)
 
