@@ -18,8 +18,6 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
-
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, Effect, EraseMe,
@@ -33,8 +31,8 @@ from bot.semantic.layer import Semantic
 from bot.services.replay import replies_of, with_turn
 from bot.services.usage import Usage
 from bot.shared.turns import LocalTurns, Turns
-from bot.storage.models import User, utcnow
-from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
+from bot.storage.models import utcnow
+from bot.storage.repository import Storage, UserRecord
 from bot.storage.state_store import StateStore
 
 log = logging.getLogger(__name__)
@@ -83,12 +81,9 @@ class Conversations:
         """A counsellor's action on the person's case, through the engine for that person: their
         state learns of it (a claimed case keeps the bot quiet) and the replies say what to tell
         them. Unlike `handle`, the person is not marked as seen. No user, no replies."""
-        async with self.storage.session() as session:
-            row = (await session.execute(select(*USER_RECORD_COLUMNS).where(
-                User.channel == person.channel, User.external_id == person.external_id))).first()
-        if row is None:
+        user = await self.storage.find_user(person.channel, person.external_id)
+        if user is None:
             return []
-        user = UserRecord(*row)
         async with self._turn(user.id):
             return await self._step(user, event)
 

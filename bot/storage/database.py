@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+DatabaseError = SQLAlchemyError
+"""What a failing database raises, by the name callers outside bot/storage/ catch it."""
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Per process: a webhook instance handles updates concurrently, and each holds a connection only
 # for one short transaction. Several instances share PostgreSQL's max_connections (100 by default),
@@ -48,6 +51,21 @@ def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
     _create_parent_folder(parsed.database)
     _configure_sqlite_connections(engine, enforce_foreign_keys)
     return engine
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of an SQLite url; None for another database or SQLite in memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def location(url: str) -> str:
+    """Where the database is, for messages: a server's host or SQLite's file (never the
+    password)."""
+    parsed = make_url(url)
+    return str(parsed.host or parsed.database)
 
 
 class Turns:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Row, Update, and_, delete, insert, select, update
+from sqlalchemy import Insert, Row, Update, and_, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.storage.database import Turns, make_engine, make_sessionmaker
-from bot.storage.models import ConversationState, ProcessedUpdate, User, utcnow
+from bot.storage.models import ConversationState, OutboxMessage, ProcessedUpdate, User, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,13 @@ class Storage:
         )
         return UserRecord(*await self._update_or_insert(seen, first_contact))
 
+    async def find_user(self, channel: str, external_id: str) -> UserRecord | None:
+        """The user behind a channel's id, if there is one; not marked as seen."""
+        async with self.session() as session:
+            row = (await session.execute(select(*USER_RECORD_COLUMNS).where(
+                User.channel == channel, User.external_id == external_id))).first()
+        return None if row is None else UserRecord(*row)
+
     async def set_locale(self, user_id: int, locale: str) -> None:
         await self._update_user(user_id, locale=locale)
 
@@ -129,6 +136,19 @@ class Storage:
         except IntegrityError:
             return False
         return True
+
+    async def outbox_backlog(self) -> tuple[int, datetime | None]:
+        """How many outbox rows wait for delivery, and since when the oldest does."""
+        async with self.session() as session:
+            waiting, oldest = (await session.execute(
+                select(func.count(), func.min(OutboxMessage.created_at))
+                .where(OutboxMessage.delivered_at.is_(None)))).one()
+        return waiting, oldest
+
+    async def ping(self) -> None:
+        """Raises when the database does not answer (`/healthz`)."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def _update_user(self, user_id: int, **values: object) -> None:
         async with self.session() as session:
