@@ -16,7 +16,7 @@ from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import User
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import UI_DIR, Settings, SettingsError, load_settings
 from bot.core.content.problems import Severity
 from bot.storage import migrate
 from bot.storage.database import DatabaseError, location, sqlite_file
@@ -105,7 +105,6 @@ async def database(settings: Settings) -> Finding:
 
 
 def content(settings: Settings) -> Finding:
-    from bot.cli import UI_DIR
     from bot.ops.content_cache import cached_load
 
     loaded, problems = cached_load(settings.content_root, UI_DIR, settings.RETENTION_DAYS,

@@ -31,11 +31,14 @@ EXPIRED_NOTE = "Fall #{number}: personenbezogene Daten nach Ablauf der Aufbewahr
 async def purge(storage: Storage, now: dt.datetime, retention_days: int,
                 dry_run: bool = False) -> Purged:
     """Remove what is past its time at `now` (the module's list); `dry_run` only counts it."""
-    return await expiry.purge(
+    found = await expiry.purge(
         storage,
         expiry.Deadlines(personal=now - dt.timedelta(days=retention_days),
                          states=now - STATE_RETENTION, update_ids=now - UPDATE_IDS_KEPT),
         lambda case: anonymise(case, EXPIRED_NOTE.format(number=case.id), now), dry_run)
+    if not dry_run:
+        await storage.checkpoint()  # the erased values out of SQLite's WAL too
+    return found
 
 
 PURGE_EVERY = dt.timedelta(hours=6)
