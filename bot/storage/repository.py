@@ -91,13 +91,6 @@ class Storage:
         )
         return UserRecord(*await self._update_or_insert(seen, first_contact))
 
-    async def find_user(self, channel: str, external_id: str) -> UserRecord | None:
-        """The user behind a channel's id, if there is one; not marked as seen."""
-        async with self.session() as session:
-            row = (await session.execute(select(*USER_RECORD_COLUMNS).where(
-                User.channel == channel, User.external_id == external_id))).first()
-        return None if row is None else UserRecord(*row)
-
     async def set_locale(self, user_id: int, locale: str) -> None:
         await self._update_user(user_id, locale=locale)
 
