@@ -288,7 +288,7 @@ def unknown_language(loaded: Content, lang: str | None) -> bool:
 
 
 def show_gaps(settings: Settings, loaded: Content, args: argparse.Namespace) -> int:
-    from bot.ops.gaps import report
+    from bot.reports.gaps import report
 
     if unknown_language(loaded, args.lang):
         return 2

@@ -10,20 +10,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiogram import Bot
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import User
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import UI_DIR, Settings, SettingsError, load_settings
 from bot.core.content.problems import Severity
 from bot.storage import migrate
-from bot.storage.models import OutboxMessage, utcnow
+from bot.storage.database import DatabaseError, location, sqlite_file
+from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 
 OUTBOX_TOO_OLD = dt.timedelta(minutes=10)
@@ -78,28 +75,26 @@ def _error(exc: BaseException) -> str:
 
 async def database_and_outbox(settings: Settings) -> tuple[Finding, Finding]:
     """The database's finding and the outbox's, both within REACH_SECONDS."""
-    url = make_url(settings.DATABASE_URL)
     try:
         async with asyncio.timeout(REACH_SECONDS):
             found = await database(settings)
             return found, (await outbox(settings) if found.ok else
                            Finding(None, "outbox: not checked (needs a current database)"))
     except TimeoutError:
-        return (Finding(False, f"the database at {url.host or url.database} did not answer "
+        return (Finding(False, f"the database at {location(settings.DATABASE_URL)} did not answer "
                         f"within {REACH_SECONDS:g} s", "check DATABASE_URL, that the database "
                         "server runs and that this machine may reach it"),
                 Finding(None, "outbox: not checked (needs a database that answers)"))
 
 
 async def database(settings: Settings) -> Finding:
-    url = make_url(settings.DATABASE_URL)
-    if url.get_backend_name() == "sqlite" and url.database and \
-            not Path(url.database).exists():
-        return Finding(False, f"database file {url.database} does not exist",
+    file = sqlite_file(settings.DATABASE_URL)
+    if file is not None and not file.exists():
+        return Finding(False, f"database file {file} does not exist",
                        "run `lotse db upgrade` (`make run` does it too)")
     try:
         revision = await migrate.current_revision(settings.DATABASE_URL)
-    except (SQLAlchemyError, OSError) as exc:
+    except (DatabaseError, OSError) as exc:
         return Finding(False, f"database not reachable ({_error(exc)})",
                        "check DATABASE_URL and that the database server runs")
     head = migrate.head_revision()
@@ -219,10 +214,7 @@ async def webhook(settings: Settings, bot: Bot) -> Finding:
 async def outbox(settings: Settings) -> Finding:
     storage = Storage.open(settings.DATABASE_URL)
     try:
-        async with storage.session() as session:
-            waiting, oldest = (await session.execute(
-                select(func.count(), func.min(OutboxMessage.created_at))
-                .where(OutboxMessage.delivered_at.is_(None)))).one()
+        waiting, oldest = await storage.outbox_backlog()
     finally:
         await storage.close()
     if not waiting:
