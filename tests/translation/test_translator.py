@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core import telegram_html
+from bot.core.content.model import Content
 from bot.ops.metrics import REGISTRY
 from bot.translation.base import Untranslated
 from bot.translation.cache import AnswerCache
@@ -256,3 +257,16 @@ async def test_metrics_count_by_provider_and_logs_carry_no_text(
     assert "de→uk" in logged and "server_error" in logged
     for secret in ("Geheim", "Kovalenko", "GEHEIM"):
         assert secret not in logged
+
+
+async def test_the_shipped_glossary_explains_terms_as_the_content_does(
+        shipped_content: Content, fake: FakeTranslation, make_translator: MakeTranslator) -> None:
+    translator = make_translator({"ar": "llm", "uk": "llm"},
+                                 glossary=lambda: shipped_content.glossary)
+    text = "Melden Sie sich beim Jobcenter, dann bei der Agentur für Arbeit."
+    arabic = await translator.translate(text, "de", "ar")
+    assert "Jobcenter (الجوب سنتر)" in arabic.text
+    assert "Agentur für Arbeit (وكالة العمل)" in arabic.text
+    ukrainian = await translator.translate(text, "de", "uk")
+    assert "Jobcenter (" not in ukrainian.text  # no Ukrainian explanation: the term alone
+    assert "Agentur für Arbeit (агентство з праці)" in ukrainian.text
