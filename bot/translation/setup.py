@@ -39,10 +39,14 @@ def provider(name: str, settings: Settings) -> Provider:
 
 def translator_from_settings(settings: Settings, *, glossary: Callable[[], Glossary] = dict,
                              buckets: Buckets | None = None, retries: int | None = None,
-                             timeout: float | None = None) -> Translator:
+                             timeout: float | None = None,
+                             per_minute: float | None = None) -> Translator:
+    """The settings' translator; `retries`, `timeout` and `per_minute` override theirs (the
+    doctor asks once each, all languages at once)."""
     built = {name: provider(name, settings) for name in set(settings.TRANSLATION_ROUTES.values())}
     routes = {lang: built[name] for lang, name in settings.TRANSLATION_ROUTES.items()}
     return Translator(routes, office_language=settings.DEFAULT_LOCALE, glossary=glossary,
                       timeout=settings.TRANSLATION_TIMEOUT if timeout is None else timeout,
                       retries=settings.TRANSLATION_RETRIES if retries is None else retries,
-                      per_minute=settings.TRANSLATION_PER_MINUTE, buckets=buckets)
+                      per_minute=settings.TRANSLATION_PER_MINUTE if per_minute is None
+                      else per_minute, buckets=buckets)
