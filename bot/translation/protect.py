@@ -30,7 +30,7 @@ _KEPT = [
     r"(?:https?://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)]",  # a URL, without the sentence's full stop
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",  # an e-mail address
     # a § reference with its paragraph, sentence, number and law: "§ 60c AufenthG", "§§ 3 ff."
-    r"§§?\s*\d+\s*[a-z]?\b(?:\s*(?:Abs\.|Absatz|S\.|Satz|Nr\.)\s*\d+\w?)*"
+    r"§§?\s*\d+(?:\s?[a-z]\b)?(?:\s*(?:Abs\.|Absatz|S\.|Satz|Nr\.)\s*\d+\w?)*"
     r"(?:\s+(?:SGB\s+[IVX]+\b|[A-ZÄÖÜ][A-Za-zÄÖÜäöüß]*(?:G|V|O)\b))?",
     r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b",  # 1.3.2024, 2024-03-01
     r"(?:€|EUR)\s?\d[\d.,]*\d|(?:€|EUR)\s?\d|\d[\d.]*(?:,\d+)?\s?(?:€|EUR\b|Euro\b)",  # amounts

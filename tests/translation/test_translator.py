@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core import telegram_html
@@ -75,8 +75,7 @@ WORDS = st.sampled_from(["Bitte", "rufen", "Sie", "an", "morgen", "wegen", "Ihre
                          "dem", "Termin", "."])
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None)
 @given(parts=st.lists(st.one_of(KEPT, WORDS), min_size=1, max_size=14), seed=st.integers(0, 99))
 def test_every_kept_piece_survives_a_provider_that_shuffles_words(parts: list[str],
                                                                   seed: int) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.shared.http_session import LazySession
 from bot.translation.base import ProviderError, Untranslated
 
 
@@ -18,12 +19,12 @@ class JsonClient:
 
     def __init__(self, headers: dict[str, str] | None = None) -> None:
         self.headers = headers or {}
-        self._session: aiohttp.ClientSession | None = None
+        self._session = LazySession()
 
     async def post(self, url: str, payload: dict[str, Any], *, timeout: float) -> Any:
         try:
             async with asyncio.timeout(timeout):
-                async with self._open().post(url, json=payload, headers=self.headers) as response:
+                async with self._session.get().post(url, json=payload, headers=self.headers) as response:
                     status, body = response.status, await response.read()
         except TimeoutError:
             raise ProviderError(Untranslated.TIMEOUT) from None
@@ -40,15 +41,8 @@ class JsonClient:
         except ValueError:
             raise ProviderError(Untranslated.MALFORMED) from None
 
-    def _open(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
-        return self._session
-
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._session.close()
 
 
 def text_at(answer: Any, *path: str | int) -> str:
