@@ -72,7 +72,7 @@ TRANSLATIONS = Counter("lotse_translations", "Texts through the machine translat
                        ["provider", "outcome"], registry=REGISTRY)
 TRANSLATION_FAILURES = Counter("lotse_translation_failures", "Translations that failed, by "
                                "provider and reason (timeout, server_error, rate_limited, "
-                               "rejected, network, malformed, placeholders, markup).",
+                               "rejected, network, malformed, placeholders, markup, unexpected).",
                                ["provider", "reason"], registry=REGISTRY)
 TRANSLATION_SECONDS = Histogram("lotse_translation_seconds", "Seconds a text waited for its "
                                 "provider, retries included (not the cached ones), by provider.",

@@ -29,6 +29,8 @@ class Untranslated(enum.StrEnum):
     """The translation lost or duplicated something that must survive (a URL, a phone number …)."""
     MARKUP = "markup"
     """The translation's Telegram HTML is no longer valid (tags moved across each other)."""
+    UNEXPECTED = "unexpected"
+    """The provider's code raised something else (a bug, a client library's surprise)."""
 
 
 RETRIED = frozenset({Untranslated.TIMEOUT, Untranslated.SERVER_ERROR, Untranslated.RATE_LIMITED,

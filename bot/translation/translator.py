@@ -96,7 +96,8 @@ class Translator:
             # each try gets its share of the time left, so that a stalled one leaves room
             share = (deadline - self.clock()) / (self.retries - attempt + 1)
             try:
-                return await provider.translate(wire, source, target, timeout=max(0.001, share))
+                return await _unsurprising(provider.translate(wire, source, target,
+                                                              timeout=max(0.001, share)))
             except ProviderError as exc:
                 pause = self.backoff * 2 ** attempt
                 if exc.reason not in RETRIED or attempt >= self.retries or \
@@ -132,3 +133,15 @@ class Translator:
     async def close(self) -> None:
         for provider in self.providers:
             await provider.close()
+
+
+async def _unsurprising(call: Awaitable[str]) -> str:
+    """A provider's answer; whatever else it raises becomes UNEXPECTED (logged by its type only:
+    its message might quote the text), so that no bug in a provider loses a message."""
+    try:
+        return await call
+    except ProviderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — the caller must get the original, whatever broke
+        log.error("translation provider raised %s", type(exc).__name__)
+        raise ProviderError(Untranslated.UNEXPECTED) from None

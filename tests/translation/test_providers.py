@@ -80,3 +80,20 @@ async def test_a_server_that_is_not_there_is_a_network_failure(
     finally:
         await translator.close()
     assert result.reason is Untranslated.NETWORK and result.text == "Hallo Frau Demir"
+
+
+async def test_a_provider_that_raises_anything_else_still_gives_the_original() -> None:
+    from bot.translation.translator import Translator
+
+    class Broken:
+        name = "llm"
+
+        async def translate(self, text: str, source: str, target: str, *,
+                            timeout: float) -> str:
+            raise RuntimeError(f"could not handle {text}")
+
+        async def close(self) -> None:
+            pass
+
+    result = await Translator({"ar": Broken()}).translate("Frau Demir fragt", "de", "ar")
+    assert (result.text, result.reason) == ("Frau Demir fragt", Untranslated.UNEXPECTED)

@@ -1,7 +1,8 @@
 """DeepL through its official client (`deepl`, pinned in pyproject.toml): `POST /v2/translate` with
 tag_handling=xml, so that it keeps the placeholders. The client is synchronous (requests): each call
-runs in a thread. Its own retries are off (the translator retries) and its logger is quiet below
-warnings, because at debug level it would log the text. DeepL has no Tigrinya (the settings refuse
+runs in a thread, and its request timeout (a module global of the client, like its retries) is set to
+the try's time before each call. Its own retries are off (the translator retries) and its logger is
+quiet below warnings, because at debug level it would log the text. DeepL has no Tigrinya (the settings refuse
 a route of ti to it); Persian, Pashto and Kurmanji only with its quality_optimized model."""
 from __future__ import annotations
 
