@@ -1,8 +1,9 @@
 """`lotse doctor`: everything a running Lotse needs, checked one line at a time, each failure with
 what to do about it. Exit code 1 when anything failed.
 
-It answers within about ten seconds even when something does not: the database and the Bot API
-are asked side by side, each gets `REACH_SECONDS` for all its questions and nothing is retried
+It answers within about ten seconds even when something does not: the database, the Bot API and
+the translation providers (a test sentence per routed language, TRANSLATION_ROUTES) are asked side
+by side, each gets `REACH_SECONDS` for all its questions and nothing is retried
 (a failure is the finding); then the content loads (from the content cache when it is current,
 as `lotse run` would)."""
 from __future__ import annotations
@@ -57,15 +58,47 @@ def doctor() -> int:
 
 async def diagnose(settings: Settings) -> list[Finding]:
     """Every check after the settings, in the order an admin would fix them."""
-    (database_found, outbox_found), telegram_found = await asyncio.gather(
-        database_and_outbox(settings), telegram(settings))
+    (database_found, outbox_found), telegram_found, translation_found = await asyncio.gather(
+        database_and_outbox(settings), telegram(settings), translation(settings))
     return [database_found, content(settings), *telegram_found,
             Finding(True, f"ADMIN_IDS: {len(settings.ADMIN_IDS)} admin(s)")
             if settings.ADMIN_IDS else
             Finding(False, "ADMIN_IDS is empty", "add the Telegram user ids of the people who "
                     "edit the content (comma-separated): they can /reload and hear about broken "
                     "content"),
-            outbox_found]
+            outbox_found, *translation_found]
+
+
+TEST_SENTENCE = "Bitte bringen Sie Ihren Ausweis und den Brief vom Amt mit."
+TRANSLATION_FIXES = {
+    "llm": "check TRANSLATION_LLM_URL and TRANSLATION_LLM_MODEL, that the server runs and has "
+           "that model",
+    "libretranslate": "check TRANSLATION_LIBRETRANSLATE_URL, that the server runs and has this "
+                      "language's model (LibreTranslate has none for ps, ku, ti)",
+    "deepl": "check TRANSLATION_DEEPL_API_KEY and the account's quota",
+}
+
+
+async def translation(settings: Settings) -> list[Finding]:
+    """A test sentence from the office's language to each routed one, all at once, once each
+    (no retries, our rate limit out of the way), within REACH_SECONDS; none without routes."""
+    from bot.translation.setup import translator_from_settings
+
+    translator = translator_from_settings(settings, retries=0, timeout=REACH_SECONDS,
+                                          per_minute=60 * len(settings.TRANSLATION_ROUTES) + 60)
+    languages = sorted(settings.TRANSLATION_ROUTES, key=lambda lang: (
+        settings.TRANSLATION_ROUTES[lang], lang))
+    office = settings.DEFAULT_LOCALE
+    try:
+        results = await asyncio.gather(*(translator.translate(TEST_SENTENCE, office, lang)
+                                         for lang in languages))
+    finally:
+        await translator.close()
+    return [Finding(True, f"translation {office}→{r.target} by {r.provider} answers")
+            if r.translated else
+            Finding(False, f"translation {office}→{r.target} by {r.provider} failed "
+                    f"({r.reason.value if r.reason else ''})", TRANSLATION_FIXES[r.provider])
+            for r in results]
 
 
 def _error(exc: BaseException) -> str:

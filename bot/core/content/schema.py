@@ -210,6 +210,16 @@ class Concept(RootModel[dict[LangCode, list[Text]]]):
     model_config = ConfigDict(frozen=True, strict=True)
 
 
+# ----- faq/glossary.yaml ----------------------------------------------------------------------
+
+
+class GlossaryTerm(RootModel[dict[LangCode, Text]]):
+    """A German office term that machine translation keeps, with its explanation per language
+    (written in brackets after it); empty: kept, never explained."""
+
+    model_config = ConfigDict(frozen=True, strict=True)
+
+
 # ----- flows/*.yaml ---------------------------------------------------------------------------
 
 
