@@ -20,7 +20,8 @@ MISSES_BEFORE_COUNSELLOR_FIRST = 2
 class AnswerHandling(ScreenHandling):
     """Answers from the FAQ entries, chosen or matched."""
 
-    def show_entry(self, entry_id: str, *, extra: Sequence[Sequence[tuple[str, Action]]] = (),
+    def show_entry(self, entry_id: str, *,
+                   extra: Sequence[Sequence[tuple[str, Action] | Button]] = (),
                    final: bool = True, lang: str | None = None, common: bool = True) -> None:
         """The entry's answer in the person's language (`lang`: in that one, the current German
         text asked for beside an outdated translation), with the sections that apply to what the
@@ -102,7 +103,7 @@ class AnswerHandling(ScreenHandling):
                 self.offer_candidates(result.candidates[:3])
             else:
                 self.no_match()
-        if written not in (None, self.locale, *self.content.lingua_francas):
+        if written is not None and written not in (self.locale, *self.content.lingua_francas):
             self.offer_language(written, answered)
 
     def offer_candidates(self, candidates: Sequence[Candidate]) -> None:

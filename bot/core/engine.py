@@ -108,7 +108,9 @@ class _Handling(FlowHandling):
                  "\n\n" +
                  self._("I answer questions about German courses, work and vocational training, "
                         "in your language. I only keep what you tell me; /privacy explains more."))
-        if payload in self.content.flows:
+        if payload is None:
+            self.main_menu()
+        elif payload in self.content.flows:
             self.open_flow(payload)
         elif payload in self.content.entries:
             self.show_entry(payload)
