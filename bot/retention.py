@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 
 from sqlalchemy import Select, and_, delete, exists, func, select
 
+from bot.core.case_status import CaseStatus
 from bot.handoff.erasure import anonymise
 from bot.storage.models import (Case, ConversationState, OutboxMessage, ProcessedUpdate,
                                 TranscriptMessage, UnansweredQuestion, User, utcnow)
@@ -47,12 +48,12 @@ class Purged:
 async def purge(storage: Storage, now: dt.datetime, retention_days: int,
                 dry_run: bool = False) -> Purged:
     keep = now - dt.timedelta(days=retention_days)
-    expired_cases = select(Case).where(Case.status == "closed", Case.closed_at < keep,
+    expired_cases = select(Case).where(Case.status == CaseStatus.CLOSED, Case.closed_at < keep,
                                        Case.user_id.is_not(None) | Case.question.is_not(None))
     stale_states = select(ConversationState.user_id).where(
         ConversationState.updated_at < now - STATE_RETENTION)
     gone_people = select(User.id).where(User.last_seen_at < keep, ~exists().where(
-        and_(Case.user_id == User.id, Case.status != "closed")))
+        and_(Case.user_id == User.id, Case.status != CaseStatus.CLOSED)))
     old_questions = select(UnansweredQuestion.id).where(UnansweredQuestion.asked_at < keep)
     old_outbox = select(OutboxMessage.id).where(OutboxMessage.delivered_at < keep)
     old_updates = select(ProcessedUpdate.update_id).where(

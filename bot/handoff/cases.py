@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -22,9 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import metrics
 from bot.core import bidi, texts
 from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
+from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
+from bot.handoff.delivery import OutboxKind
 from bot.handoff.erasure import erase_person
 from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
@@ -42,7 +45,7 @@ def facts(case: Case, consent_at: dt.datetime | None) -> CaseFacts:
         intake["topic"] = case.topic
     return CaseFacts(number=case.id, created_at=case.created_at, locale=case.locale,
                      intake=intake, shown=case.shown_faq, path=case.flow_path,
-                     consent_at=consent_at, status=case.status, urgent=case.urgent,
+                     consent_at=consent_at, status=CaseStatus(case.status), urgent=case.urgent,
                      crisis=case.crisis,
                      claimed_by=case.claimed_by_name, outcome=case.outcome)
 
@@ -66,7 +69,7 @@ class CaseRecord:
 
     id: int
     user_id: int | None
-    status: str
+    status: CaseStatus
     locale: str
     topic: str | None
     staff_thread_id: int | None
@@ -76,26 +79,54 @@ class CaseRecord:
 
     @property
     def closed(self) -> bool:
-        return self.status == "closed"
+        return self.status == CaseStatus.CLOSED
 
 
 def _record(case: Case) -> CaseRecord:
-    return CaseRecord(case.id, case.user_id, case.status, case.locale, case.topic,
+    return CaseRecord(case.id, case.user_id, CaseStatus(case.status), case.locale, case.topic,
                       case.staff_thread_id, case.claimed_by_id,
                       case.claimed_by_name, case.created_at)
 
 
+class CaseAction(StrEnum):
+    """What a counsellor does with a case in the staff channel (its buttons carry it)."""
+
+    CLAIM = "claim"
+    TAKEOVER = "takeover"
+    """Claim a case another counsellor holds."""
+    CLOSE = "close"
+    """Ask for the outcome to close with."""
+    OUTCOME = "outcome"
+    """Close with the outcome chosen."""
+    KEEP = "keep"
+    """Do not close after all."""
+    CANNED = "canned"
+    """Send a canned reply."""
+
+
+class Claim(StrEnum):
+    """What a claim did."""
+
+    CLAIMED = "claimed"
+    TAKEN_OVER = "taken_over"
+    YOURS = "yours"
+    """Already held by the same counsellor."""
+    HELD = "held"
+    """Held by someone else: an explicit takeover is needed."""
+    CLOSED = "closed"
+    MISSING = "missing"
+
+
 @dataclass(frozen=True)
 class ClaimResult:
-    """What a claim did: "claimed", "taken_over", "yours" (already held by the same counsellor),
-    "held" (by `holder`; an explicit takeover is needed), "closed" or "missing"."""
+    """What a claim did, and who held the case before (or holds it, when it was not taken)."""
 
-    result: str
+    result: Claim
     holder: str | None = None
 
     @property
     def changed(self) -> bool:
-        return self.result in ("claimed", "taken_over")
+        return self.result in (Claim.CLAIMED, Claim.TAKEN_OVER)
 
 
 @dataclass(frozen=True)
@@ -133,10 +164,10 @@ class Cases:
         intake = request.intake
         now = self.clock()
         async with self._writing() as session:
-            opened = await _written(session, turn, "case_note")
+            opened = await _written(session, turn, OutboxKind.CASE_NOTE)
             if opened is not None and opened.case_id is not None:
                 return opened.case_id
-            case = Case(user_id=user_id, status="new", urgent=request.urgent,
+            case = Case(user_id=user_id, status=CaseStatus.NEW, urgent=request.urgent,
                         crisis=request.crisis if request.urgent else None,
                         topic=intake.get("topic"),
                         locale=request.locale, flow_path=list(request.path),
@@ -149,7 +180,8 @@ class Cases:
             if case.question:
                 session.add(TranscriptMessage(case_id=case.id, direction="user", kind="text",
                                               text=case.question, created_at=now))
-            self._outbox(session, "case_note", _key(turn, "case_note", f"case:{case.id}:note"),
+            self._outbox(session, OutboxKind.CASE_NOTE,
+                         _key(turn, OutboxKind.CASE_NOTE, f"case:{case.id}:note"),
                          case.id, {}, now)
         metrics.CASES_OPENED.inc()
         return case.id
@@ -159,15 +191,15 @@ class Cases:
         (once per `turn`)."""
         now = self.clock()
         async with self._writing() as session:
-            if await _written(session, turn, "relay_to_staff") is not None:
+            if await _written(session, turn, OutboxKind.RELAY_TO_STAFF) is not None:
                 return
             message = TranscriptMessage(case_id=request.case_id, direction="user",
                                         kind=request.kind.value if request.kind else "text",
                                         text=request.text, file_id=request.ref, created_at=now)
             session.add(message)
             await session.flush()
-            key = _key(turn, "relay_to_staff", f"case:{request.case_id}:user:{message.id}")
-            self._outbox(session, "relay_to_staff", key, request.case_id,
+            key = _key(turn, OutboxKind.RELAY_TO_STAFF, f"case:{request.case_id}:user:{message.id}")
+            self._outbox(session, OutboxKind.RELAY_TO_STAFF, key, request.case_id,
                          {"message": message.id}, now)
 
     async def mark_urgent(self, case_id: int, crisis: str | None = None) -> None:
@@ -181,7 +213,7 @@ class Cases:
                 return
             case.urgent, case.crisis = True, crisis
             await self._rerender(session, case)
-            self._outbox(session, "staff_notice", f"case:{case_id}:urgent", case_id,
+            self._outbox(session, OutboxKind.STAFF_NOTICE, f"case:{case_id}:urgent", case_id,
                          {"text": "🚨 <b>Notfall:</b> Die Person hat eine Notfall-Nachricht "
                                   "geschrieben. Sie hat die Notrufnummern bekommen."}, now)
 
@@ -197,7 +229,7 @@ class Cases:
         async with self.storage.session() as session:
             case = await session.scalar(select(Case).where(Case.id == case_id,
                                                            Case.user_id == user_id))
-            if case is not None and case.status == "closed":
+            if case is not None and case.status == CaseStatus.CLOSED:
                 case.rating = rating
 
     # ----- the counsellors' side ----------------------------------------------------------------
@@ -229,7 +261,7 @@ class Cases:
     async def queue(self) -> list[CaseRecord]:
         """Open cases nobody has claimed yet, oldest first."""
         async with self.storage.session() as session:
-            cases = await session.scalars(select(Case).where(Case.status == "new")
+            cases = await session.scalars(select(Case).where(Case.status == CaseStatus.NEW)
                                           .order_by(Case.created_at, Case.id))
             return [_record(c) for c in cases]
 
@@ -247,15 +279,15 @@ class Cases:
         async with self._changing, self._writing() as session:
             case = await self._locked(session, case_id)
             if case is None:
-                return ClaimResult("missing")
-            if case.status == "closed":
-                return ClaimResult("closed", case.claimed_by_name)
-            if case.status == "claimed" and case.claimed_by_id == counsellor.id:
-                return ClaimResult("yours", case.claimed_by_name)
-            if case.status == "claimed" and not takeover:
-                return ClaimResult("held", case.claimed_by_name)
-            before = case.claimed_by_name if case.status == "claimed" else None
-            case.status = "claimed"
+                return ClaimResult(Claim.MISSING)
+            if case.status == CaseStatus.CLOSED:
+                return ClaimResult(Claim.CLOSED, case.claimed_by_name)
+            if case.status == CaseStatus.CLAIMED and case.claimed_by_id == counsellor.id:
+                return ClaimResult(Claim.YOURS, case.claimed_by_name)
+            if case.status == CaseStatus.CLAIMED and not takeover:
+                return ClaimResult(Claim.HELD, case.claimed_by_name)
+            before = case.claimed_by_name if case.status == CaseStatus.CLAIMED else None
+            case.status = CaseStatus.CLAIMED
             case.claimed_by_id = counsellor.id
             case.claimed_by_name = counsellor.name
             case.claimed_at = now
@@ -264,7 +296,7 @@ class Cases:
             if before is not None:
                 text = f"Übernommen von {escape(counsellor.name)} (vorher bei {escape(before)})."
             self._notice(session, case.id, text, now)
-            return ClaimResult("taken_over" if before is not None else "claimed", before)
+            return ClaimResult(Claim.TAKEN_OVER if before is not None else Claim.CLAIMED, before)
 
     async def close(self, case_id: int, counsellor: Counsellor, outcome: str) -> bool:
         """Close the case with an outcome; False when it was closed already (or is unknown)."""
@@ -279,9 +311,9 @@ class Cases:
         now = self.clock()
         async with self._changing, self._writing() as session:
             case = await self._locked(session, case_id)
-            if case is None or case.status == "closed":
+            if case is None or case.status == CaseStatus.CLOSED:
                 return False
-            case.status = "closed"
+            case.status = CaseStatus.CLOSED
             case.closed_at = now
             case.outcome = outcome
             await self._rerender(session, case)
@@ -310,18 +342,18 @@ class Cases:
         the transcript id; None when the case is closed or unknown."""
         now = self.clock()
         async with self._writing() as session:
-            relayed = await _written(session, turn, "relay_to_user")
+            relayed = await _written(session, turn, OutboxKind.RELAY_TO_USER)
             if relayed is not None:
                 return int(relayed.payload["message"])
             case = await session.get(Case, case_id)
-            if case is None or case.status == "closed":
+            if case is None or case.status == CaseStatus.CLOSED:
                 return None
             message = TranscriptMessage(case_id=case_id, direction="counsellor", kind=kind,
                                         text=text, file_id=file_id, created_at=now)
             session.add(message)
             await session.flush()
-            key = _key(turn, "relay_to_user", f"case:{case_id}:counsellor:{message.id}")
-            self._outbox(session, "relay_to_user", key, case_id, {"message": message.id}, now)
+            key = _key(turn, OutboxKind.RELAY_TO_USER, f"case:{case_id}:counsellor:{message.id}")
+            self._outbox(session, OutboxKind.RELAY_TO_USER, key, case_id, {"message": message.id}, now)
             return message.id
 
     async def canned(self, case_id: int, name: str) -> CannedSent | None:
@@ -333,14 +365,14 @@ class Cases:
         now = self.clock()
         async with self._writing() as session:
             case = await session.get(Case, case_id)
-            if reply is None or case is None or case.status == "closed":
+            if reply is None or case is None or case.status == CaseStatus.CLOSED:
                 return None
             text = texts.fill(content, content.pick(reply.text, case.locale).text, case.locale)
             message = TranscriptMessage(case_id=case_id, direction="counsellor", kind="text",
                                         text=text, created_at=now)
             session.add(message)
             await session.flush()
-            self._outbox(session, "reply_to_user", f"case:{case_id}:canned:{message.id}",
+            self._outbox(session, OutboxKind.REPLY_TO_USER, f"case:{case_id}:canned:{message.id}",
                          case_id, {"text": bidi.for_locale(text, case.locale), "buttons": []},
                          now)
             self._notice(session, case_id,
@@ -355,7 +387,7 @@ class Cases:
                 buttons = [[{"label": b.label, "url": b.url} if b.url else
                             {"label": b.label, "data": b.data} for b in row]
                            for row in reply.buttons if row]
-                self._outbox(session, "reply_to_user",
+                self._outbox(session, OutboxKind.REPLY_TO_USER,
                              f"case:{case_id}:reply:{uuid.uuid4().hex}", case_id,
                              {"text": reply.text, "buttons": buttons}, now)
         return len(replies)
@@ -372,15 +404,16 @@ class Cases:
     async def _rerender(self, session: AsyncSession, case: Case) -> None:
         """The changed note, and the outbox row that shows it in the staff channel."""
         await self._note(session, case)
-        self._outbox(session, "case_update", f"case:{case.id}:update:{uuid.uuid4()}", case.id,
+        self._outbox(session, OutboxKind.CASE_UPDATE, f"case:{case.id}:update:{uuid.uuid4()}", case.id,
                      {}, self.clock())
 
     def _notice(self, session: AsyncSession, case_id: int, text: str, now: dt.datetime) -> None:
-        self._outbox(session, "staff_notice", f"case:{case_id}:notice:{uuid.uuid4()}", case_id,
+        self._outbox(session, OutboxKind.STAFF_NOTICE, f"case:{case_id}:notice:{uuid.uuid4()}",
+                     case_id,
                      {"text": text}, now)
 
     @staticmethod
-    def _outbox(session: AsyncSession, kind: str, key: str, case_id: int,
+    def _outbox(session: AsyncSession, kind: OutboxKind, key: str, case_id: int,
                 payload: dict[str, Any], now: dt.datetime) -> None:
         """An outbox row in this transaction (`_writing` wakes the worker after the commit)."""
         session.add(OutboxMessage(kind=kind, dedupe_key=key, case_id=case_id, payload=payload,
@@ -388,12 +421,12 @@ class Cases:
         session.info[WROTE_OUTBOX] = True
 
 
-def _key(turn: str | None, kind: str, otherwise: str) -> str:
+def _key(turn: str | None, kind: OutboxKind, otherwise: str) -> str:
     """An outbox row's dedupe key: one per `turn` and kind when the change came with a turn."""
     return otherwise if turn is None else f"{turn}:{kind}"
 
 
-async def _written(session: AsyncSession, turn: str | None, kind: str) -> OutboxMessage | None:
+async def _written(session: AsyncSession, turn: str | None, kind: OutboxKind) -> OutboxMessage | None:
     """The outbox row of `kind` that `turn` wrote already, if any (never without a turn)."""
     if turn is None:
         return None

@@ -13,6 +13,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
+from bot.core.case_status import CaseStatus
+from bot.handoff.delivery import OutboxKind
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
 
 ERASED_NOTE = "Fall #{number}: Daten auf Wunsch der Person gelöscht."
@@ -30,9 +32,9 @@ async def erase_person(session: AsyncSession, user_id: int, now: dt.datetime) ->
             TranscriptMessage.case_id.in_(numbers)))
         await session.execute(delete(OutboxMessage).where(
             OutboxMessage.case_id.in_(numbers), OutboxMessage.delivered_at.is_(None)))
-    closing = [case for case in cases if case.status != "closed"]
+    closing = [case for case in cases if case.status != CaseStatus.CLOSED]
     for case in closing:
-        case.status, case.closed_at, case.outcome = "closed", now, "deleted"
+        case.status, case.closed_at, case.outcome = CaseStatus.CLOSED, now, "deleted"
     for case in cases:
         session.add_all(anonymise(case, ERASED_NOTE.format(number=case.id), now))
     await session.execute(delete(User).where(User.id == user_id))
@@ -50,5 +52,5 @@ def anonymise(case: Case, note: str, now: dt.datetime) -> list[OutboxMessage]:
     case.user_id = None
     if case.staff_thread_id is None:
         return []
-    return [OutboxMessage(kind="case_erased", dedupe_key=f"case:{case.id}:erased", case_id=case.id,
+    return [OutboxMessage(kind=OutboxKind.CASE_ERASED, dedupe_key=f"case:{case.id}:erased", case_id=case.id,
                           payload={"notice": note}, created_at=now, next_attempt_at=now)]

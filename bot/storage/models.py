@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.core.case_status import CaseStatus
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -107,7 +109,7 @@ class Case(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="new")  # "new", "claimed", "closed"
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.NEW)  # a CaseStatus
     urgent: Mapped[bool] = mapped_column(default=False)
     crisis: Mapped[str | None] = mapped_column(String(32))  # a CrisisKind value, when urgent
     topic: Mapped[str | None] = mapped_column(String(64))

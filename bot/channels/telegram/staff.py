@@ -25,7 +25,7 @@ from bot.core.case_note import OUTCOMES
 from bot.core.events import CaseClaimed, CaseClosed
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
-from bot.handoff.cases import CaseRecord, Cases, Counsellor
+from bot.handoff.cases import CaseAction, CaseRecord, Cases, Claim, Counsellor
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -193,17 +193,17 @@ async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversa
         await answer(query, NOT_HERE, alert=True)
         return
     who = counsellor(query.from_user)
-    if action in ("claim", "takeover"):
+    if action in (CaseAction.CLAIM, CaseAction.TAKEOVER):
         await claim(query, bot, conversations, cases, staff_chat_id, case, who,
-                    takeover=action == "takeover")
-    elif action == "close":
+                    takeover=action == CaseAction.TAKEOVER)
+    elif action == CaseAction.CLOSE:
         await ask_outcome(query, bot, staff_chat_id, case)
-    elif action == "outcome" and len(parts) == 4 and parts[3] in OUTCOMES:
+    elif action == CaseAction.OUTCOME and len(parts) == 4 and parts[3] in OUTCOMES:
         await close(query, conversations, cases, case, who, parts[3])
-    elif action == "keep":
+    elif action == CaseAction.KEEP:
         await answer(query)
         await drop_buttons(query, f"Fall #{case.id} bleibt offen.")
-    elif action == "canned" and len(parts) == 4:
+    elif action == CaseAction.CANNED and len(parts) == 4:
         await send_canned(query, cases, case, parts[3])
     else:
         await answer(query, OUTDATED)
@@ -219,11 +219,11 @@ async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, ca
                 staff_chat_id: int, case: CaseRecord, who: Counsellor, takeover: bool) -> None:
     result = await cases.claim(case.id, who, takeover=takeover)
     log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
-    if result.result == "closed":
+    if result.result == Claim.CLOSED:
         await answer(query, CLOSED)
-    elif result.result == "yours":
+    elif result.result == Claim.YOURS:
         await answer(query, "Sie haben diesen Fall schon übernommen.")
-    elif result.result == "held":
+    elif result.result == Claim.HELD:
         holder = result.holder or "?"
         await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
         await say(bot, staff_chat_id, case.staff_thread_id,
@@ -231,7 +231,7 @@ async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, ca
                   keyboard([[("Ja, übernehmen", f"case:takeover:{case.id}")]]))
     elif result.changed:
         await answer(query, "Fall übernommen.")
-        if result.result == "claimed":
+        if result.result == Claim.CLAIMED:
             await conversations.tell(case.id, CaseClaimed(case.id))
         if takeover:  # pressed on the router's prompt, never on the note the worker keeps
             await drop_buttons(query, f"Fall #{case.id} übernommen von {escape(who.name)}.")

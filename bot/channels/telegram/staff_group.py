@@ -26,6 +26,7 @@ from bot.channels.telegram.calls import (NO_PREVIEW, caption, classified, descri
                                          rate_limited, send_media)
 from bot.channels.telegram.pacing import Pacer
 from bot.core import telegram_html
+from bot.core.case_status import CaseStatus
 from bot.core.telegram_html import escape
 from bot.handoff.delivery import CaseNote, Relayed, StaffUnreachable, TopicGone
 from bot.shared.buckets import HEADROOM, TokenBucket
@@ -39,9 +40,9 @@ MEDIA_NAMES = {"photo": "Foto", "document": "Dokument", "voice": "Sprachnachrich
 STAFF_FIX = "add the bot to the staff group as admin with 'Manage topics'"
 
 
-def case_keyboard(case_id: int, status: str) -> InlineKeyboardMarkup | None:
+def case_keyboard(case_id: int, status: CaseStatus) -> InlineKeyboardMarkup | None:
     """The buttons under a case note: claim and close while the case is open, none when closed."""
-    if status == "closed":
+    if status == CaseStatus.CLOSED:
         return None
     return InlineKeyboardMarkup(inline_keyboard=[[
         InlineKeyboardButton(text="Übernehmen", callback_data=f"case:claim:{case_id}"),
