@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.events import Button, Reply, ReplyKind
+from bot.core.events import Reply
 
 TURN = "turn"
 """The key of the turn record in a saved state (the engine's `State` ignores it)."""
@@ -20,7 +20,7 @@ def replies_of(saved: dict[str, Any] | None, key: str) -> list[Reply] | None:
     turn = (saved or {}).get(TURN)
     if not isinstance(turn, dict) or turn.get("key") != key:
         return None
-    return [_reply(r) for r in turn.get("replies", [])]
+    return [Reply.from_json(r) for r in turn.get("replies", [])]
 
 
 def with_turn(data: dict[str, Any], saved: dict[str, Any] | None, key: str | None,
@@ -28,16 +28,7 @@ def with_turn(data: dict[str, Any], saved: dict[str, Any] | None, key: str | Non
     """The state `data` to save, with the turn `key` and its replies; without a key (a
     counsellor's action, the console) the turn recorded before is kept."""
     if key is not None:
-        return data | {TURN: {"key": key, "replies": [_json(r) for r in replies]}}
+        return data | {TURN: {"key": key, "replies": [r.as_json() for r in replies]}}
     before = (saved or {}).get(TURN)
     return data | {TURN: before} if before is not None else data
 
-
-def _json(reply: Reply) -> dict[str, Any]:
-    return {"text": reply.text, "kind": reply.kind.value,
-            "buttons": [[[b.label, b.data, b.url] for b in row] for row in reply.buttons]}
-
-
-def _reply(data: dict[str, Any]) -> Reply:
-    buttons = tuple(tuple(Button(*b) for b in row) for row in data.get("buttons", []))
-    return Reply(str(data.get("text", "")), buttons, ReplyKind(data.get("kind", "answer")))

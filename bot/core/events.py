@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from bot.core.matcher import Confidence
 
@@ -112,6 +113,25 @@ class Reply:
     """Telegram HTML; every user-supplied part is already escaped."""
     buttons: tuple[tuple[Button, ...], ...] = ()
     kind: ReplyKind = ReplyKind.ANSWER
+
+    def as_json(self) -> dict[str, Any]:
+        """The one JSON form a reply is kept in (the replay record, the outbox's reply rows)."""
+        return {"text": self.text, "kind": self.kind.value,
+                "buttons": [[{"label": b.label, "url": b.url} if b.url else
+                             {"label": b.label, "data": b.data} for b in row]
+                            for row in self.buttons]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        """A reply from `as_json`'s form, or from the two kept before it: a replay record's
+        buttons as [label, data, url], an outbox row without a kind (an answer)."""
+        def button(b: dict[str, Any] | list[Any]) -> Button:
+            if isinstance(b, list):
+                return Button(*b)
+            return Button(str(b["label"]), b.get("data"), b.get("url"))
+
+        buttons = tuple(tuple(button(b) for b in row) for row in data.get("buttons", []))
+        return cls(str(data.get("text", "")), buttons, ReplyKind(data.get("kind", "answer")))
 
 
 # ----- effects: what the engine asks the services around it to do -----------------------------

@@ -373,8 +373,7 @@ class Cases:
             session.add(message)
             await session.flush()
             self._outbox(session, OutboxKind.REPLY_TO_USER, f"case:{case_id}:canned:{message.id}",
-                         case_id, {"text": bidi.for_locale(text, case.locale), "buttons": []},
-                         now)
+                         case_id, Reply(bidi.for_locale(text, case.locale)).as_json(), now)
             self._notice(session, case_id,
                          f"📋 Textbaustein gesendet: {escape(reply.title)}", now)
             return CannedSent(reply.title, message.id)
@@ -384,12 +383,9 @@ class Cases:
         now = self.clock()
         async with self._writing() as session:
             for reply in replies:
-                buttons = [[{"label": b.label, "url": b.url} if b.url else
-                            {"label": b.label, "data": b.data} for b in row]
-                           for row in reply.buttons if row]
                 self._outbox(session, OutboxKind.REPLY_TO_USER,
                              f"case:{case_id}:reply:{uuid.uuid4().hex}", case_id,
-                             {"text": reply.text, "buttons": buttons}, now)
+                             reply.as_json(), now)
         return len(replies)
 
     async def _locked(self, session: AsyncSession, case_id: int) -> Case | None:

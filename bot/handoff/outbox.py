@@ -74,7 +74,7 @@ from sqlalchemy import func, select, text, update
 from bot import metrics
 from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
-from bot.core.events import Button, Reply
+from bot.core.events import Reply
 from bot.handoff.cases import staff_topic
 from bot.handoff.delivery import (CaseNote, Halt, OutboxKind, PersonChannel, PersonGone,
                                   RateLimited, Relayed, Retry, StaffChannel, StaffUnreachable,
@@ -514,9 +514,7 @@ class OutboxWorker:
 
     async def _reply_to_user(self, row: _Row) -> None:
         person = self._person(row)
-        buttons = tuple(tuple(Button(b["label"], b.get("data"), b.get("url")) for b in line)
-                        for line in row.payload.get("buttons", []))
-        await self.people.reply(person, Reply(str(row.payload.get("text", "")), buttons))
+        await self.people.reply(person, Reply.from_json(row.payload))
         await self._mark_delivered(row)
 
     # ----- shared -----------------------------------------------------------------------------

@@ -174,7 +174,8 @@ async def test_a_canned_reply_in_the_persons_language_with_placeholders_filled_a
     expected = content.canned_replies["appointment"].text["ar"].replace(
         "{phone}", content.organisation.phone or "")
     phone = content.organisation.phone or ""
-    assert phone and reply.payload == {"text": bidi.for_rtl(expected), "buttons": []}
+    assert phone and reply.payload == {"text": bidi.for_rtl(expected), "kind": "answer",
+                                       "buttons": []}
     assert reply.payload["text"].startswith(bidi.RLM)  # as the engine's replies in Arabic
     assert f"{bidi.LRI}{phone}{bidi.PDI}" in reply.payload["text"]  # the digits keep their order
     assert "{phone}" not in reply.payload["text"]
