@@ -52,5 +52,6 @@ def anonymise(case: Case, note: str, now: dt.datetime) -> list[OutboxMessage]:
     case.user_id = None
     if case.staff_thread_id is None:
         return []
-    return [OutboxMessage(kind=OutboxKind.CASE_ERASED, dedupe_key=f"case:{case.id}:erased", case_id=case.id,
-                          payload={"notice": note}, created_at=now, next_attempt_at=now)]
+    return [OutboxMessage(kind=OutboxKind.CASE_ERASED, dedupe_key=f"case:{case.id}:erased",
+                          case_id=case.id, payload={"notice": note}, created_at=now,
+                          next_attempt_at=now)]

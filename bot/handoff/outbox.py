@@ -453,7 +453,8 @@ class OutboxWorker:
         return case.staff_thread_id, case
 
     def _note(self, case: Case) -> CaseNote:
-        return CaseNote(case.id, CaseStatus(case.status), case.note, staff_topic(self.content(), case))
+        return CaseNote(case.id, CaseStatus(case.status), case.note,
+                        staff_topic(self.content(), case))
 
     async def _case_note(self, row: _Row) -> None:
         staff, case = self._staff_channel(), await self._case(row)

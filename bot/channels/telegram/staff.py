@@ -372,7 +372,7 @@ async def command_in_case(message: Message, bot: Bot, cases: Cases, staff_gate: 
 
 @router.message()
 async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: StaffGate,
-                     staff_chat_id: int, closed_told: set[int], turn: str) -> None:
+                     staff_chat_id: int, closed_told: set[int], update_key: str) -> None:
     thread = topic_of(message)
     if thread is None or message.from_user is None or message.from_user.is_bot:
         return  # General, service messages, other bots
@@ -401,7 +401,7 @@ async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: Staff
             closed_told.add(case.id)
             await say(bot, staff_chat_id, thread, CLOSED)
         return
-    sent = await cases.relay_to_user(case.id, kind, text, file_id, turn)
+    sent = await cases.relay_to_user(case.id, kind, text, file_id, update_key)
     if sent is None:
         await say(bot, staff_chat_id, thread, CLOSED)
         return
