@@ -72,7 +72,7 @@ class _Turn(SignalTurn):
         elif isinstance(event, Command):
             self.on_command(event)
         elif isinstance(event, Choice):
-            self.on_choice(event.data)
+            self.on_choice(event)
         elif isinstance(event, Text):
             self.on_text(event.text, event.semantic)
         elif isinstance(event, Media):
@@ -129,14 +129,11 @@ class _Turn(SignalTurn):
         else:
             self.help()
 
-    def on_choice(self, data: str) -> None:
-        screen, _, index = data.partition(":")
-        if not (screen.isascii() and screen.isdigit() and index.isascii() and index.isdigit()) \
-                or int(screen) != self.state.screen or \
-                int(index) >= len(self.state.options):
+    def on_choice(self, choice: Choice) -> None:
+        if choice.screen != self.state.screen or not 0 <= choice.index < len(self.state.options):
             self.stale()
             return
-        self.act(self.state.options[int(index)].action)
+        self.act(self.state.options[choice.index].action)
 
     def on_text(self, text: str, semantic: Mapping[str, float] | None = None) -> None:
         """Crises first, wherever the person is; then an open case gets the text, then typed

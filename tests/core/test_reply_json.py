@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from bot.core.events import Button, Reply, ReplyKind
+from bot.core.events import Button, Choice, Reply, ReplyKind
 
-REPLY = Reply("<b>Hallo</b> 🙂", ((Button("Ja", "3:0"), Button("Nein", "3:1")), (),
+REPLY = Reply("<b>Hallo</b> 🙂", ((Button("Ja", Choice(3, 0)), Button("Nein", Choice(3, 1))), (),
                                  (Button("🔗 Web", url="https://example.org/?a=1&b=2"),)),
               ReplyKind.MENU)
 
@@ -25,5 +25,5 @@ def test_the_forms_kept_before_are_read() -> None:
     outbox_row = {"text": "Fertig", "buttons": [[{"label": "👍", "data": "4:0"}],
                                                 [{"label": "Web", "url": "https://example.org"}]]}
     assert Reply.from_json(outbox_row) == Reply(
-        "Fertig", ((Button("👍", "4:0"),), (Button("Web", url="https://example.org"),)))
+        "Fertig", ((Button("👍", Choice(4, 0)),), (Button("Web", url="https://example.org"),)))
     assert Reply.from_json({"text": "Termin", "buttons": []}) == Reply("Termin")

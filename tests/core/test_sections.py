@@ -220,7 +220,7 @@ def test_a_section_button_of_content_that_changed_leads_to_the_menu(
                 "work-permit/residence_status/nothing", "work-permit"):
         chat = Chat(shipped_content, State(locale="en", screen=1,
                                            options=[Option(("section", arg), "x")]))
-        chat.send(Choice("1:0"))
+        chat.send(Choice(1, 0))
         assert "This part of the menu has changed." in chat.text, arg
         assert "residence_status" not in chat.state.fields
 

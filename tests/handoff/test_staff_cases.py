@@ -132,7 +132,7 @@ async def test_close_records_the_outcome_and_the_person_gets_the_rating(
     assert t.gettext("Did we help you?") in told.payload["text"]
     labels = [b["label"] for row in told.payload["buttons"] for b in row]
     assert any(t.gettext("It helped") in label for label in labels) and len(labels) == 4
-    assert all("data" in b for row in told.payload["buttons"] for b in row)
+    assert all("choice" in b for row in told.payload["buttons"] for b in row)
     state = await state_of(storage, Person("telegram", "1001"))
     assert state["case"] is None and state["case_claimed"] is False
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.telegram.buttons import OptionButton
 from bot.core import telegram_html
 from bot.core.events import Reply
 
@@ -25,8 +26,9 @@ class Message:
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(text=b.label, url=b.url) if b.url else
-             InlineKeyboardButton(text=b.label, callback_data=b.data) for b in row]
+    rows = [[InlineKeyboardButton(text=b.label, url=b.url) if b.url or b.data is None else
+             InlineKeyboardButton(text=b.label, callback_data=OptionButton.of(b.data))
+             for b in row]
             for row in reply.buttons if row]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 

@@ -15,11 +15,12 @@ import logging
 import time
 from collections.abc import Iterable
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
+from bot.channels.telegram.buttons import CaseButton, CaseChoice
 from bot.conversation import Conversations
 from bot.core.case_note import OUTCOMES
 from bot.core.events import CaseClaimed, CaseClosed
@@ -168,45 +169,64 @@ async def drop_buttons(query: CallbackQuery, text: str | None = None) -> None:
 
 # ----- buttons --------------------------------------------------------------------------------
 
-@router.callback_query(F.data.startswith("case:"))
-async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversations,
-                         cases: Cases, staff_gate: StaffGate, staff_chat_id: int) -> None:
-    parts = (query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    if len(parts) < 3 or not (parts[2].isascii() and parts[2].isdigit()):
-        await answer(query, OUTDATED)
+@router.callback_query(CaseButton.filter())
+async def on_case_button(query: CallbackQuery, callback_data: CaseButton, bot: Bot,
+                         conversations: Conversations, cases: Cases, staff_gate: StaffGate,
+                         staff_chat_id: int) -> None:
+    action = callback_data.action
+    found = await pressed_on(query, action, callback_data.case, cases, staff_gate)
+    if found is None:
         return
-    case_id = int(parts[2])
-    if not await staff_gate.allows(query.from_user.id):
-        log.warning("staff action refused user=%s action=%s case=%s",
-                    query.from_user.id, action, case_id)
-        await answer(query, ONLY_STAFF, alert=True)
-        return
-    case = await cases.get(case_id)
-    if case is None:
-        await answer(query, OUTDATED)
-        return
-    thread = topic_of(query.message if isinstance(query.message, Message) else None)
-    if case.staff_thread_id is not None and thread != case.staff_thread_id:
-        log.warning("button for another topic user=%s case=%s thread=%s",
-                    query.from_user.id, case_id, thread)
-        await answer(query, NOT_HERE, alert=True)
-        return
-    who = counsellor(query.from_user)
+    case, who = found
     if action in (CaseAction.CLAIM, CaseAction.TAKEOVER):
         await claim(query, bot, conversations, cases, staff_chat_id, case, who,
                     takeover=action == CaseAction.TAKEOVER)
     elif action == CaseAction.CLOSE:
         await ask_outcome(query, bot, staff_chat_id, case)
-    elif action == CaseAction.OUTCOME and len(parts) == 4 and parts[3] in OUTCOMES:
-        await close(query, conversations, cases, case, who, parts[3])
     elif action == CaseAction.KEEP:
         await answer(query)
         await drop_buttons(query, f"Fall #{case.id} bleibt offen.")
-    elif action == CaseAction.CANNED and len(parts) == 4:
-        await send_canned(query, cases, case, parts[3])
     else:
         await answer(query, OUTDATED)
+
+
+@router.callback_query(CaseChoice.filter())
+async def on_case_choice(query: CallbackQuery, callback_data: CaseChoice,
+                         conversations: Conversations, cases: Cases,
+                         staff_gate: StaffGate) -> None:
+    action, value = callback_data.action, callback_data.value
+    found = await pressed_on(query, action, callback_data.case, cases, staff_gate)
+    if found is None:
+        return
+    case, who = found
+    if action == CaseAction.OUTCOME and value in OUTCOMES:
+        await close(query, conversations, cases, case, who, value)
+    elif action == CaseAction.CANNED:
+        await send_canned(query, cases, case, value)
+    else:
+        await answer(query, OUTDATED)
+
+
+async def pressed_on(query: CallbackQuery, action: CaseAction, case_id: int, cases: Cases,
+                     staff_gate: StaffGate) -> tuple[CaseRecord, Counsellor] | None:
+    """The case a button was pressed on and who pressed it; None (the press answered) when a
+    non-member pressed it, the case is unknown or the button is in another case's topic."""
+    if not await staff_gate.allows(query.from_user.id):
+        log.warning("staff action refused user=%s action=%s case=%s",
+                    query.from_user.id, action, case_id)
+        await answer(query, ONLY_STAFF, alert=True)
+        return None
+    case = await cases.get(case_id)
+    if case is None:
+        await answer(query, OUTDATED)
+        return None
+    thread = topic_of(query.message if isinstance(query.message, Message) else None)
+    if case.staff_thread_id is not None and thread != case.staff_thread_id:
+        log.warning("button for another topic user=%s case=%s thread=%s",
+                    query.from_user.id, case_id, thread)
+        await answer(query, NOT_HERE, alert=True)
+        return None
+    return case, counsellor(query.from_user)
 
 
 @router.callback_query()
@@ -226,9 +246,10 @@ async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, ca
     elif result.result == Claim.HELD:
         holder = result.holder or "?"
         await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
+        takeover = CaseButton(action=CaseAction.TAKEOVER, case=case.id).pack()
         await say(bot, staff_chat_id, case.staff_thread_id,
                   f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
-                  keyboard([[("Ja, übernehmen", f"case:takeover:{case.id}")]]))
+                  keyboard([[("Ja, übernehmen", takeover)]]))
     elif result.changed:
         await answer(query, "Fall übernommen.")
         if result.result == Claim.CLAIMED:
@@ -245,11 +266,13 @@ async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
         await answer(query, CLOSED)
         return
     await answer(query)
-    rows = [[(OUTCOMES["answered"], f"case:outcome:{case.id}:answered"),
-             (OUTCOMES["referred"], f"case:outcome:{case.id}:referred")],
-            [(OUTCOMES["callback"], f"case:outcome:{case.id}:callback"),
-             (OUTCOMES["no_reply"], f"case:outcome:{case.id}:no_reply")],
-            [("Abbrechen", f"case:keep:{case.id}")]]
+    def outcome(name: str) -> tuple[str, str]:
+        return OUTCOMES[name], CaseChoice(action=CaseAction.OUTCOME, case=case.id,
+                                          value=name).pack()
+
+    rows = [[outcome("answered"), outcome("referred")],
+            [outcome("callback"), outcome("no_reply")],
+            [("Abbrechen", CaseButton(action=CaseAction.KEEP, case=case.id).pack())]]
     await say(bot, staff_chat_id, case.staff_thread_id,
               f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
 
@@ -344,7 +367,8 @@ async def on_canned(message: Message, bot: Bot, conversations: Conversations, ca
     if not replies:
         await say(bot, staff_chat_id, case.staff_thread_id, "Es gibt keine Textbausteine.")
         return
-    rows = [[(reply.title, f"case:canned:{case.id}:{name}")] for name, reply in replies.items()]
+    rows = [[(reply.title, CaseChoice(action=CaseAction.CANNED, case=case.id, value=name).pack())]
+            for name, reply in replies.items()]
     await say(bot, staff_chat_id, case.staff_thread_id,
               f"Textbaustein für Fall #{case.id} – die Person erhält ihn in ihrer Sprache "
               f"({escape(german_name(case.locale))}):", keyboard(rows))

@@ -22,12 +22,14 @@ from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramFo
                                 TelegramMigrateToChat, TelegramRetryAfter)
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.telegram.buttons import CaseButton
 from bot.channels.telegram.calls import (NO_PREVIEW, caption, classified, describe,
                                          rate_limited, send_media)
 from bot.channels.telegram.pacing import Pacer
 from bot.core import telegram_html
 from bot.core.case_status import CaseStatus
 from bot.core.telegram_html import escape
+from bot.handoff.cases import CaseAction
 from bot.handoff.delivery import CaseNote, Relayed, StaffUnreachable, TopicGone
 from bot.shared.buckets import HEADROOM, TokenBucket
 
@@ -45,8 +47,10 @@ def case_keyboard(case_id: int, status: CaseStatus) -> InlineKeyboardMarkup | No
     if status == CaseStatus.CLOSED:
         return None
     return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="Übernehmen", callback_data=f"case:claim:{case_id}"),
-        InlineKeyboardButton(text="Schließen", callback_data=f"case:close:{case_id}")]])
+        InlineKeyboardButton(text="Übernehmen", callback_data=CaseButton(
+            action=CaseAction.CLAIM, case=case_id).pack()),
+        InlineKeyboardButton(text="Schließen", callback_data=CaseButton(
+            action=CaseAction.CLOSE, case=case_id).pack())]])
 
 
 def staff_problem(exc: TelegramAPIError) -> StaffUnreachable | None:

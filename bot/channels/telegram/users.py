@@ -10,10 +10,11 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message, User
 
+from bot.channels.telegram.buttons import OptionButton
 from bot.channels.telegram.render import outgoing
 from bot.channels.telegram.sender import Blocked, Sender
 from bot.conversation import Conversations, Person
-from bot.core.events import Choice, Event, Media, MediaKind, ReplyKind, Start, typed
+from bot.core.events import FOREIGN, Choice, Event, Media, MediaKind, ReplyKind, Start, typed
 
 log = logging.getLogger(__name__)
 router = Router(name="users")
@@ -85,11 +86,22 @@ async def on_other(message: Message, conversations: Conversations, sender: Sende
                   update_key)
 
 
+@router.callback_query(OptionButton.filter())
+async def on_button(query: CallbackQuery, callback_data: OptionButton,
+                    conversations: Conversations, sender: Sender, update_key: str) -> None:
+    await answer_press(query, callback_data.choice, conversations, sender, update_key)
+
+
 @router.callback_query()
-async def on_button(query: CallbackQuery, conversations: Conversations, sender: Sender,
-                    update_key: str) -> None:
+async def on_foreign_button(query: CallbackQuery, conversations: Conversations, sender: Sender,
+                            update_key: str) -> None:
+    """Data no button of ours carries: the engine answers as for a stale button."""
+    await answer_press(query, FOREIGN, conversations, sender, update_key)
+
+
+async def answer_press(query: CallbackQuery, choice: Choice, conversations: Conversations,
+                       sender: Sender, update_key: str) -> None:
     with contextlib.suppress(TelegramAPIError):  # the spinner stops anyway; the reply matters
         await query.answer()
-    pressed = query.message.message_id if query.message else None
-    await deliver(conversations, sender, query.from_user, Choice(query.data or ""), update_key,
-                  pressed)
+    message = query.message.message_id if query.message else None
+    await deliver(conversations, sender, query.from_user, choice, update_key, message)
