@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.conversation import Conversations, Person
 from bot.core.events import OpenCase, RelayToCase, Start, Text
-from bot.replay import replies_of
+from bot.services.conversation import Conversations, Person
+from bot.services.replay import replies_of
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage
 
 PERSON = Person("telegram", "4242")

@@ -8,9 +8,9 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.conversation import Conversations, Person
 from bot.core import bidi, telegram_html
 from bot.core.events import Command, Event, Reply, Start, typed
+from bot.services.conversation import Conversations, Person
 
 
 def render(reply: Reply) -> str:

@@ -71,7 +71,6 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 
-from bot import metrics
 from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.events import Reply
@@ -79,6 +78,7 @@ from bot.handoff.cases import staff_topic
 from bot.handoff.delivery import (CaseNote, Halt, OutboxKind, PersonChannel, PersonGone,
                                   RateLimited, Relayed, Retry, StaffChannel, StaffUnreachable,
                                   Stopping, TopicGone, Undeliverable)
+from bot.ops import metrics
 from bot.storage.leadership import Leadership, leadership_for
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage

@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.pidfile import lock_exclusively
+from bot.ops.pidfile import lock_exclusively
 from bot.storage.database import make_dedicated_engine
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,6 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramOb
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot import metrics
 from bot.channels.telegram import admin, monitoring, staff, throttle, users
 from bot.channels.telegram.order import InOrder
 from bot.channels.telegram.pacing import Pacer
@@ -33,19 +32,20 @@ from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.staff_group import StaffGroup
 from bot.config import Settings
-from bot.content_store import ContentStore
-from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
 from bot.handoff.delivery import Halt
 from bot.handoff.outbox import POLL_SECONDS, OutboxWorker
-from bot.retention import purge_regularly
-from bot.semantic import Semantic
-from bot.storage.repository import Storage
+from bot.ops import metrics
+from bot.ops.content_store import ContentStore
+from bot.ops.retention import purge_regularly
+from bot.semantic.layer import Semantic
+from bot.services.conversation import Conversations
 from bot.shared.setup import Shared
 from bot.shared.updates import ProcessedUpdates
 from bot.storage.leadership import Leadership
 from bot.storage.models import utcnow
+from bot.storage.repository import Storage
 from bot.storage.state_redis import redacted
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class Dedupe(BaseMiddleware):
     """Handles each update_id to the end once, however often Telegram (or a restart) delivers
     it. An update is recorded as processed only after its handling ended, so one cut off by a
     crash is handled again when it comes again; handlers get its key as `update_key`, which
-    keys its case, relays and replies (`bot.replay`). A delivery that comes while the same update is in hand is
+    keys its case, relays and replies (`bot.services.replay`). A delivery that comes while the same update is in hand is
     skipped."""
 
     def __init__(self, processed: ProcessedUpdates) -> None:

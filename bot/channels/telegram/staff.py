@@ -21,12 +21,12 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
 from bot.channels.telegram.buttons import CaseButton, CaseChoice
-from bot.conversation import Conversations
 from bot.core.case_note import OUTCOMES
 from bot.core.events import CaseClaimed, CaseClosed
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
 from bot.handoff.cases import CaseAction, CaseRecord, Cases, Claim, Counsellor
+from bot.services.conversation import Conversations
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ What counsellors do to a person's case reaches the person through `Conversations
 
 A channel that can deliver an update twice (Telegram, after a crash) passes the update's key as
 `update_key`: the case or relay it writes is keyed by it, and an update already answered is
-answered again from its replay record (`bot.replay`) instead of being run again.
+answered again from its replay record (`bot.services.replay`) instead of being run again.
 
 A typed text that reaches the FAQ matcher is also sent to the optional semantic layer
-(`bot.semantic`, the county's own embeddings server) and the step is taken with its scores; no
+(`bot.semantic.layer`, the county's own embeddings server) and the step is taken with its scores; no
 other text is (nothing for a counsellor, no intake answer, no crisis), and a layer that is off, not
 ready, slow or failing leaves the lexical answer, within EMBEDDINGS_TIMEOUT."""
 from __future__ import annotations
@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
-from bot import metrics
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, Effect, EraseMe,
@@ -29,13 +28,14 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, 
 from bot.core.state import State
 from bot.core.turn import Step
 from bot.handoff.cases import Cases
-from bot.replay import replies_of, with_turn
-from bot.semantic import Semantic
+from bot.ops import metrics
+from bot.semantic.layer import Semantic
+from bot.services.replay import replies_of, with_turn
+from bot.services.usage import Usage
 from bot.shared.turns import LocalTurns, Turns
 from bot.storage.models import User, utcnow
 from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
 from bot.storage.state_store import StateStore
-from bot.usage import Usage
 
 log = logging.getLogger(__name__)
 

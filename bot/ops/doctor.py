@@ -111,7 +111,7 @@ async def database(settings: Settings) -> Finding:
 
 def content(settings: Settings) -> Finding:
     from bot.cli import UI_DIR
-    from bot.content_cache import cached_load
+    from bot.ops.content_cache import cached_load
 
     loaded, problems = cached_load(settings.content_root, UI_DIR, settings.RETENTION_DAYS,
                                    settings.CONTENT_CACHE)
