@@ -22,7 +22,8 @@ from bot.core.case_note import CaseFacts, note
 from bot.core.content.loader import load
 from bot.core.content.model import Content
 from bot.core.engine import MAX_TEXT, step
-from bot.core.events import (COMMANDS, FOREIGN, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
+from bot.core.commands import NAMES as COMMANDS
+from bot.core.events import (FOREIGN, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
                              Event, Media, MediaKind, Reply, Start, Text, typed)
 from bot.core.intake import MAX_NAME, MAX_QUESTION, STEPS
 from bot.core.state import State

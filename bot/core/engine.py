@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 
 from bot.core import bidi, inputs, texts
+from bot.core.commands import COMMANDS
 from bot.core.content import schema
 from bot.core.content.model import Content
 from bot.core.content.sections import choosable, shown_keys, vocabularies
@@ -111,23 +112,18 @@ class _Turn(SignalTurn):
             self.main_menu()
 
     def on_command(self, event: Command) -> None:
+        """A command of `COMMANDS` (`bot.core.commands`); any other is answered with /help."""
         name = event.name.lower()
-        if name == "start":
-            self.on_start(Start(event.arg or None))
-        elif name == "menu":
-            self.main_menu()
-        elif name == "language" and event.arg in self.content.languages.languages:
+        if name == "language" and event.arg in self.content.languages.languages:
             self.act(("locale", event.arg))
-        elif name == "language":
-            self.language_picker()
-        elif name == "counsellor":
-            self.counsellor()
-        elif name == "privacy":
-            self.privacy()
-        elif name == "delete":
-            self.ask_to_erase()
-        else:
-            self.help()
+            return
+        self.commands(event.arg).get(name, self.help)()
+
+    def commands(self, arg: str) -> dict[str, Callable[[], None]]:
+        """What each command of `COMMANDS` does (`arg`: what was typed after it)."""
+        return {"start": lambda: self.on_start(Start(arg or None)), "menu": self.main_menu,
+                "language": self.language_picker, "counsellor": self.counsellor,
+                "privacy": self.privacy, "delete": self.ask_to_erase, "help": self.help}
 
     def on_choice(self, choice: Choice) -> None:
         if choice.screen != self.state.screen or not 0 <= choice.index < len(self.state.options):
@@ -302,15 +298,10 @@ class _Turn(SignalTurn):
         self.say("🌐 " + "\n".join(unique), rows, ReplyKind.MENU)
 
     def help(self) -> None:
-        self.say(self._("How to use Lotse:") + "\n" +
-                 self._("• Press a button, or type its number.") + "\n" +
-                 self._("• Or write your question in your own words.") + "\n" +
-                 "• /menu " + self._("main menu") + "\n" +
-                 "• /language " + self._("change the language") + "\n" +
-                 "• /counsellor " + self._("talk to a person") + "\n" +
-                 "• /privacy " + self._("what happens with your data") + "\n" +
-                 "• /delete " + self._("delete everything about you"),
-                 [[self.menu_button()]])
+        lines = [self._("How to use Lotse:"), self._("• Press a button, or type its number."),
+                 self._("• Or write your question in your own words."),
+                 *(f"• /{c.name} " + self._(c.help) for c in COMMANDS if c.help)]
+        self.say("\n".join(lines), [[self.menu_button()]])
 
     def privacy(self) -> None:
         self.say(self._("Your privacy") + "\n\n" +

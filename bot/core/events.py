@@ -86,7 +86,6 @@ class CaseClosed:
 
 
 Event = Start | Text | Choice | Media | Command | CaseOpened | CaseClaimed | CaseClosed
-COMMANDS = ("start", "menu", "language", "counsellor", "privacy", "delete", "help")
 
 
 def typed(line: str) -> Text | Command:
