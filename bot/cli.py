@@ -10,14 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import logs
-from bot.config import REPO_ROOT, Settings, SettingsError, load_settings
+from bot.config import UI_DIR, Settings, SettingsError, load_settings
 from bot.core.content.loader import load
 from bot.core.content.model import Content
 from bot.core.content.problems import ContentError, Severity
 from bot.poster import command as poster
 from bot.reports import command as stats
-
-UI_DIR = REPO_ROOT / "translations"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,8 @@ from pydantic import AnyHttpUrl, Field, ValidationError, ValidationInfo, field_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+UI_DIR = REPO_ROOT / "translations"
+"""The interface strings' gettext catalogs (`translations/<lang>/LC_MESSAGES/lotse.po`)."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 

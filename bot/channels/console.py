@@ -1,6 +1,6 @@
 """The conversation in a terminal: buttons shown as numbers, state kept in the same database.
 
-Works interactively and with piped input (one line per turn); ends with the input. Piped input
+Works interactively and with piped input (one line per message); ends with the input. Piped input
 is echoed (`> text`) before its answer, so that the output reads as a transcript."""
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from bot.channels.telegram.app import set_commands
 from bot.core import bidi, telegram_html
 from bot.core.commands import COMMANDS, NAMES
 from bot.core.content.model import Content
-from bot.core.engine import _Turn, step
+from bot.core.engine import _Handling, step
 from bot.core.events import Command
 from bot.core.state import State
 
@@ -19,7 +19,7 @@ def shown(content: Content, command: Command) -> str:
 
 
 def test_the_engine_handles_every_command_of_the_list_and_no_other(content: Content) -> None:
-    assert set(_Turn(content, State(locale="en")).commands("")) == set(NAMES)
+    assert set(_Handling(content, State(locale="en")).commands("")) == set(NAMES)
     help_text = shown(content, Command("help"))
     assert shown(content, Command("nonsense")) == help_text
     assert all(shown(content, Command(name)) != help_text for name in NAMES if name != "help")

@@ -22,6 +22,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramObject, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from bot.channels.telegram import admin, monitoring, staff, throttle, users
 from bot.channels.telegram.order import InOrder
@@ -140,7 +141,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(shared.processed))
-    dispatcher.update.outer_middleware(InOrder(shared.turns))
+    dispatcher.update.outer_middleware(InOrder(shared.person_locks))
     throttle.install(dispatcher, settings, shared.buckets)
     dispatcher.include_router(admin.router)  # before users: /reload from an admin
     dispatcher.include_router(users.router)
@@ -154,7 +155,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     if isinstance(content, ContentStore):
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
     conversations = Conversations(storage, content, on_case_change=outbox.wake,
-                                  states=shared.states, turns=shared.turns, semantic=semantic)
+                                  states=shared.states, person_locks=shared.person_locks, semantic=semantic)
     dispatcher["conversations"] = conversations
     if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
         staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
@@ -219,14 +220,22 @@ async def serve(settings: Settings, content: ContentStore) -> int:
 
 
 async def serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
+    """Serve the webhook until SIGTERM or SIGINT, then drain: `/healthz` and new updates get 503
+    (Telegram delivers those again, to this instance's successor or another one) while the
+    updates in hand finish with the bot's session open, and only then close the server and the
+    session. (aiogram's `SimpleRequestHandler.register` would close the session on the server's
+    shutdown, under the sends in flight: they failed and were retried although Telegram had
+    carried them out, so people got their answers twice.)"""
     url = str(settings.WEBHOOK_URL)
-    app = web.Application()
+    path = urlparse(url).path or "/"
+    health = dispatcher["monitoring"].health
+    app = web.Application(middlewares=[refuse_while_stopping(path, health)])
     # Telegram is answered after the update was handled: it delivers an update again when the
     # bot died meanwhile, and its next update of the same chat finds this one done or waiting in
     # the person's queue (`InOrder`), on whichever instance.
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, handle_in_background=False,
-                         secret_token=settings.WEBHOOK_SECRET).register(
-        app, path=urlparse(url).path or "/")
+    webhook = SimpleRequestHandler(dispatcher=dispatcher, bot=bot, handle_in_background=False,
+                                   secret_token=settings.WEBHOOK_SECRET)
+    app.router.add_post(path, webhook.handle)  # not `register`: the session is closed below
     dispatcher["monitoring"].add_routes(app)  # /healthz and /metrics
     host, _, port = settings.WEBHOOK_LISTEN.rpartition(":")
     runner = web.AppRunner(app)
@@ -243,6 +252,21 @@ async def serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) ->
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
+        # still listening: the shutdown hooks mark the instance as stopping (503) and drain
         await dispatcher.emit_shutdown(bot=bot, **dispatcher.workflow_data)
+        await runner.cleanup()
         await bot.session.close()
+
+
+def refuse_while_stopping(path: str, health: monitoring.Health) -> Middleware:
+    """An aiohttp middleware answering 503 to updates posted to `path` once the dispatcher
+    began to stop, so that Telegram keeps them for later instead of this instance taking on
+    work while it drains."""
+
+    @web.middleware
+    async def refuse(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == path and not health.running:
+            return web.Response(status=503, text="stopping")
+        return await handler(request)
+
+    return refuse
