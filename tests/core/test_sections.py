@@ -196,7 +196,7 @@ def test_a_fact_told_earlier_picks_the_section_of_a_question_in_own_words(
     chat.send(Start(None, "en")).type("can i work")
     assert_only_sections(shipped_content, chat, "work-permit", ["asylum", "asylum, duldung"],
                          "en")
-    assert not any(data and data.startswith("section") for _, data in chat.buttons)
+    assert not any(option.action[0] == "section" for option in chat.state.options)
 
 
 def test_the_case_note_records_the_status_chosen_under_an_answer(
