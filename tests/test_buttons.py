@@ -1,12 +1,14 @@
 """What Telegram's buttons carry (`bot.channels.telegram.buttons`): the layouts of the buttons
 already in the chats are read as before, every button's data fits Telegram's 64 bytes, and data
-no button of ours carries is no button's."""
+no button of ours carries is no button's. Also the one keyboard builder and the largest photo."""
 from __future__ import annotations
 
 import pytest
+from aiogram.types import PhotoSize
 
-from bot.channels.telegram.buttons import CaseButton, CaseChoice, OptionButton
-from bot.channels.telegram.render import keyboard
+from bot.channels.telegram.buttons import CaseButton, CaseChoice, OptionButton, keyboard
+from bot.channels.telegram.media import largest_photo
+from bot.channels.telegram.render import reply_keyboard
 from bot.channels.telegram.staff_group import case_keyboard
 from bot.core.case_note import OUTCOMES
 from bot.core.case_status import CaseStatus
@@ -61,9 +63,27 @@ def test_every_button_fits_telegrams_64_bytes(shipped_content: Content) -> None:
               for name in shipped_content.canned_replies]
     datas += [CaseChoice(action=CaseAction.OUTCOME, case=MAX_ID, value=name).pack()
               for name in OUTCOMES]
-    markup = keyboard(Reply("x", ((Button("x", Choice(10**12, 99)),),)))
+    markup = reply_keyboard(Reply("x", ((Button("x", Choice(10**12, 99)),),)))
     assert markup is not None
     datas += [b.callback_data or "" for row in markup.inline_keyboard for b in row]
     assert all(len(data.encode()) <= LIMIT for data in datas), max(datas, key=len)
     with pytest.raises(ValueError):  # aiogram refuses to make a longer one
         CaseChoice(action=CaseAction.CANNED, case=MAX_ID, value="x" * LIMIT).pack()
+
+
+def test_the_keyboard_builder_makes_links_and_presses_and_nothing_of_no_buttons() -> None:
+    markup = keyboard([[("Web", "https://example.org"), ("Ja", CaseButton(
+        action=CaseAction.CLAIM, case=3))], []])
+    assert markup is not None and len(markup.inline_keyboard) == 1  # the empty row is left out
+    web, yes = markup.inline_keyboard[0]
+    assert (web.url, web.callback_data) == ("https://example.org", None)
+    assert (yes.url, yes.callback_data) == (None, "case:claim:3")
+    assert keyboard([]) is None and keyboard([[]]) is None
+    assert reply_keyboard(Reply("x")) is None
+
+
+def test_a_photo_is_sent_on_in_its_largest_size() -> None:
+    sizes = [PhotoSize(file_id=name, file_unique_id=name, width=w, height=h, file_size=size)
+             for name, w, h, size in [("small", 90, 60, 900), ("large", 1280, 853, 90000),
+                                      ("medium", 320, 213, 9000), ("same", 1280, 853, 80000)]]
+    assert largest_photo(sizes) == "large"

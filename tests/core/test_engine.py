@@ -40,7 +40,7 @@ def check_reply(reply: Reply) -> None:
         for button in row:
             assert (button.data is None) != (button.url is None), button
             if button.data is not None:
-                assert len(OptionButton.of(button.data).encode()) <= 64, button.data
+                assert len(OptionButton.of(button.data).pack().encode()) <= 64, button.data
             assert button.label.strip()
 
 

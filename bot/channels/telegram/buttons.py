@@ -1,6 +1,7 @@
-"""What Telegram's inline buttons carry (their callback data, at most 64 bytes), as aiogram
-`CallbackData` classes: the routers filter with `X.filter()` and read the fields, nothing splits
-strings. The layouts are those of the buttons already sent, which stay in the chats:
+"""Telegram's inline buttons: the one keyboard builder (`keyboard`), and what the buttons carry
+(their callback data, at most 64 bytes) as aiogram `CallbackData` classes: the routers filter
+with `X.filter()` and read the fields, nothing splits strings. The layouts are those of the
+buttons already sent, which stay in the chats:
 
 - a person's button: "o:<screen>:<index>", the engine's `Choice`; before the prefix it was
   "<screen>:<index>", which is still read;
@@ -9,9 +10,11 @@ strings. The layouts are those of the buttons already sent, which stay in the ch
   outcome to close with, the canned reply to send)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Self
 
 from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.events import Choice
 from bot.handoff.cases import CaseAction
@@ -24,8 +27,8 @@ class OptionButton(CallbackData, prefix="o"):
     index: int
 
     @classmethod
-    def of(cls, choice: Choice) -> str:
-        return cls(screen=choice.screen, index=choice.index).pack()
+    def of(cls, choice: Choice) -> OptionButton:
+        return cls(screen=choice.screen, index=choice.index)
 
     @classmethod
     def unpack(cls, value: str) -> Self:
@@ -53,3 +56,14 @@ class CaseChoice(CallbackData, prefix="case"):
     action: CaseAction
     case: int
     value: str
+
+
+def keyboard(rows: Iterable[Iterable[tuple[str, CallbackData | str]]]
+             ) -> InlineKeyboardMarkup | None:
+    """Rows of (label, what pressing it does: the `CallbackData` it sends, or a URL it opens) as
+    an inline keyboard; None when there is no button."""
+    built = [[InlineKeyboardButton(text=label, url=does) if isinstance(does, str) else
+              InlineKeyboardButton(text=label, callback_data=does.pack()) for label, does in row]
+             for row in rows]
+    built = [row for row in built if row]
+    return InlineKeyboardMarkup(inline_keyboard=built) if built else None

@@ -6,9 +6,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.channels.telegram.buttons import OptionButton
+from bot.channels.telegram.buttons import OptionButton, keyboard
 from bot.core import telegram_html
 from bot.core.events import Reply
 
@@ -25,18 +25,15 @@ class Message:
     keyboard: InlineKeyboardMarkup | None = None
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(text=b.label, url=b.url) if b.url or b.data is None else
-             InlineKeyboardButton(text=b.label, callback_data=OptionButton.of(b.data))
-             for b in row]
-            for row in reply.buttons if row]
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+def reply_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    return keyboard([(b.label, b.url) if b.url else (b.label, OptionButton.of(b.data))
+                     for b in row if b.url or b.data is not None] for row in reply.buttons)
 
 
 def messages(reply: Reply) -> list[Message]:
     """A reply as one or more messages within Telegram's length limit; buttons go on the last."""
     parts = telegram_html.split(reply.text)
-    markup = keyboard(reply)
+    markup = reply_keyboard(reply)
     return [Message(part, markup if i == len(parts) - 1 else None) for i, part in enumerate(parts)]
 
 

@@ -18,9 +18,10 @@ from collections.abc import Iterable
 from aiogram import Bot, Dispatcher, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 
-from bot.channels.telegram.buttons import CaseButton, CaseChoice
+from bot.channels.telegram.buttons import CaseButton, CaseChoice, keyboard
+from bot.channels.telegram.media import largest_photo
 from bot.core.case_note import OUTCOMES
 from bot.core.events import CaseClaimed, CaseClosed
 from bot.core.i18n import german_name
@@ -99,12 +100,6 @@ def install(dispatcher: Dispatcher, staff_chat_id: int, cases: Cases, gate: Staf
 def counsellor(user: User) -> Counsellor:
     """The acting counsellor: id and first name only (never shown to the person)."""
     return Counsellor(user.id, user.first_name or "?")
-
-
-def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=label, callback_data=data) for label, data in row]
-        for row in rows])
 
 
 def topic_of(message: Message | None) -> int | None:
@@ -246,7 +241,7 @@ async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, ca
     elif result.result == Claim.HELD:
         holder = result.holder or "?"
         await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
-        takeover = CaseButton(action=CaseAction.TAKEOVER, case=case.id).pack()
+        takeover = CaseButton(action=CaseAction.TAKEOVER, case=case.id)
         await say(bot, staff_chat_id, case.staff_thread_id,
                   f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
                   keyboard([[("Ja, übernehmen", takeover)]]))
@@ -266,13 +261,12 @@ async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
         await answer(query, CLOSED)
         return
     await answer(query)
-    def outcome(name: str) -> tuple[str, str]:
-        return OUTCOMES[name], CaseChoice(action=CaseAction.OUTCOME, case=case.id,
-                                          value=name).pack()
+    def outcome(name: str) -> tuple[str, CaseChoice]:
+        return OUTCOMES[name], CaseChoice(action=CaseAction.OUTCOME, case=case.id, value=name)
 
     rows = [[outcome("answered"), outcome("referred")],
             [outcome("callback"), outcome("no_reply")],
-            [("Abbrechen", CaseButton(action=CaseAction.KEEP, case=case.id).pack())]]
+            [("Abbrechen", CaseButton(action=CaseAction.KEEP, case=case.id))]]
     await say(bot, staff_chat_id, case.staff_thread_id,
               f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
 
@@ -367,7 +361,7 @@ async def on_canned(message: Message, bot: Bot, conversations: Conversations, ca
     if not replies:
         await say(bot, staff_chat_id, case.staff_thread_id, "Es gibt keine Textbausteine.")
         return
-    rows = [[(reply.title, CaseChoice(action=CaseAction.CANNED, case=case.id, value=name).pack())]
+    rows = [[(reply.title, CaseChoice(action=CaseAction.CANNED, case=case.id, value=name))]
             for name, reply in replies.items()]
     await say(bot, staff_chat_id, case.staff_thread_id,
               f"Textbaustein für Fall #{case.id} – die Person erhält ihn in ihrer Sprache "
@@ -438,8 +432,7 @@ def media_of(message: Message) -> tuple[str | None, str | None]:
     if message.text is not None:
         return "text", None
     if message.photo:
-        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        return "photo", largest.file_id
+        return "photo", largest_photo(message.photo)
     for kind in ("document", "voice", "video"):
         item = getattr(message, kind, None)
         if item is not None:

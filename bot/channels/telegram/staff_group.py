@@ -20,9 +20,9 @@ from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError,
                                 TelegramMigrateToChat, TelegramRetryAfter)
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.channels.telegram.buttons import CaseButton
+from bot.channels.telegram.buttons import CaseButton, keyboard
 from bot.channels.telegram.calls import (NO_PREVIEW, caption, classified, describe,
                                          rate_limited, send_media)
 from bot.channels.telegram.pacing import Pacer
@@ -46,11 +46,8 @@ def case_keyboard(case_id: int, status: CaseStatus) -> InlineKeyboardMarkup | No
     """The buttons under a case note: claim and close while the case is open, none when closed."""
     if status == CaseStatus.CLOSED:
         return None
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="Übernehmen", callback_data=CaseButton(
-            action=CaseAction.CLAIM, case=case_id).pack()),
-        InlineKeyboardButton(text="Schließen", callback_data=CaseButton(
-            action=CaseAction.CLOSE, case=case_id).pack())]])
+    return keyboard([[("Übernehmen", CaseButton(action=CaseAction.CLAIM, case=case_id)),
+                      ("Schließen", CaseButton(action=CaseAction.CLOSE, case=case_id))]])
 
 
 def staff_problem(exc: TelegramAPIError) -> StaffUnreachable | None:

@@ -11,6 +11,7 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message, User
 
 from bot.channels.telegram.buttons import OptionButton
+from bot.channels.telegram.media import largest_photo
 from bot.channels.telegram.render import outgoing
 from bot.channels.telegram.sender import Blocked, Sender
 from bot.core.events import FOREIGN, Choice, Event, Media, MediaKind, ReplyKind, Start, typed
@@ -32,7 +33,7 @@ def file_ref(message: Message) -> str | None:
     """The file id of a photo (largest size), document, voice note or video, which a counsellor
     can be sent by id; None for anything else (audio, stickers … are not resent as they are)."""
     if message.photo:
-        return max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0)).file_id
+        return largest_photo(message.photo)
     item = message.document or message.voice or message.video
     return item.file_id if item is not None else None
 
