@@ -132,3 +132,10 @@ def test_the_handoff_pulls_in_no_channel_when_imported() -> None:
                           cwd=BOT.parent)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_cases_and_erasure_reach_the_database_through_the_storage_api() -> None:
+    """Their rows are `bot.storage.cases`' (the rest of the handoff follows: issue 14)."""
+    for name in ("cases.py", "erasure.py"):
+        assert not any(module.split(".")[0] == "sqlalchemy"
+                       for module in imported(BOT / "handoff" / name)), name

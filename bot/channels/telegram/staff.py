@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
-from collections.abc import Iterable
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.exceptions import TelegramAPIError
@@ -22,8 +20,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 
 from bot.channels.telegram.buttons import CaseButton, CaseChoice, keyboard
 from bot.channels.telegram.media import largest_photo
+from bot.channels.telegram.staff_gate import StaffGate
 from bot.core.case_note import OUTCOMES
-from bot.core.events import CaseClaimed, CaseClosed
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
 from bot.handoff.cases import CaseAction, CaseRecord, Cases, Claim, Counsellor
@@ -32,8 +30,6 @@ from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
-STAFF_STATUSES = frozenset({"creator", "administrator", "member"})
-MEMBERSHIP_TTL_SECONDS = 300.0
 ONLY_STAFF = "Nur für Beraterinnen und Berater."
 CLOSED = "Fall ist geschlossen."
 NOT_HERE = "Dieser Knopf gehört zu einem anderen Fall."
@@ -45,34 +41,6 @@ NOT_RELAYED = frozenset({"sticker", "animation", "audio", "video_note", "locatio
 """What a counsellor may write that does not reach the person (they are told); service messages
 (topic created, renamed …) are not in it and are ignored."""
 IN_A_TOPIC = "Bitte im Thema eines Falls verwenden."
-
-
-class StaffGate:
-    """Who may act on cases: members of the staff group (asked with getChatMember, remembered
-    for a few minutes) and ADMIN_IDS."""
-
-    def __init__(self, bot: Bot, staff_chat_id: int, admin_ids: Iterable[int] = (),
-                 ttl: float = MEMBERSHIP_TTL_SECONDS) -> None:
-        self.bot = bot
-        self.staff_chat_id = staff_chat_id
-        self.admin_ids = frozenset(admin_ids)
-        self.ttl = ttl
-        self._known: dict[int, tuple[bool, float]] = {}
-
-    async def allows(self, user_id: int) -> bool:
-        if user_id in self.admin_ids:
-            return True
-        known = self._known.get(user_id)
-        if known is not None and known[1] > time.monotonic():
-            return known[0]
-        try:
-            member = await self.bot.get_chat_member(self.staff_chat_id, user_id)
-        except TelegramAPIError as exc:
-            log.warning("membership check failed user=%s: %s", user_id, type(exc).__name__)
-            return False  # not remembered: the next try asks again
-        allowed = member.status in STAFF_STATUSES
-        self._known[user_id] = (allowed, time.monotonic() + self.ttl)
-        return allowed
 
 
 def in_staff_group(message: Message, staff_chat_id: int) -> bool:
@@ -167,15 +135,17 @@ async def drop_buttons(query: CallbackQuery, text: str | None = None) -> None:
 @router.callback_query(CaseButton.filter())
 async def on_case_button(query: CallbackQuery, callback_data: CaseButton, bot: Bot,
                          conversations: Conversations, cases: Cases, staff_gate: StaffGate,
-                         staff_chat_id: int) -> None:
+                         staff_chat_id: int, update_key: str) -> None:
+    """A button on a case's note or prompt; `update_key` (the update) keys what it changes, so a
+    press delivered again after a crash finds it done and is answered as the first time."""
     action = callback_data.action
     found = await pressed_on(query, action, callback_data.case, cases, staff_gate)
     if found is None:
         return
     case, who = found
     if action in (CaseAction.CLAIM, CaseAction.TAKEOVER):
-        await claim(query, bot, conversations, cases, staff_chat_id, case, who,
-                    takeover=action == CaseAction.TAKEOVER)
+        await claim(query, bot, conversations, staff_chat_id, case, who,
+                    takeover=action == CaseAction.TAKEOVER, update_key=update_key)
     elif action == CaseAction.CLOSE:
         await ask_outcome(query, bot, staff_chat_id, case)
     elif action == CaseAction.KEEP:
@@ -187,17 +157,18 @@ async def on_case_button(query: CallbackQuery, callback_data: CaseButton, bot: B
 
 @router.callback_query(CaseChoice.filter())
 async def on_case_choice(query: CallbackQuery, callback_data: CaseChoice,
-                         conversations: Conversations, cases: Cases,
-                         staff_gate: StaffGate) -> None:
+                         conversations: Conversations, cases: Cases, staff_gate: StaffGate,
+                         update_key: str) -> None:
+    """A case's button that carries a choice: the outcome to close with, a canned reply."""
     action, value = callback_data.action, callback_data.value
     found = await pressed_on(query, action, callback_data.case, cases, staff_gate)
     if found is None:
         return
     case, who = found
     if action == CaseAction.OUTCOME and value in OUTCOMES:
-        await close(query, conversations, cases, case, who, value)
+        await close(query, conversations, case, who, value, update_key)
     elif action == CaseAction.CANNED:
-        await send_canned(query, cases, case, value)
+        await send_canned(query, cases, case, value, update_key)
     else:
         await answer(query, OUTDATED)
 
@@ -230,9 +201,10 @@ async def on_other_button(query: CallbackQuery) -> None:
     await answer(query, OUTDATED)
 
 
-async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, cases: Cases,
-                staff_chat_id: int, case: CaseRecord, who: Counsellor, takeover: bool) -> None:
-    result = await cases.claim(case.id, who, takeover=takeover)
+async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations,
+                staff_chat_id: int, case: CaseRecord, who: Counsellor, takeover: bool,
+                update_key: str) -> None:
+    result = await conversations.claim(case.id, who, takeover=takeover, update_key=update_key)
     log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
     if result.result == Claim.CLOSED:
         await answer(query, CLOSED)
@@ -241,14 +213,12 @@ async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, ca
     elif result.result == Claim.HELD:
         holder = result.holder or "?"
         await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
-        takeover = CaseButton(action=CaseAction.TAKEOVER, case=case.id)
+        takeover_button = CaseButton(action=CaseAction.TAKEOVER, case=case.id)
         await say(bot, staff_chat_id, case.staff_thread_id,
                   f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
-                  keyboard([[("Ja, übernehmen", takeover)]]))
+                  keyboard([[("Ja, übernehmen", takeover_button)]]))
     elif result.changed:
         await answer(query, "Fall übernommen.")
-        if result.result == Claim.CLAIMED:
-            await conversations.tell(case.id, CaseClaimed(case.id))
         if takeover:  # pressed on the router's prompt, never on the note the worker keeps
             await drop_buttons(query, f"Fall #{case.id} übernommen von {escape(who.name)}.")
     else:
@@ -271,9 +241,9 @@ async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
               f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
 
 
-async def close(query: CallbackQuery, conversations: Conversations, cases: Cases,
-                case: CaseRecord, who: Counsellor, outcome: str) -> None:
-    closed = await cases.close(case.id, who, outcome)
+async def close(query: CallbackQuery, conversations: Conversations, case: CaseRecord,
+                who: Counsellor, outcome: str, update_key: str) -> None:
+    closed = await conversations.close(case.id, who, outcome, update_key)
     log.info("close case=%s user=%s outcome=%s done=%s", case.id, who.id, outcome, closed)
     if not closed:
         await answer(query, CLOSED)
@@ -281,16 +251,13 @@ async def close(query: CallbackQuery, conversations: Conversations, cases: Cases
         return
     await answer(query, "Fall geschlossen.")
     await drop_buttons(query, f"Fall #{case.id} geschlossen: {escape(OUTCOMES[outcome])}.")
-    await conversations.tell(case.id, CaseClosed(case.id))
 
 
-async def send_canned(query: CallbackQuery, cases: Cases, case: CaseRecord, name: str) -> None:
-    if case.closed:
-        await answer(query, CLOSED)
-        return
-    sent = await cases.canned(case.id, name)
+async def send_canned(query: CallbackQuery, cases: Cases, case: CaseRecord, name: str,
+                      update_key: str) -> None:
+    sent = await cases.canned(case.id, name, update_key)
     if sent is None:
-        await answer(query, "Diesen Textbaustein gibt es nicht mehr.")
+        await answer(query, CLOSED if case.closed else "Diesen Textbaustein gibt es nicht mehr.")
         return
     log.info("canned case=%s user=%s reply=%s", case.id, query.from_user.id, name)
     await answer(query, "Gesendet.")
@@ -333,7 +300,7 @@ async def on_queue(message: Message, bot: Bot, conversations: Conversations, cas
 
 @router.message(Command("note"))
 async def on_note(message: Message, command: CommandObject, bot: Bot, cases: Cases,
-                  staff_gate: StaffGate, staff_chat_id: int) -> None:
+                  staff_gate: StaffGate, staff_chat_id: int, update_key: str) -> None:
     found = await command_in_case(message, bot, cases, staff_gate, staff_chat_id)
     if found is None:
         return
@@ -343,7 +310,7 @@ async def on_note(message: Message, command: CommandObject, bot: Bot, cases: Cas
         await say(bot, staff_chat_id, case.staff_thread_id,
                   "So geht es: <code>/note Text der Notiz</code>")
         return
-    await cases.add_note(case.id, who, text)
+    await cases.add_note(case.id, who, text, update_key)
     log.info("note case=%s user=%s", case.id, who.id)
 
 
