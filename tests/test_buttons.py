@@ -12,6 +12,7 @@ from bot.channels.telegram.render import reply_keyboard
 from bot.channels.telegram.staff_group import case_keyboard
 from bot.core.case_note import OUTCOMES
 from bot.core.case_status import CaseStatus
+from bot.core.content.checks import CANNED_NAME_BYTES
 from bot.core.content.model import Content
 from bot.core.events import Button, Choice, Reply
 from bot.handoff.cases import CaseAction
@@ -63,6 +64,9 @@ def test_every_button_fits_telegrams_64_bytes(shipped_content: Content) -> None:
               for name in shipped_content.canned_replies]
     datas += [CaseChoice(action=CaseAction.OUTCOME, case=MAX_ID, value=name).pack()
               for name in OUTCOMES]
+    # the longest name `lotse content check` lets a canned reply have
+    datas.append(CaseChoice(action=CaseAction.CANNED, case=MAX_ID,
+                            value="x" * CANNED_NAME_BYTES).pack())
     markup = reply_keyboard(Reply("x", ((Button("x", Choice(10**12, 99)),),)))
     assert markup is not None
     datas += [b.callback_data or "" for row in markup.inline_keyboard for b in row]
