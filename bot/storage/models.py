@@ -159,7 +159,7 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # "case_note", "relay_to_user", "relay_to_staff"
+    kind: Mapped[str] = mapped_column(String(32))  # an OutboxKind (bot.handoff.delivery)
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
