@@ -65,7 +65,7 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -320,7 +320,8 @@ class OutboxWorker:
     # ----- one row ----------------------------------------------------------------------------
 
     async def _deliver(self, row: _Row) -> None:
-        handlers = {OutboxKind.CASE_NOTE: self._case_note,
+        handlers: dict[str, Callable[[_Row], Awaitable[None]]] = {
+                    OutboxKind.CASE_NOTE: self._case_note,
                     OutboxKind.CASE_UPDATE: self._case_update,
                     OutboxKind.RELAY_TO_STAFF: self._relay_to_staff,
                     OutboxKind.STAFF_NOTICE: self._staff_notice,

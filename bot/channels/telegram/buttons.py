@@ -58,8 +58,11 @@ class CaseChoice(CallbackData, prefix="case"):
     value: str
 
 
-def keyboard(rows: Iterable[Iterable[tuple[str, CallbackData | str]]]
-             ) -> InlineKeyboardMarkup | None:
+Key = tuple[str, CallbackData | str]
+"""A button of `keyboard`: its label and what pressing it does."""
+
+
+def keyboard(rows: Iterable[Iterable[Key]]) -> InlineKeyboardMarkup | None:
     """Rows of (label, what pressing it does: the `CallbackData` it sends, or a URL it opens) as
     an inline keyboard; None when there is no button."""
     built = [[InlineKeyboardButton(text=label, url=does) if isinstance(does, str) else

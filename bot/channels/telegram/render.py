@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.channels.telegram.buttons import OptionButton, keyboard
+from bot.channels.telegram.buttons import Key, OptionButton, keyboard
 from bot.core import telegram_html
-from bot.core.events import Reply
+from bot.core.events import Button, Reply
 
 log = logging.getLogger(__name__)
 MAX_MESSAGES_PER_UPDATE = 5
@@ -26,8 +26,15 @@ class Message:
 
 
 def reply_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    return keyboard([(b.label, b.url) if b.url else (b.label, OptionButton.of(b.data))
-                     for b in row if b.url or b.data is not None] for row in reply.buttons)
+    return keyboard([_key(b) for b in row if b.url or b.data is not None]
+                    for row in reply.buttons)
+
+
+def _key(button: Button) -> Key:
+    """A link opens its URL, any other button sends its choice."""
+    if button.url or button.data is None:
+        return button.label, button.url or ""
+    return button.label, OptionButton.of(button.data)
 
 
 def messages(reply: Reply) -> list[Message]:

@@ -18,7 +18,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 
-from bot.channels.telegram.buttons import CaseButton, CaseChoice, keyboard
+from bot.channels.telegram.buttons import CaseButton, CaseChoice, Key, keyboard
 from bot.channels.telegram.media import largest_photo
 from bot.channels.telegram.staff_gate import StaffGate
 from bot.core.case_note import OUTCOMES
@@ -231,12 +231,12 @@ async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
         await answer(query, CLOSED)
         return
     await answer(query)
-    def outcome(name: str) -> tuple[str, CaseChoice]:
+    def outcome(name: str) -> Key:
         return OUTCOMES[name], CaseChoice(action=CaseAction.OUTCOME, case=case.id, value=name)
 
-    rows = [[outcome("answered"), outcome("referred")],
-            [outcome("callback"), outcome("no_reply")],
-            [("Abbrechen", CaseButton(action=CaseAction.KEEP, case=case.id))]]
+    rows: list[list[Key]] = [
+        [outcome("answered"), outcome("referred")], [outcome("callback"), outcome("no_reply")],
+        [("Abbrechen", CaseButton(action=CaseAction.KEEP, case=case.id))]]
     await say(bot, staff_chat_id, case.staff_thread_id,
               f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
 
