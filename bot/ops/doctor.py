@@ -250,7 +250,7 @@ async def outbox(settings: Settings) -> Finding:
         waiting, oldest = await storage.outbox_backlog()
     finally:
         await storage.close()
-    if not waiting:
+    if not waiting or oldest is None:
         return Finding(True, "outbox: nothing waiting for delivery")
     age = utcnow() - oldest
     what = f"outbox: {waiting} message(s) waiting, the oldest for {_duration(age)}"

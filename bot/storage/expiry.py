@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
+from typing import Any
 
 from sqlalchemy import Select, and_, delete, exists, func, select
 
@@ -58,7 +59,7 @@ async def purge(storage: Storage, before: Deadlines,
     old_updates = select(ProcessedUpdate.update_id).where(
         ProcessedUpdate.processed_at < before.update_ids)
     async with storage.session() as session:
-        async def count(query: Select) -> int:
+        async def count(query: Select[Any]) -> int:
             return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
         found = Purged(*[await count(q) for q in (expired_cases, stale_states, gone_people,
