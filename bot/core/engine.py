@@ -11,7 +11,7 @@ typed buttons)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from bot.core.content import schema
 from bot.core.content.model import Content
@@ -77,7 +77,7 @@ class _Handling(FlowHandling):
         elif isinstance(event, Command):
             self.on_command(event)
         elif isinstance(event, Choice):
-            self.on_choice(event.data)
+            self.on_choice(event)
         elif isinstance(event, Text):
             self.on_text(event.text, event.semantic)
         elif isinstance(event, Media):
@@ -118,32 +118,24 @@ class _Handling(FlowHandling):
             self.main_menu()
 
     def on_command(self, event: Command) -> None:
+        """A command of `COMMANDS` (`bot.core.commands`); any other is answered with /help."""
         name = event.name.lower()
-        if name == "start":
-            self.on_start(Start(event.arg or None))
-        elif name == "menu":
-            self.main_menu()
-        elif name == "language" and event.arg in self.content.languages.languages:
+        if name == "language" and event.arg in self.content.languages.languages:
             self.act(("locale", event.arg))
-        elif name == "language":
-            self.language_picker()
-        elif name == "counsellor":
-            self.counsellor()
-        elif name == "privacy":
-            self.privacy()
-        elif name == "delete":
-            self.ask_to_erase()
-        else:
-            self.help()
+            return
+        self.commands(event.arg).get(name, self.help)()
 
-    def on_choice(self, data: str) -> None:
-        screen, _, index = data.partition(":")
-        if not (screen.isascii() and screen.isdigit() and index.isascii() and index.isdigit()) \
-                or int(screen) != self.state.screen or \
-                int(index) >= len(self.state.options):
+    def commands(self, arg: str) -> dict[str, Callable[[], None]]:
+        """What each command of `COMMANDS` does (`arg`: what was typed after it)."""
+        return {"start": lambda: self.on_start(Start(arg or None)), "menu": self.main_menu,
+                "language": self.language_picker, "counsellor": self.counsellor,
+                "privacy": self.privacy, "delete": self.ask_to_erase, "help": self.help}
+
+    def on_choice(self, choice: Choice) -> None:
+        if choice.screen != self.state.screen or not 0 <= choice.index < len(self.state.options):
             self.stale()
             return
-        self.act(self.state.options[int(index)].action)
+        self.act(self.state.options[choice.index].action)
 
     def on_text(self, text: str, semantic: Mapping[str, float] | None = None) -> None:
         """Crises first, wherever the person is; then an open case gets the text, then typed

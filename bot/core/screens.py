@@ -3,6 +3,7 @@ the notice that a part of the menu is gone (`ScreenHandling`, between `SignalHan
 answers in `bot.core.answers`)."""
 from __future__ import annotations
 
+from bot.core.commands import COMMANDS
 from bot.core.events import EraseMe, ReplyKind
 from bot.core.i18n import native_name
 from bot.core.signal_handling import SignalHandling
@@ -35,15 +36,10 @@ class ScreenHandling(SignalHandling):
         self.say("🌐 " + "\n".join(unique), rows, ReplyKind.MENU)
 
     def help(self) -> None:
-        self.say(self._("How to use Lotse:") + "\n" +
-                 self._("• Press a button, or type its number.") + "\n" +
-                 self._("• Or write your question in your own words.") + "\n" +
-                 "• /menu " + self._("main menu") + "\n" +
-                 "• /language " + self._("change the language") + "\n" +
-                 "• /counsellor " + self._("talk to a person") + "\n" +
-                 "• /privacy " + self._("what happens with your data") + "\n" +
-                 "• /delete " + self._("delete everything about you"),
-                 [[self.menu_button()]])
+        lines = [self._("How to use Lotse:"), self._("• Press a button, or type its number."),
+                 self._("• Or write your question in your own words."),
+                 *(f"• /{c.name} " + self._(c.help) for c in COMMANDS if c.help)]
+        self.say("\n".join(lines), [[self.menu_button()]])
 
     def privacy(self) -> None:
         self.say(self._("Your privacy") + "\n\n" +

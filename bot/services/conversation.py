@@ -29,7 +29,7 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, 
                              RefusedButton, RelayToCase, Reply, SetLocale, Text)
 from bot.core.state import State
 from bot.core.handling import Step
-from bot.handoff.cases import Cases, ClaimResult, Counsellor
+from bot.handoff.cases import Cases, Claim, ClaimResult, Counsellor
 from bot.ops import metrics
 from bot.semantic.layer import Semantic
 from bot.services.replay import replies_of, with_record
@@ -90,7 +90,7 @@ class Conversations:
             case_id, CaseClaimed(case_id),
             lambda replies: self.cases.claim(case_id, counsellor, takeover=takeover,
                                              update_key=update_key, replies=replies),
-            lambda result: result.result == "claimed")
+            lambda result: result.result == Claim.CLAIMED)
 
     async def close(self, case_id: int, counsellor: Counsellor, outcome: str,
                     update_key: str | None = None) -> bool:
