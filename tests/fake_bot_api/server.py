@@ -103,6 +103,7 @@ class FakeBotApi:
         self._turn = itertools.count()
         self.webhook_deliveries: list[tuple[int, str]] = []
         """(update_id, url) of every webhook delivery Lotse answered with success."""
+        self._stalls: list[tuple[str, Callable[[dict[str, Any]], bool]]] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -168,7 +169,18 @@ class FakeBotApi:
                                              error.description))
             return error.payload()
         self._world.calls.append(ApiCall(method, params.record(), True))
+        stall = next((s for s in self._stalls if s[0] == method and s[1](params.record())), None)
+        if stall is not None:  # carried out, but the answer never comes
+            self._stalls.remove(stall)
+            self._world.changed.notify()
+            await asyncio.Event().wait()
         return {"ok": True, "result": result}
+
+    def stall(self, method: str, when: Callable[[dict[str, Any]], bool] = lambda _: True) -> None:
+        """The next call to `method` whose params (as recorded) satisfy `when` is carried out and
+        recorded, but its answer never comes: as when Telegram did what the bot asked and the
+        bot died, or lost the answer, before it learned so (the test kills the bot then)."""
+        self._stalls.append((method, when))
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -333,6 +345,11 @@ class FakeBotApi:
         return [m for m in (found.messages.values() if found else ())
                 if m.from_bot and not m.deleted and not m.is_service
                 and (thread_id is None or m.thread_id == thread_id)]
+
+    @property
+    def polls_started(self) -> int:
+        """How many getUpdates calls have started (a long poll counts while it still waits)."""
+        return self._world.poll_generation
 
     def topics(self, chat: ChatRef) -> list[Topic]:
         found = self._world.chats.get(_chat_id(chat))
