@@ -50,8 +50,9 @@ def test_the_rule_sees_a_forbidden_import(tmp_path: Path) -> None:
 def test_the_handoff_pulls_in_no_channel_when_imported() -> None:
     """Nothing it imports imports aiogram or a channel either (a second staff channel, or none,
     must be possible without Telegram's code)."""
-    code = ("import sys, bot.handoff.cases, bot.handoff.delivery, bot.handoff.erasure, "
-            "bot.handoff.outbox; print(sorted(m for m in sys.modules "
+    code = ("import sys, bot.handoff.cases, bot.handoff.deliveries, bot.handoff.delivery, "
+            "bot.handoff.erasure, bot.handoff.outage, bot.handoff.outbox; "
+            "print(sorted(m for m in sys.modules "
             "if m.split('.')[0] == 'aiogram' or m.startswith('bot.channels')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=BOT.parent)

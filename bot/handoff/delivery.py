@@ -155,6 +155,13 @@ class StaffChannel(Protocol):
         """Delete the topic with everything in it (gone already is fine) and say `notice`
         (plain text) where the channel's general messages go."""
 
+    async def delete_topic(self, topic: int) -> None:
+        """Delete the topic with everything in it, silently (gone already is fine)."""
+
+    async def prompt(self, topic: int | None, reply: Reply) -> None:
+        """The bot's answer to a counsellor (HTML, may be split, buttons under the last part) in
+        `topic`, or where the channel's general messages go (None)."""
+
 
 class PersonChannel(Protocol):
     """Where people get what counsellors send them; `person` is the channel's id for them."""

@@ -29,6 +29,8 @@ class FakeStaff:
     where: str = "FAKE_STAFF=1"
     calls: list[tuple[str, object]] = field(default_factory=list)
     fail: list[Exception] = field(default_factory=list)
+    fail_at: str | None = None
+    """The call `fail` is raised by (None: any)."""
 
     def delay(self) -> float:
         return 0.0
@@ -37,7 +39,7 @@ class FakeStaff:
         pass
 
     def _called(self, name: str, what: object) -> None:
-        if self.fail:
+        if self.fail and self.fail_at in (None, name):
             raise self.fail.pop(0)
         self.calls.append((name, what))
 
@@ -60,6 +62,12 @@ class FakeStaff:
 
     async def erase_topic(self, topic: int, notice: str) -> None:
         self._called("erase_topic", (topic, notice))
+
+    async def delete_topic(self, topic: int) -> None:
+        self._called("delete_topic", topic)
+
+    async def prompt(self, topic: int | None, reply: Reply) -> None:
+        self._called("prompt", (topic, reply))
 
 
 @dataclass
@@ -161,3 +169,37 @@ async def test_the_channels_errors_decide_retry_rest_drop_or_wait(
         user = await session.scalar(select(User).where(User.external_id == "4002"))
     assert relay.last_error == "blocked" and user is not None and user.blocked_at is not None
     assert people.sent == []
+
+
+async def test_a_note_whose_answer_was_lost_goes_again_in_a_new_topic_one_refused_in_the_same(
+        storage: Storage, content: Content, clock: Clock, open_case,
+        channels: tuple[OutboxWorker, FakeStaff, FakePeople]) -> None:
+    """A post that may have arrived (the answer lost: a timeout) is not posted again beside
+    itself: its topic is deleted and the note goes into a new one. A post Telegram refused goes
+    again in the same topic."""
+    outbox, staff, _ = channels
+    lost = await open_case(4003)
+    staff.fail, staff.fail_at = [TimeoutError()], "post_note"
+    await outbox.deliver_ready()
+    [(_, first)] = staff.calls
+    clock.advance(60)
+    await outbox.deliver_ready()
+    assert [name for name, _ in staff.calls] == ["open_topic", "delete_topic", "open_topic",
+                                                 "post_note"]
+    assert staff.calls[1] == ("delete_topic", 71)
+    second, _ = staff.calls[3][1]  # type: ignore[misc]
+    async with storage.session() as session:
+        case = await session.get_one(Case, lost)
+    assert (case.staff_thread_id, case.staff_message_id) == (second, 900) and second != 71
+    assert first == staff.calls[2][1]  # the same name
+
+    refused = await open_case(4004)
+    staff.calls.clear()
+    staff.fail = [Retry("TelegramServerError: Bad Gateway", "5xx")]
+    await outbox.deliver_ready()
+    clock.advance(60)
+    await outbox.deliver_ready()
+    assert [name for name, _ in staff.calls] == ["open_topic", "post_note"]
+    async with storage.session() as session:
+        case = await session.get_one(Case, refused)
+    assert case.staff_message_id == 900 and await waiting(storage) == []

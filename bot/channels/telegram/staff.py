@@ -4,6 +4,8 @@ Buttons on the case note claim, take over and close a case; what a counsellor wr
 topic goes to the person; /note keeps an internal note, /canned sends a ready answer in the
 person's language, /queue lists the cases nobody holds yet. Only members of the staff group (and
 ADMIN_IDS) may act; everything else in the group is left alone. Counsellor-facing text is German.
+The bot's answers in the group (`say`) are outbox rows, paced and retried with everything else the
+bot posts there; a handler never waits for the group.
 
 A module-level router like `users.py`; `install` includes it and puts what its handlers are given
 into the dispatcher's data (aiogram's workflow data): `staff_chat_id`, `cases`, `staff_gate` and
@@ -18,14 +20,15 @@ from collections.abc import Iterable
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
+from aiogram.types import CallbackQuery, Message, User
 
 from bot.conversation import Conversations
 from bot.core.case_note import OUTCOMES
-from bot.core.events import CaseClaimed, CaseClosed
+from bot.core.events import Button, CaseClaimed, CaseClosed, Reply
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
 from bot.handoff.cases import CaseRecord, Cases, Counsellor
+from bot.handoff.outbox import OutboxWorker
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -100,10 +103,9 @@ def counsellor(user: User) -> Counsellor:
     return Counsellor(user.id, user.first_name or "?")
 
 
-def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=label, callback_data=data) for label, data in row]
-        for row in rows])
+def keyboard(rows: list[list[tuple[str, str]]]) -> tuple[tuple[Button, ...], ...]:
+    """The buttons under a prompt, from (label, callback data) pairs per row."""
+    return tuple(tuple(Button(label, data) for label, data in row) for row in rows)
 
 
 def topic_of(message: Message | None) -> int | None:
@@ -133,16 +135,12 @@ def topic_link(chat_id: int, thread_id: int | None) -> str | None:
     return f"https://t.me/c/{text[4:]}/{thread_id}"
 
 
-async def say(bot: Bot, chat_id: int, thread_id: int | None, text: str,
-              markup: InlineKeyboardMarkup | None = None) -> Message | None:
-    """A direct answer to a counsellor in the group (best effort; never raises)."""
-    try:
-        return await bot.send_message(chat_id, text, message_thread_id=thread_id,
-                                      reply_markup=markup)
-    except TelegramAPIError as exc:
-        log.warning("staff answer failed chat=%s thread=%s: %s", chat_id, thread_id,
-                    type(exc).__name__)
-        return None
+async def say(outbox: OutboxWorker, thread_id: int | None, text: str,
+              buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
+    """A direct answer to a counsellor in the group (HTML), in topic `thread_id` (None: General):
+    an outbox row (`OutboxWorker.prompt`), so it is paced with every other call into the group
+    and retried, and the handler never waits for the group."""
+    await outbox.prompt(thread_id, Reply(text, buttons))
 
 
 async def answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
@@ -169,8 +167,8 @@ async def drop_buttons(query: CallbackQuery, text: str | None = None) -> None:
 # ----- buttons --------------------------------------------------------------------------------
 
 @router.callback_query(F.data.startswith("case:"))
-async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversations,
-                         cases: Cases, staff_gate: StaffGate, staff_chat_id: int) -> None:
+async def on_case_button(query: CallbackQuery, outbox: OutboxWorker, conversations: Conversations,
+                         cases: Cases, staff_gate: StaffGate) -> None:
     parts = (query.data or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
     if len(parts) < 3 or not (parts[2].isascii() and parts[2].isdigit()):
@@ -194,10 +192,10 @@ async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversa
         return
     who = counsellor(query.from_user)
     if action in ("claim", "takeover"):
-        await claim(query, bot, conversations, cases, staff_chat_id, case, who,
+        await claim(query, outbox, conversations, cases, case, who,
                     takeover=action == "takeover")
     elif action == "close":
-        await ask_outcome(query, bot, staff_chat_id, case)
+        await ask_outcome(query, outbox, case)
     elif action == "outcome" and len(parts) == 4 and parts[3] in OUTCOMES:
         await close(query, conversations, cases, case, who, parts[3])
     elif action == "keep":
@@ -215,8 +213,8 @@ async def on_other_button(query: CallbackQuery) -> None:
     await answer(query, OUTDATED)
 
 
-async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, cases: Cases,
-                staff_chat_id: int, case: CaseRecord, who: Counsellor, takeover: bool) -> None:
+async def claim(query: CallbackQuery, outbox: OutboxWorker, conversations: Conversations,
+                cases: Cases, case: CaseRecord, who: Counsellor, takeover: bool) -> None:
     result = await cases.claim(case.id, who, takeover=takeover)
     log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
     if result.result == "closed":
@@ -226,7 +224,7 @@ async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, ca
     elif result.result == "held":
         holder = result.holder or "?"
         await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
-        await say(bot, staff_chat_id, case.staff_thread_id,
+        await say(outbox, case.staff_thread_id,
                   f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
                   keyboard([[("Ja, übernehmen", f"case:takeover:{case.id}")]]))
     elif result.changed:
@@ -239,8 +237,7 @@ async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations, ca
         await answer(query)
 
 
-async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
-                      case: CaseRecord) -> None:
+async def ask_outcome(query: CallbackQuery, outbox: OutboxWorker, case: CaseRecord) -> None:
     if case.closed:
         await answer(query, CLOSED)
         return
@@ -250,7 +247,7 @@ async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
             [(OUTCOMES["callback"], f"case:outcome:{case.id}:callback"),
              (OUTCOMES["no_reply"], f"case:outcome:{case.id}:no_reply")],
             [("Abbrechen", f"case:keep:{case.id}")]]
-    await say(bot, staff_chat_id, case.staff_thread_id,
+    await say(outbox, case.staff_thread_id,
               f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
 
 
@@ -294,8 +291,8 @@ async def acting(message: Message, staff_gate: StaffGate) -> Counsellor | None:
 
 
 @router.message(Command("queue"))
-async def on_queue(message: Message, bot: Bot, conversations: Conversations, cases: Cases,
-                   staff_gate: StaffGate, staff_chat_id: int) -> None:
+async def on_queue(message: Message, outbox: OutboxWorker, conversations: Conversations,
+                   cases: Cases, staff_gate: StaffGate, staff_chat_id: int) -> None:
     if await acting(message, staff_gate) is None:
         return
     content = conversations.content()
@@ -311,19 +308,19 @@ async def on_queue(message: Message, bot: Bot, conversations: Conversations, cas
                      f"wartet seit {waiting(case.created_at, now)}")
     text = ("<b>Offene Fälle ohne Bearbeitung</b> (älteste zuerst):\n" + "\n".join(lines)
             if lines else "Keine offenen Fälle ohne Bearbeitung.")
-    await say(bot, staff_chat_id, topic_of(message), text)
+    await say(outbox, topic_of(message), text)
 
 
 @router.message(Command("note"))
-async def on_note(message: Message, command: CommandObject, bot: Bot, cases: Cases,
-                  staff_gate: StaffGate, staff_chat_id: int) -> None:
-    found = await command_in_case(message, bot, cases, staff_gate, staff_chat_id)
+async def on_note(message: Message, command: CommandObject, outbox: OutboxWorker,
+                  cases: Cases, staff_gate: StaffGate) -> None:
+    found = await command_in_case(message, outbox, cases, staff_gate)
     if found is None:
         return
     who, case = found
     text = (command.args or "").strip()
     if not text:
-        await say(bot, staff_chat_id, case.staff_thread_id,
+        await say(outbox, case.staff_thread_id,
                   "So geht es: <code>/note Text der Notiz</code>")
         return
     await cases.add_note(case.id, who, text)
@@ -331,21 +328,21 @@ async def on_note(message: Message, command: CommandObject, bot: Bot, cases: Cas
 
 
 @router.message(Command("canned"))
-async def on_canned(message: Message, bot: Bot, conversations: Conversations, cases: Cases,
-                    staff_gate: StaffGate, staff_chat_id: int) -> None:
-    found = await command_in_case(message, bot, cases, staff_gate, staff_chat_id)
+async def on_canned(message: Message, outbox: OutboxWorker, conversations: Conversations,
+                    cases: Cases, staff_gate: StaffGate) -> None:
+    found = await command_in_case(message, outbox, cases, staff_gate)
     if found is None:
         return
     _, case = found
     if case.closed:
-        await say(bot, staff_chat_id, case.staff_thread_id, CLOSED)
+        await say(outbox, case.staff_thread_id, CLOSED)
         return
     replies = conversations.content().canned_replies
     if not replies:
-        await say(bot, staff_chat_id, case.staff_thread_id, "Es gibt keine Textbausteine.")
+        await say(outbox, case.staff_thread_id, "Es gibt keine Textbausteine.")
         return
     rows = [[(reply.title, f"case:canned:{case.id}:{name}")] for name, reply in replies.items()]
-    await say(bot, staff_chat_id, case.staff_thread_id,
+    await say(outbox, case.staff_thread_id,
               f"Textbaustein für Fall #{case.id} – die Person erhält ihn in ihrer Sprache "
               f"({escape(german_name(case.locale))}):", keyboard(rows))
 
@@ -355,15 +352,15 @@ async def case_here(message: Message, cases: Cases) -> CaseRecord | None:
     return None if thread is None else await cases.in_topic(thread)
 
 
-async def command_in_case(message: Message, bot: Bot, cases: Cases, staff_gate: StaffGate,
-                          staff_chat_id: int) -> tuple[Counsellor, CaseRecord] | None:
+async def command_in_case(message: Message, outbox: OutboxWorker, cases: Cases,
+                          staff_gate: StaffGate) -> tuple[Counsellor, CaseRecord] | None:
     """Who gave a case command and in which case's topic; None (with a hint to a counsellor
     who wrote it outside a case topic) when nothing is to be done."""
     who = await acting(message, staff_gate)
     case = await case_here(message, cases)
     if who is None or case is None:
         if who is not None:
-            await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
+            await say(outbox, topic_of(message), IN_A_TOPIC)
         return None
     return who, case
 
@@ -371,8 +368,8 @@ async def command_in_case(message: Message, bot: Bot, cases: Cases, staff_gate: 
 # ----- relay ----------------------------------------------------------------------------------
 
 @router.message()
-async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: StaffGate,
-                     staff_chat_id: int, closed_told: set[int], turn: str) -> None:
+async def on_message(message: Message, outbox: OutboxWorker, cases: Cases, staff_gate: StaffGate,
+                     closed_told: set[int], turn: str) -> None:
     thread = topic_of(message)
     if thread is None or message.from_user is None or message.from_user.is_bot:
         return  # General, service messages, other bots
@@ -382,7 +379,7 @@ async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: Staff
         if message.content_type in NOT_RELAYED:
             case = await cases.in_topic(thread)
             if case is not None and await acting(message, staff_gate) is not None:
-                await say(bot, staff_chat_id, thread,
+                await say(outbox, thread,
                           "Diese Art Nachricht kann nicht weitergeleitet werden. Möglich "
                           "sind Text, Fotos, Dokumente und Sprachnachrichten.")
         return
@@ -393,17 +390,17 @@ async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: Staff
     if who is None:
         return
     if kind == "text" and text and text.startswith("/") and is_command(message):
-        await say(bot, staff_chat_id, thread, "Unbekannter Befehl. Möglich sind /note, "
+        await say(outbox, thread, "Unbekannter Befehl. Möglich sind /note, "
                   "/canned und /queue.")
         return
     if case.closed:
         if case.id not in closed_told:
             closed_told.add(case.id)
-            await say(bot, staff_chat_id, thread, CLOSED)
+            await say(outbox, thread, CLOSED)
         return
     sent = await cases.relay_to_user(case.id, kind, text, file_id, turn)
     if sent is None:
-        await say(bot, staff_chat_id, thread, CLOSED)
+        await say(outbox, thread, CLOSED)
         return
     log.info("relay to user case=%s user=%s kind=%s", case.id, who.id, kind)
 
