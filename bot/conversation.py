@@ -3,9 +3,9 @@
 Every channel (Telegram, the console) calls `Conversations.handle`; the engine itself stays pure.
 What counsellors do to a person's case reaches the person through `Conversations.notify`.
 
-A channel that can deliver an update twice (Telegram, after a crash) passes the update as `turn`:
-the case or relay it writes is keyed by it, and a turn already saved is answered from its record
-(`bot.replay`) instead of being run again.
+A channel that can deliver an update twice (Telegram, after a crash) passes the update's key as
+`update_key`: the case or relay it writes is keyed by it, and an update already answered is
+answered again from its replay record (`bot.replay`) instead of being run again.
 
 A typed text that reaches the FAQ matcher is also sent to the optional semantic layer
 (`bot.semantic`, the county's own embeddings server) and the step is taken with its scores; no
@@ -72,11 +72,12 @@ class Conversations:
         their case both load, change and save the same state."""
         return self.turns.hold(f"user:{user_id}")
 
-    async def handle(self, person: Person, event: Event, turn: str | None = None) -> list[Reply]:
-        """Run `event` for `person`; `turn` names the delivery it came in (see the module)."""
+    async def handle(self, person: Person, event: Event,
+                     update_key: str | None = None) -> list[Reply]:
+        """Run `event` for `person`; `update_key` names the update it came in (see the module)."""
         user = await self.storage.user(person.channel, person.external_id)
         async with self._turn(user.id):
-            return await self._step(user, event, turn)
+            return await self._step(user, event, update_key)
 
     async def notify(self, person: Person, event: CaseClaimed | CaseClosed) -> list[Reply]:
         """A counsellor's action on the person's case, through the engine for that person: their
@@ -100,10 +101,11 @@ class Conversations:
         replies = await self.notify(Person(*found), event)
         return await self.cases.reply_to_user(case_id, replies)
 
-    async def _step(self, user: UserRecord, event: Event, turn: str | None = None) -> list[Reply]:
+    async def _step(self, user: UserRecord, event: Event,
+                    update_key: str | None = None) -> list[Reply]:
         content = self.content()
         saved = await self.states.load_state(user.id)
-        if turn is not None and (recorded := replies_of(saved, turn)) is not None:
+        if update_key is not None and (recorded := replies_of(saved, update_key)) is not None:
             log.info("turn replayed user=%s replies=%d", user.id, len(recorded))
             return recorded
         state = State.from_json(saved)
@@ -121,14 +123,14 @@ class Conversations:
         effects = list(result.effects)
         metrics.count_matches(effects)
         for effect in result.effects:
-            follow_up = await self.carry_out(user, effect, turn)
+            follow_up = await self.carry_out(user, effect, update_key)
             if follow_up is not None:
                 result = step(content, result.state, follow_up)
                 replies += result.replies
         if not isinstance(event, CaseClaimed | CaseClosed):  # counsellors' actions are not usage
             await self.usage.record(content, state, result.state, effects, utcnow())
         await self.states.save_state(
-            user.id, with_turn(result.state.to_json(), saved, turn, replies), content.version)
+            user.id, with_turn(result.state.to_json(), saved, update_key, replies), content.version)
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies
 
@@ -151,20 +153,20 @@ class Conversations:
         return step(content, state, replace(event, semantic=scores))
 
     async def carry_out(self, user: UserRecord, effect: Effect,
-                        turn: str | None = None) -> Event | None:
+                        update_key: str | None = None) -> Event | None:
         """Do what the engine asked; some effects answer with an event for the engine. A case
-        or relay is written once per `turn`."""
+        or relay is written once per update (`update_key`)."""
         if isinstance(effect, SetLocale):
             await self.storage.set_locale(user.id, effect.locale)
         elif isinstance(effect, GiveConsent):
             await self.storage.set_consent(user.id, utcnow())
             log.info("consent user=%s", user.id)
         elif isinstance(effect, OpenCase):
-            case_id = await self.cases.open(user.id, effect, turn)
+            case_id = await self.cases.open(user.id, effect, update_key)
             log.info("case opened case=%s user=%s", case_id, user.id)
             return CaseOpened(case_id, utcnow(), by_phone=bool(effect.intake.get("phone")))
         elif isinstance(effect, RelayToCase):
-            await self.cases.relay(effect, turn)
+            await self.cases.relay(effect, update_key)
         elif isinstance(effect, CrisisSignal):  # by id and kind: never the text, never a name
             metrics.count_crisis(effect)
             log.log(logging.WARNING if effect.certain else logging.INFO,

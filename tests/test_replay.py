@@ -44,8 +44,8 @@ async def test_the_same_turn_opens_one_case_and_relays_once(
     relay = RelayToCase(case_id, "Noch eine Frage")
     await conversations.cases.relay(relay, "telegram:9")
     await conversations.cases.relay(relay, "telegram:9")
-    first = await conversations.cases.relay_to_user(case_id, "text", "Hallo", turn="telegram:10")
-    again = await conversations.cases.relay_to_user(case_id, "text", "Hallo", turn="telegram:10")
+    first = await conversations.cases.relay_to_user(case_id, "text", "Hallo", update_key="telegram:10")
+    again = await conversations.cases.relay_to_user(case_id, "text", "Hallo", update_key="telegram:10")
     assert first is not None and again == first
     assert await count(conversations, Case) == 2
     async with conversations.storage.session() as session:

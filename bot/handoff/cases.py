@@ -4,8 +4,8 @@ relay, canned replies) and the rating when it is closed.
 
 Every change writes its outbox rows in the same transaction, so what was decided is delivered,
 and wakes the outbox worker once that transaction is committed (`on_change`, in `_writing` alone).
-A change made for an update that may be delivered again (`turn`) keys its outbox row by that
-update, so the same update never opens a second case or relays a message twice."""
+A change made for an update that may be delivered again comes with its `update_key` (e.g.
+"telegram:<update_id>") and keys its outbox row by it, so the same update never opens a second case or relays a message twice."""
 from __future__ import annotations
 
 import asyncio
@@ -126,14 +126,14 @@ class Cases:
         if wrote:
             self.on_change()
 
-    async def open(self, user_id: int, request: OpenCase, turn: str | None = None) -> int:
+    async def open(self, user_id: int, request: OpenCase, update_key: str | None = None) -> int:
         """Create the case with its note and the outbox entry that delivers it, all at once:
         what the person is promised is in the database before anything is sent. The same
-        `turn` again gives the case it opened."""
+        `update_key` again gives the case it opened."""
         intake = request.intake
         now = self.clock()
         async with self._writing() as session:
-            opened = await _written(session, turn, "case_note")
+            opened = await _written(session, update_key, "case_note")
             if opened is not None and opened.case_id is not None:
                 return opened.case_id
             case = Case(user_id=user_id, status="new", urgent=request.urgent,
@@ -149,24 +149,24 @@ class Cases:
             if case.question:
                 session.add(TranscriptMessage(case_id=case.id, direction="user", kind="text",
                                               text=case.question, created_at=now))
-            self._outbox(session, "case_note", _key(turn, "case_note", f"case:{case.id}:note"),
-                         case.id, {}, now)
+            key = _key(update_key, "case_note", f"case:{case.id}:note")
+            self._outbox(session, "case_note", key, case.id, {}, now)
         metrics.CASES_OPENED.inc()
         return case.id
 
-    async def relay(self, request: RelayToCase, turn: str | None = None) -> None:
+    async def relay(self, request: RelayToCase, update_key: str | None = None) -> None:
         """Something the person sent while the case is open, on its way to the staff topic
-        (once per `turn`)."""
+        (once per `update_key`)."""
         now = self.clock()
         async with self._writing() as session:
-            if await _written(session, turn, "relay_to_staff") is not None:
+            if await _written(session, update_key, "relay_to_staff") is not None:
                 return
             message = TranscriptMessage(case_id=request.case_id, direction="user",
                                         kind=request.kind.value if request.kind else "text",
                                         text=request.text, file_id=request.ref, created_at=now)
             session.add(message)
             await session.flush()
-            key = _key(turn, "relay_to_staff", f"case:{request.case_id}:user:{message.id}")
+            key = _key(update_key, "relay_to_staff", f"case:{request.case_id}:user:{message.id}")
             self._outbox(session, "relay_to_staff", key, request.case_id,
                          {"message": message.id}, now)
 
@@ -304,13 +304,14 @@ class Cases:
             return message.id
 
     async def relay_to_user(self, case_id: int, kind: str, text: str | None = None,
-                            file_id: str | None = None, turn: str | None = None) -> int | None:
+                            file_id: str | None = None,
+                            update_key: str | None = None) -> int | None:
         """What a counsellor wrote in the topic, on its way to the person (text, or a photo,
-        document or voice note by file id with an optional caption), once per `turn`. Returns
-        the transcript id; None when the case is closed or unknown."""
+        document or voice note by file id with an optional caption), once per `update_key`.
+        Returns the transcript id; None when the case is closed or unknown."""
         now = self.clock()
         async with self._writing() as session:
-            relayed = await _written(session, turn, "relay_to_user")
+            relayed = await _written(session, update_key, "relay_to_user")
             if relayed is not None:
                 return int(relayed.payload["message"])
             case = await session.get(Case, case_id)
@@ -320,7 +321,7 @@ class Cases:
                                         text=text, file_id=file_id, created_at=now)
             session.add(message)
             await session.flush()
-            key = _key(turn, "relay_to_user", f"case:{case_id}:counsellor:{message.id}")
+            key = _key(update_key, "relay_to_user", f"case:{case_id}:counsellor:{message.id}")
             self._outbox(session, "relay_to_user", key, case_id, {"message": message.id}, now)
             return message.id
 
@@ -388,14 +389,17 @@ class Cases:
         session.info[WROTE_OUTBOX] = True
 
 
-def _key(turn: str | None, kind: str, otherwise: str) -> str:
-    """An outbox row's dedupe key: one per `turn` and kind when the change came with a turn."""
-    return otherwise if turn is None else f"{turn}:{kind}"
+def _key(update_key: str | None, kind: str, otherwise: str) -> str:
+    """An outbox row's dedupe key: one per update and kind when the change came with an
+    `update_key`."""
+    return otherwise if update_key is None else f"{update_key}:{kind}"
 
 
-async def _written(session: AsyncSession, turn: str | None, kind: str) -> OutboxMessage | None:
-    """The outbox row of `kind` that `turn` wrote already, if any (never without a turn)."""
-    if turn is None:
+async def _written(session: AsyncSession, update_key: str | None,
+                   kind: str) -> OutboxMessage | None:
+    """The outbox row of `kind` that the update `update_key` wrote already, if any (never
+    without a key)."""
+    if update_key is None:
         return None
     return await session.scalar(select(OutboxMessage)
-                                .where(OutboxMessage.dedupe_key == _key(turn, kind, "")))
+                                .where(OutboxMessage.dedupe_key == _key(update_key, kind, "")))

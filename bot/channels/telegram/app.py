@@ -63,8 +63,8 @@ COMMAND_DESCRIPTIONS = {
 class Dedupe(BaseMiddleware):
     """Handles each update_id to the end once, however often Telegram (or a restart) delivers
     it. An update is recorded as processed only after its handling ended, so one cut off by a
-    crash is handled again when it comes again; handlers get it as `turn`, which keys its case,
-    relays and replies (`bot.replay`). A delivery that comes while the same update is in hand is
+    crash is handled again when it comes again; handlers get its key as `update_key`, which
+    keys its case, relays and replies (`bot.replay`). A delivery that comes while the same update is in hand is
     skipped."""
 
     def __init__(self, processed: ProcessedUpdates) -> None:
@@ -80,7 +80,7 @@ class Dedupe(BaseMiddleware):
             metrics.DUPLICATE_UPDATES.inc()
             return None
         self._in_hand.add(update_id)
-        data["turn"] = f"telegram:{update_id}"
+        data["update_key"] = f"telegram:{update_id}"
         try:
             result = await handler(event, data)
             await self.processed.mark_update_processed(update_id)

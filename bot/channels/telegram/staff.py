@@ -369,7 +369,7 @@ async def command_in_case(message: Message, outbox: OutboxWorker, cases: Cases,
 
 @router.message()
 async def on_message(message: Message, outbox: OutboxWorker, cases: Cases, staff_gate: StaffGate,
-                     closed_told: set[int], turn: str) -> None:
+                     closed_told: set[int], update_key: str) -> None:
     thread = topic_of(message)
     if thread is None or message.from_user is None or message.from_user.is_bot:
         return  # General, service messages, other bots
@@ -398,7 +398,7 @@ async def on_message(message: Message, outbox: OutboxWorker, cases: Cases, staff
             closed_told.add(case.id)
             await say(outbox, thread, CLOSED)
         return
-    sent = await cases.relay_to_user(case.id, kind, text, file_id, turn)
+    sent = await cases.relay_to_user(case.id, kind, text, file_id, update_key)
     if sent is None:
         await say(outbox, thread, CLOSED)
         return

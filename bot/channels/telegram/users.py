@@ -41,13 +41,13 @@ def person(user: User) -> Person:
 
 
 async def deliver(conversations: Conversations, sender: Sender, user: User, event: Event,
-                  turn: str, pressed: int | None = None) -> None:
-    """Run `event` (delivered as `turn`, see `app.Dedupe`) and send the replies; a menu
+                  update_key: str, pressed: int | None = None) -> None:
+    """Run `event` (the update `update_key`, see `app.Dedupe`) and send the replies; a menu
     answering a pressed button replaces that menu."""
     try:
-        # the chat is held from handling to the last reply, so two updates answer in turn
+        # the chat is held from handling to the last reply, so two updates answer one after the other
         async with sender.pacer.ordered(user.id):
-            replies = await conversations.handle(person(user), event, turn)
+            replies = await conversations.handle(person(user), event, update_key)
             replace = pressed
             for reply, parts in outgoing(replies):
                 if replace is not None and reply.kind is ReplyKind.MENU and len(parts) == 1:
@@ -63,32 +63,33 @@ async def deliver(conversations: Conversations, sender: Sender, user: User, even
 
 @router.message(CommandStart())
 async def on_start(message: Message, command: CommandObject, conversations: Conversations,
-                   sender: Sender, turn: str) -> None:
+                   sender: Sender, update_key: str) -> None:
     assert message.from_user is not None
     event = Start(command.args, message.from_user.language_code)
-    await deliver(conversations, sender, message.from_user, event, turn)
+    await deliver(conversations, sender, message.from_user, event, update_key)
 
 
 @router.message(F.text)
 async def on_text(message: Message, conversations: Conversations, sender: Sender,
-                  turn: str) -> None:
+                  update_key: str) -> None:
     assert message.from_user is not None and message.text is not None
-    await deliver(conversations, sender, message.from_user, typed(message.text), turn)
+    await deliver(conversations, sender, message.from_user, typed(message.text), update_key)
 
 
 @router.message()
 async def on_other(message: Message, conversations: Conversations, sender: Sender,
-                   turn: str) -> None:
+                   update_key: str) -> None:
     assert message.from_user is not None
     kind = next((k for attr, k in MEDIA if getattr(message, attr, None)), MediaKind.OTHER)
-    await deliver(conversations, sender, message.from_user, Media(kind, file_ref(message)), turn)
+    await deliver(conversations, sender, message.from_user, Media(kind, file_ref(message)),
+                  update_key)
 
 
 @router.callback_query()
 async def on_button(query: CallbackQuery, conversations: Conversations, sender: Sender,
-                    turn: str) -> None:
+                    update_key: str) -> None:
     with contextlib.suppress(TelegramAPIError):  # the spinner stops anyway; the reply matters
         await query.answer()
     pressed = query.message.message_id if query.message else None
-    await deliver(conversations, sender, query.from_user, Choice(query.data or ""), turn,
+    await deliver(conversations, sender, query.from_user, Choice(query.data or ""), update_key,
                   pressed)
