@@ -9,7 +9,8 @@ bot posts there; a handler never waits for the group.
 
 A module-level router like `users.py`; `install` includes it and puts what its handlers are given
 into the dispatcher's data (aiogram's workflow data): `staff_chat_id`, `cases`, `staff_gate` and
-`closed_told` (the cases whose topic was told once that the case is closed)."""
+`closed_told` (the cases whose topic was told once that the case is closed); `say` writes to the
+`outbox` that `app.make_dispatcher` puts there."""
 from __future__ import annotations
 
 import datetime as dt
