@@ -29,8 +29,8 @@ from bot.core.content.loader import load_or_raise, match_docs
 from bot.core.content.model import Content
 from bot.core.match_eval import load_eval_cases
 from bot.core.matcher import Matcher
-from bot.embeddings import EmbeddingsClient
-from bot.semantic import Semantic
+from bot.semantic.embeddings import EmbeddingsClient
+from bot.semantic.layer import Semantic
 from tests.fake_embeddings import running_fake_embeddings
 
 REPO = Path(__file__).resolve().parent.parent

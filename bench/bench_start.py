@@ -1,7 +1,7 @@
 """Cold start of `lotse run` to the first answer (issue 18: target ≤ 3 s): a fresh `python -m bot
 run` process (never forked) against the fake Bot API, timed from the spawn until a person's /start
 has its answer. Twice: with an empty content cache (the content parsed, checked and indexed) and
-with the cache the first start left (`CONTENT_CACHE`, bot/content_cache.py). The floor is the echo
+with the cache the first start left (`CONTENT_CACHE`, bot/ops/content_cache.py). The floor is the echo
 bot (bench/echo_bot.py: aiogram and nothing else) started and answered the same way, in the same
 run. Figures, not tests.
 

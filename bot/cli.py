@@ -10,14 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import logs
-from bot.config import REPO_ROOT, Settings, SettingsError, load_settings
+from bot.config import UI_DIR, Settings, SettingsError, load_settings
 from bot.core.content.loader import load
 from bot.core.content.model import Content
 from bot.core.content.problems import ContentError, Severity
 from bot.poster import command as poster
 from bot.reports import command as stats
-
-UI_DIR = REPO_ROOT / "translations"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,7 +97,7 @@ def _day(text: str) -> dt.date:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "doctor":  # a broken setting is one of the things it reports
-        from bot.doctor import doctor
+        from bot.ops.doctor import doctor
 
         return doctor()
     try:
@@ -124,8 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def live_content(settings: Settings, root: Path | None = None) -> Content:
-    from bot.content_cache import cached_load
     from bot.core.content.loader import or_raise
+    from bot.ops.content_cache import cached_load
 
     return or_raise(*cached_load((root or settings.content_root).resolve(), UI_DIR,
                                  settings.RETENTION_DAYS, settings.CONTENT_CACHE))
@@ -141,7 +139,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
               file=sys.stderr)
         return chat(settings, argparse.Namespace(lang=None, user="local"))
     from bot.channels.telegram.app import serve
-    from bot.content_store import ContentStore
+    from bot.ops.content_store import ContentStore
 
     content = ContentStore(live_content(settings), UI_DIR)
 
@@ -154,7 +152,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.console import chat as console_chat
-    from bot.conversation import Conversations
+    from bot.services.conversation import Conversations
     from bot.storage import migrate
     from bot.storage.repository import Storage
 
@@ -200,7 +198,7 @@ def db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def purge(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.retention import purge as run_purge
+    from bot.ops.retention import purge as run_purge
     from bot.storage.models import utcnow
     from bot.storage.repository import Storage
 
@@ -227,7 +225,7 @@ def content(settings: Settings, args: argparse.Namespace) -> int:
                                   args.lang)
     loaded = live_content(settings, args.root)
     if args.content_command in ("export", "import"):
-        from bot.translation_commands import export_po, import_po
+        from bot.ops.translation_commands import export_po, import_po
 
         return (export_po(loaded, args.lang, args.output) if args.content_command == "export"
                 else import_po(loaded, args.file, args.lang, check_content))
@@ -273,7 +271,7 @@ def unknown_language(loaded: Content, lang: str | None) -> bool:
 
 
 def show_gaps(settings: Settings, loaded: Content, args: argparse.Namespace) -> int:
-    from bot.gaps import report
+    from bot.ops.gaps import report
 
     if unknown_language(loaded, args.lang):
         return 2
@@ -319,7 +317,7 @@ def show_coverage(loaded: Content, max_age_days: int, as_json: bool) -> int:
 
 def reload_running(settings: Settings) -> int:
     """`lotse content reload`: the same check the running instance will make, then SIGHUP."""
-    from bot.pidfile import signal_reload
+    from bot.ops.pidfile import signal_reload
 
     if check_content(settings.content_root) != 0:
         print("lotse: not reloaded: the running Lotse keeps the version it has", file=sys.stderr)

@@ -10,6 +10,8 @@ from pydantic import AnyHttpUrl, Field, ValidationError, ValidationInfo, field_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+UI_DIR = REPO_ROOT / "translations"
+"""The interface strings' gettext catalogs (`translations/<lang>/LC_MESSAGES/lotse.po`)."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 
@@ -41,7 +43,7 @@ class Settings(BaseSettings):
     CONTENT_ROOT: Path = REPO_ROOT
     CONTENT_CACHE: Path | None = REPO_ROOT / "data" / "cache"
     """Where `lotse run` keeps the loaded content, so that a start with unchanged content and
-    code skips loading it (bot/content_cache.py); empty: always load."""
+    code skips loading it (bot/ops/content_cache.py); empty: always load."""
     DEFAULT_LOCALE: str = "de"
     REDIS_URL: str | None = None
     WEBHOOK_URL: AnyHttpUrl | None = None
@@ -70,7 +72,7 @@ class Settings(BaseSettings):
     """Messages per second to one person, after a burst of 3 (Telegram: about 1)."""
     EMBEDDINGS_URL: AnyHttpUrl | None = None
     """Base URL (with /v1) of an OpenAI-compatible embeddings API the county runs (Ollama, vLLM,
-    Text Embeddings Inference); unset: the FAQ matcher works on words alone (bot/semantic.py)."""
+    Text Embeddings Inference); unset: the FAQ matcher works on words alone (bot/semantic/layer.py)."""
     EMBEDDINGS_MODEL: str | None = Field(None, validate_default=True)
     """The embedding model's name on that server, e.g. bge-m3; required with EMBEDDINGS_URL."""
     EMBEDDINGS_API_KEY: str | None = None

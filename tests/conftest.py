@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.conversation import Conversations
 from bot.core.content.loader import load, or_raise
 from bot.core.content.model import Content
 from bot.core.content.problems import Problem
+from bot.services.conversation import Conversations
 from bot.storage import migrate
 from bot.storage.repository import Storage
 from tests.fake_bot_api.fixtures import fake_api, fake_bot  # noqa: F401

@@ -1,5 +1,5 @@
 """A local fake of an OpenAI-compatible embeddings server (`POST /v1/embeddings`), for the tests and
-the benchmark of the semantic layer (bot/semantic.py).
+the benchmark of the semantic layer (bot/semantic/layer.py).
 
 It speaks the real protocol: a request `{"model", "input": str | [str, …], "encoding_format":
 "float"}` (optional) gets `{"object": "list", "data": [{"object": "embedding", "index": i,

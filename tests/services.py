@@ -3,6 +3,7 @@
 `make services` installs them from Debian packages when they are missing; `make test` runs it."""
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager
@@ -40,13 +41,32 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 async def postgres_database(postgres_url: str) -> AsyncIterator[str]:
-    """A new, empty database `lotse_<n>` on the test server for one test, dropped after it."""
+    """A new, empty database `lotse_<n>` on the test server for one test, dropped after it. The
+    test fails when a connection to it is still open at its end (`connections_left`)."""
     server = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
     name = f"lotse_{next(_database_numbers)}"
     connection = await asyncpg.connect(server)
     try:
         await connection.execute(f"CREATE DATABASE {name}")
         yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+        left = await connections_left(connection, name)
         await connection.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        assert left == [], f"connections to {name} left open by the test: {left}"
     finally:
         await connection.close()
+
+
+async def connections_left(server: asyncpg.Connection, database: str,
+                           grace: float = 5.0) -> list[str]:
+    """The application names of the sessions still connected to `database`, once every session
+    that is closing had `grace` seconds to go (a terminated connection leaves the server a moment
+    later). A connection the test never returned to its pool or closed stays, and would otherwise
+    only show as SQLAlchemy's warning "The garbage collector is trying to clean up non-checked-in
+    connection" when the event loop ends, under no test at all."""
+    query = "SELECT application_name FROM pg_stat_activity WHERE datname = $1"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while (left := [row[0] for row in await server.fetch(query, database)]) and \
+            loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    return left

@@ -1,4 +1,4 @@
-"""The content kept on disk (bot/content_cache.py): used only under its own key, from this user's
+"""The content kept on disk (bot/ops/content_cache.py): used only under its own key, from this user's
 own file, and what it gives is what loading gives."""
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import content_cache
-from bot.content_cache import cached_load, key
 from bot.core.content import loader
+from bot.ops import content_cache
+from bot.ops.content_cache import cached_load, key
 from tests.core.content_cases import UI_DIR, build_tree
 
 
@@ -77,7 +77,7 @@ def test_a_file_others_may_write_is_never_read(root: Path, tmp_path: Path, loads
     cached_load(root, UI_DIR, 90, tmp_path / "cache")
     cache = next((tmp_path / "cache").iterdir())
     os.chmod(cache, 0o666)
-    with caplog.at_level(logging.WARNING, logger="bot.content_cache"):
+    with caplog.at_level(logging.WARNING, logger="bot.ops.content_cache"):
         content, _ = cached_load(root, UI_DIR, 90, tmp_path / "cache")
     assert content is not None and loads == [root, root]
     assert "not this user's own file" in caplog.text
@@ -89,7 +89,7 @@ def test_a_broken_file_loads_afresh(root: Path, tmp_path: Path, loads: list[Path
     cached_load(root, UI_DIR, 90, tmp_path / "cache")
     cache = next((tmp_path / "cache").iterdir())
     cache.write_bytes(cache.read_bytes()[:1000])
-    with caplog.at_level(logging.WARNING, logger="bot.content_cache"):
+    with caplog.at_level(logging.WARNING, logger="bot.ops.content_cache"):
         content, _ = cached_load(root, UI_DIR, 90, tmp_path / "cache")
     assert content is not None and loads == [root, root]
     assert "unreadable, loading afresh" in caplog.text

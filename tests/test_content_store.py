@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.content_store import ContentStore, Outcome
-from bot.conversation import Conversations, Person
 from bot.core import telegram_html
 from bot.core.content.loader import load_or_raise
 from bot.core.events import Choice, Command, Reply
+from bot.ops.content_store import ContentStore, Outcome
+from bot.services.conversation import Conversations, Person
 from bot.storage import migrate
 from bot.storage.repository import Storage
 
@@ -114,8 +114,8 @@ async def test_a_reload_keeps_buttons_and_lands_a_vanished_place_in_the_menu(
 async def test_the_admin_report_is_escaped_and_split(
         setup: tuple[ContentStore, Conversations]) -> None:
     from bot.channels.telegram.admin import report
-    from bot.content_store import ReloadResult
     from bot.core.content.problems import Problem
+    from bot.ops.content_store import ReloadResult
 
     store, _ = setup
     problems = tuple(Problem(f"flows/f{n}.yaml", n, "unknown key '<b>' & more") for n in range(300))

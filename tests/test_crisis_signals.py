@@ -8,7 +8,6 @@ import json
 import logging
 
 import pytest
-from bot.conversation import Conversations, Person
 from bot.core.case_note import CRISES, CaseFacts, note
 from bot.core.content.model import Content
 from bot.core.engine import step
@@ -17,7 +16,8 @@ from bot.core.signals import CrisisKind
 from bot.core.state import State
 from bot.handoff.cases import Counsellor
 from bot.logs import JsonFormatter
-from bot.metrics import REGISTRY
+from bot.ops.metrics import REGISTRY
+from bot.services.conversation import Conversations, Person
 from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 from tests.handoff.test_staff_cases import case_row, open_case, rows

@@ -34,7 +34,7 @@ def test_the_unit_runs_lotse_as_its_own_user_confined_to_its_data() -> None:
     service = {key: values[-1] for key, values in unit["Service"].items()}
     assert service["User"] == service["Group"] == "lotse"
     assert service["ExecStart"] == f"{INSTALLED}/.venv/bin/lotse run"
-    assert service["ExecReload"] == "/bin/kill -HUP $MAINPID"  # bot/pidfile.py: SIGHUP reloads
+    assert service["ExecReload"] == "/bin/kill -HUP $MAINPID"  # bot/ops/pidfile.py: SIGHUP reloads
     assert service["KillSignal"] == "SIGTERM" and int(service["TimeoutStopSec"]) > 30
     assert service["Restart"] == "on-failure" and service["RestartPreventExitStatus"] == "2"
     assert service["EnvironmentFile"].startswith("/etc/lotse/")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT, Settings
-from bot.doctor import REACH_SECONDS, Finding, diagnose
+from bot.ops.doctor import REACH_SECONDS, Finding, diagnose
 from bot.storage import migrate
 from tests.e2e.harness import BotProcess
 from tests.fake_bot_api import FakeBotApi

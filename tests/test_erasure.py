@@ -3,17 +3,20 @@ its question takes a typed number (the console's way to press it) only as the ve
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from bot import metrics
-from bot.conversation import Conversations, Person
 from bot.core.content.model import Content
 from bot.core.events import CaseOpened, Choice, Command, EraseMe, RelayToCase, Text
 from bot.core.state import State
+from bot.ops import metrics
+from bot.services.conversation import Conversations, Person
+from bot.storage import migrate
 from bot.storage.repository import Storage
 from tests.database import rows, tables
 from tests.steps import run
 
 PHONE = "+4915123456789"
+TYPED_PHONE = "0151 23456789"
 NAME = "Zainab"
 QUESTION = "Mein Sohn braucht einen Platz in der Berufsschule"
 
@@ -38,9 +41,9 @@ def closed_as_deleted() -> float:
                                              {"outcome": "deleted"}) or 0.0
 
 
-async def test_delete_leaves_nothing_personal(conversations: Conversations) -> None:
-    person = Person("telegram", "555")
-    deleted_before = closed_as_deleted()
+async def hand_over(conversations: Conversations, person: Person) -> None:
+    """`person` asks for a counsellor, tells their name, phone number and question, and writes
+    once more in the open case."""
     await conversations.handle(person, Command("language", "de"))
     await conversations.handle(person, Command("counsellor"))
     await press(conversations, person, "Einverstanden")
@@ -48,18 +51,28 @@ async def test_delete_leaves_nothing_personal(conversations: Conversations) -> N
         await press(conversations, person, choice)
     await conversations.handle(person, Text(QUESTION))
     await press(conversations, person, "Rückruf")
-    await conversations.handle(person, Text("0151 23456789"))
+    await conversations.handle(person, Text(TYPED_PHONE))
     await press(conversations, person, "Vormittags")
     await conversations.handle(person, Text(NAME))
     replies = await press(conversations, person, "Senden")
     assert "#1" in replies[-1].text
     await conversations.handle(person, Text("Noch eine Frage von mir"))
-    stored = await everything_stored(conversations.storage)
-    assert PHONE in stored and NAME in stored and QUESTION in stored  # the test can fail
 
+
+async def delete_everything(conversations: Conversations, person: Person) -> None:
     await conversations.handle(person, Command("delete"))
     replies = await press(conversations, person, "Alles löschen")
     assert "gelöscht" in replies[-1].text
+
+
+async def test_delete_leaves_nothing_personal(conversations: Conversations) -> None:
+    person = Person("telegram", "555")
+    deleted_before = closed_as_deleted()
+    await hand_over(conversations, person)
+    stored = await everything_stored(conversations.storage)
+    assert PHONE in stored and NAME in stored and QUESTION in stored  # the test can fail
+
+    await delete_everything(conversations, person)
 
     stored = await everything_stored(conversations.storage)
     for personal in (PHONE, NAME, QUESTION, "Noch eine Frage", "duldung", "'555'"):
@@ -72,6 +85,33 @@ async def test_delete_leaves_nothing_personal(conversations: Conversations) -> N
 
     replies = await conversations.handle(person, Text("hallo"))  # afresh: a new person
     assert replies
+
+
+async def test_delete_leaves_no_trace_in_the_sqlite_files(
+        tmp_path: Path, shipped_content: Content) -> None:
+    """SQLite keeps deleted values in free pages and in the WAL until they are overwritten:
+    after /delete neither the database file nor its WAL holds the name or the phone number
+    (secure_delete on every connection, the WAL checkpointed and truncated), read while the bot
+    still has the database open."""
+    database = tmp_path / "lotse.sqlite3"
+    url = f"sqlite+aiosqlite:///{database}"
+    await migrate.upgrade(url)
+    storage = Storage.open(url)
+    conversations = Conversations(storage, lambda: shipped_content)
+    files = (database, database.with_name(database.name + "-wal"))
+    try:
+        person = Person("telegram", "556")
+        await hand_over(conversations, person)
+        on_disk = b"".join(path.read_bytes() for path in files if path.exists())
+        assert NAME.encode() in on_disk and PHONE.encode() in on_disk  # the test can fail
+        await delete_everything(conversations, person)
+        on_disk = b"".join(path.read_bytes() for path in files if path.exists())
+        for personal in (NAME, PHONE, TYPED_PHONE, QUESTION):
+            assert personal.encode() not in on_disk, personal
+        # set by the engine, whatever the SQLite build's default (Debian's is on already)
+        assert await rows(storage, "PRAGMA secure_delete") == [(1,)]
+    finally:
+        await storage.close()
 
 
 async def test_a_deleted_persons_id_is_never_reused(conversations: Conversations) -> None:

@@ -1,6 +1,7 @@
 """The layers' import rules (docs/architecture.md, "Packages"): the pure core imports no framework
-and no database, and the handoff knows no channel. Read off the source (every import statement,
-also one inside a function), and once at run time for what the handoff pulls in with it."""
+and no database, the handoff knows no channel, and no bot modules import each other in a circle,
+not even through an import inside a function. Read off the source (every import statement, also
+one inside a function), and once at run time for what the handoff pulls in with it."""
 from __future__ import annotations
 
 import ast
@@ -29,6 +30,62 @@ def imported(path: Path) -> set[str]:
     return names
 
 
+def run_time_imports(path: Path, modules: set[str]) -> set[str]:
+    """The modules of `modules` a file imports when it runs (anywhere in it, but not under
+    `if TYPE_CHECKING:`); `from package import module` counts as importing the module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING",
+                                                                  "typing.TYPE_CHECKING"):
+            node.body = []
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names & modules
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_cycles(root: Path) -> list[list[str]]:
+    """The circles of modules under `root` (a package) that import each other, each once, as
+    the strongly connected components of the import graph that hold more than one module."""
+    paths = {module_name(path, root): path for path in root.rglob("*.py")}
+    graph = {name: sorted(run_time_imports(path, set(paths)) - {name})
+             for name, path in paths.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(name: str) -> None:  # Tarjan's algorithm
+        index[name] = low[name] = len(index)
+        stack.append(name)
+        for other in graph[name]:
+            if other not in index:
+                visit(other)
+                low[name] = min(low[name], low[other])
+            elif other in stack:
+                low[name] = min(low[name], index[other])
+        if low[name] == index[name]:
+            component = []
+            while (top := stack.pop()) != name:
+                component.append(top)
+            if component:
+                cycles.append(sorted([name, *component]))
+
+    for name in sorted(graph):
+        if name not in index:
+            visit(name)
+    return sorted(cycles)
+
+
 def breaking(package: str) -> list[str]:
     forbidden = RULES[package]
     return sorted(f"{path.relative_to(BOT.parent)} imports {name}"
@@ -45,6 +102,24 @@ def test_the_rule_sees_a_forbidden_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from aiogram.types import Message\n    import sqlalchemy\n")
     assert imported(module) == {"aiogram.types", "sqlalchemy"}
+
+
+def test_no_bot_modules_import_each_other_in_a_circle() -> None:
+    """Not even through an import inside a function: such a circle works only as long as nobody
+    moves that import to the top, and it hides which module the shared name belongs to."""
+    assert import_cycles(BOT) == []
+
+
+def test_the_cycle_rule_sees_a_circle_through_a_function_level_import(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg.b import B\nA = 1\n")
+    (package / "b.py").write_text("def f():\n    from pkg import a\n    return a.A\nB = 2\n")
+    (package / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                  "    from pkg.a import A\n")
+    (package / "d.py").write_text("from pkg.c import *\n")
+    assert import_cycles(package) == [["pkg.a", "pkg.b"]]
 
 
 def test_the_handoff_pulls_in_no_channel_when_imported() -> None:

@@ -9,11 +9,11 @@ import pytest
 from aiogram import Bot
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import metrics
+from bot.channels.telegram.app import make_outbox
 from bot.channels.telegram.monitoring import Health, database_check
 from bot.core.content.model import Content
-from bot.channels.telegram.app import make_outbox
 from bot.handoff.outbox import backlog
+from bot.ops import metrics
 from bot.storage import migrate
 from bot.storage.models import OutboxMessage
 from bot.storage.repository import Storage

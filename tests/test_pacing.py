@@ -13,7 +13,7 @@ import pytest
 from bot.channels.telegram.pacing import HEADROOM, PER_CHAT_BURST, Pacer
 
 QUIET_ROUNDS = 5
-"""Event-loop turns that let every runnable task reach its next sleep before time moves on."""
+"""Event-loop iterations that let every runnable task reach its next sleep before time moves on."""
 
 
 class FakeClock:

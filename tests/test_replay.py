@@ -1,12 +1,12 @@
-"""Handling the same Telegram update twice (it came again after a crash): the turn is answered
-from its record, and its case or relay is written once. On SQLite and PostgreSQL."""
+"""Handling the same Telegram update twice (it came again after a crash): it is answered
+from its replay record, and its case or relay is written once. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.conversation import Conversations, Person
 from bot.core.events import OpenCase, RelayToCase, Start, Text
-from bot.replay import replies_of
+from bot.services.conversation import Conversations, Person
+from bot.services.replay import replies_of
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage
 
 PERSON = Person("telegram", "4242")
@@ -17,7 +17,7 @@ async def count(conversations: Conversations, table: type) -> int:
         return int(await session.scalar(select(func.count()).select_from(table)) or 0)
 
 
-async def test_a_turn_handled_again_gives_its_replies_without_a_second_step(
+async def test_an_update_handled_again_gives_its_replies_without_a_second_step(
         conversations: Conversations) -> None:
     await conversations.handle(PERSON, Start(None, "de"), "telegram:1")
     first = await conversations.handle(PERSON, Text("Deutschkurs"), "telegram:2")
@@ -27,7 +27,7 @@ async def test_a_turn_handled_again_gives_its_replies_without_a_second_step(
     assert await conversations.handle(PERSON, Text("Deutschkurs"), "telegram:2") == first
     assert await conversations.storage.load_state(user.id) == saved
     assert any(r.buttons for r in first)
-    # A new update with the same text is a new turn: the engine runs, and it is recorded.
+    # A new update with the same text is a new update: the engine runs, and it is recorded.
     again = await conversations.handle(PERSON, Text("Deutschkurs"), "telegram:3")
     assert replies_of(await conversations.storage.load_state(user.id), "telegram:3") == again
     assert replies_of(await conversations.storage.load_state(user.id), "telegram:2") is None

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.conversation import Conversations, Person
 from bot.core.events import OpenCase, Text
-from bot.retention import purge
+from bot.ops.retention import purge
+from bot.services.conversation import Conversations, Person
 from bot.storage.models import Case, ProcessedUpdate, utcnow
 from tests.database import rows
 

@@ -1,4 +1,4 @@
-"""The optional semantic layer (bot/semantic.py) against the fake embeddings server: it ranks by
+"""The optional semantic layer (bot/semantic/layer.py) against the fake embeddings server: it ranks by
 meaning, embeds each content text once (memory, then its cache file), and whenever it is off, not
 ready, slow or failing it answers None quickly, counts the outcome and logs no text."""
 from __future__ import annotations
@@ -15,10 +15,10 @@ import pytest
 from bot.config import REPO_ROOT, load_settings
 from bot.core.content.model import Content
 from bot.core.matcher import MatchDoc
-from bot.embeddings import EmbeddingsClient, EmbeddingsError, parse_embeddings
-from bot.embeddings_cache import CACHE_NAME, cache_path
-from bot.metrics import REGISTRY
-from bot.semantic import BATCH_SIZE, Semantic
+from bot.ops.metrics import REGISTRY
+from bot.semantic.cache import CACHE_NAME, cache_path
+from bot.semantic.embeddings import EmbeddingsClient, EmbeddingsError, parse_embeddings
+from bot.semantic.layer import BATCH_SIZE, Semantic
 from tests.fake_embeddings import FakeEmbeddings
 
 DOCS = [

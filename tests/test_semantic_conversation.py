@@ -1,4 +1,4 @@
-"""The semantic layer wired into the conversation (bot/conversation.py and, for start-up, reloads
+"""The semantic layer wired into the conversation (bot/services/conversation.py and, for start-up, reloads
 and shutdown, bot/channels/telegram/app.py) against the fake embeddings server: its scores reach
 the matcher and change the answer; a server that is down, slow or failing leaves the lexical
 answer within the timeout; a text for a counsellor, for intake or about a crisis never goes to
@@ -15,15 +15,15 @@ from aiogram import Bot
 
 from bot.channels.telegram.app import make_dispatcher
 from bot.config import REPO_ROOT, load_settings
-from bot.content_store import ContentStore, Outcome
-from bot.conversation import Conversations, Person
 from bot.core import telegram_html
 from bot.core.content.loader import load_or_raise, match_docs
 from bot.core.content.model import Content
 from bot.core.events import Reply, Start, Text
 from bot.core.state import State
-from bot.embeddings import EmbeddingsClient
-from bot.semantic import Semantic
+from bot.ops.content_store import ContentStore, Outcome
+from bot.semantic.embeddings import EmbeddingsClient
+from bot.semantic.layer import Semantic
+from bot.services.conversation import Conversations, Person
 from bot.storage import migrate
 from bot.storage.repository import Storage
 from tests.fake_embeddings import FakeEmbeddings

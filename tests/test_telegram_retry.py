@@ -16,13 +16,13 @@ from aiogram.exceptions import TelegramBadRequest, TelegramServerError
 from aiogram.types import BotCommand
 
 from bot.channels.telegram.admin import Reloads
+from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.render import Message
 from bot.channels.telegram.retry import RetryPolicy, RetrySafeCalls
 from bot.channels.telegram.sender import Blocked, Sender
 from bot.config import REPO_ROOT, Settings
-from bot.content_store import ContentStore
 from bot.core.content.model import Content
-from bot.channels.telegram.pacing import Pacer
+from bot.ops.content_store import ContentStore
 from tests.fake_bot_api import FakeBotApi
 from tests.fake_bot_api.policies import Faults
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from bot.conversation import Conversations, Person
 from bot.core.content.model import Content
 from bot.core.events import Choice, Command, Text
 from bot.core.state import State
+from bot.services.conversation import Conversations, Person
+from bot.services.usage import Usage, scrub
 from bot.storage.repository import Storage
-from bot.usage import Usage, scrub
 from tests.database import rows, tables
 
 

@@ -1,6 +1,6 @@
 """The conversation in a terminal: buttons shown as numbers, state kept in the same database.
 
-Works interactively and with piped input (one line per turn); ends with the input. Piped input
+Works interactively and with piped input (one line per message); ends with the input. Piped input
 is echoed (`> text`) before its answer, so that the output reads as a transcript."""
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.conversation import Conversations, Person
 from bot.core import bidi, telegram_html
 from bot.core.events import Command, Event, Reply, Start, typed
+from bot.services.conversation import Conversations, Person
 
 
 def render(reply: Reply) -> str:

@@ -46,7 +46,7 @@ from bot.core.events import Answered, Choice, Event, Start, Text, typed
 from bot.core.intake import STEPS
 from bot.core.normalize import normalize
 from bot.core.state import State
-from bot.core.turn import Step
+from bot.core.handling import Step
 
 FOLDER = "conversations"
 SHOWN_TEXT = 100

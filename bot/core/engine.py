@@ -20,11 +20,11 @@ from bot.core.i18n import N_, native_name
 from bot.core.intake import RELAYED_KINDS
 from bot.core.matcher import Candidate, Confidence
 from bot.core.normalize import normalize
-from bot.core.signal_turn import SignalTurn
+from bot.core.signal_handling import SignalHandling
 from bot.core.signals import beside_a_human
 from bot.core.state import Action, State
 from bot.core.telegram_html import escape
-from bot.core.turn import Step
+from bot.core.handling import Step
 
 MAX_AUTOMATIC_STEPS = 32
 """Branch and answer nodes move on by themselves; the content check forbids loops of them, this
@@ -53,14 +53,14 @@ MEDIA_REPLIES: dict[MediaKind, str] = {
 
 
 def step(content: Content, state: State, event: Event) -> Step:
-    turn = _Turn(content, copy.deepcopy(state))
-    turn.handle(event)
-    return turn.result()
+    handling = _Handling(content, copy.deepcopy(state))
+    handling.handle(event)
+    return handling.result()
 
 
-class _Turn(SignalTurn):
-    """The engine's screens: menus, flows, answers; consent and intake come from `IntakeTurn`,
-    crises and the language offer from `SignalTurn`."""
+class _Handling(SignalHandling):
+    """The engine's screens: menus, flows, answers; consent and intake come from `IntakeHandling`,
+    crises and the language offer from `SignalHandling`."""
 
     # ----- events -----------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ class Start:
 class Text:
     text: str
     semantic: Mapping[str, float] | None = field(default=None, compare=False, hash=False)
-    """Cosines per FAQ entry from the optional semantic layer (`bot.semantic`), when it
+    """Cosines per FAQ entry from the optional semantic layer (`bot.semantic.layer`), when it
     answered in time; the engine stays pure, so the conversation layer asks before the step."""
 
 

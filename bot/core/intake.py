@@ -13,7 +13,7 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, GiveConsent, M
 from bot.core.i18n import N_
 from bot.core.state import Action
 from bot.core.telegram_html import escape, truncate
-from bot.core.turn import Turn
+from bot.core.handling import Handling
 
 STEPS = ("topic", "residence_status", "german_level", "question", "contact_preference", "phone",
          "preferred_time", "first_name", "review")
@@ -50,7 +50,7 @@ def normalise_phone(text: str, region: str = "DE") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-class IntakeTurn(Turn):
+class IntakeHandling(Handling):
     # ----- consent ----------------------------------------------------------------------------
 
     def counsellor(self) -> None:

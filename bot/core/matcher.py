@@ -14,7 +14,7 @@ doc, plus what its docs say together: a naive Bayes model learned from all of an
 `LEARNED_WEIGHT` times the entry's probability, times the share of the question's words that some
 doc holds, so a question whose words are spread over several variants of one entry finds it; the
 sum is scaled back onto 0..100. Optional semantic scores (cosines from an embeddings server,
-`bot.semantic`) are blended in.
+`bot.semantic.layer`) are blended in.
 """
 
 from __future__ import annotations

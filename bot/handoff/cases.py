@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import metrics
 from bot.core import bidi, texts
 from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
 from bot.handoff.erasure import erase_person
+from bot.ops import metrics
 from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage, User, utcnow
 from bot.storage.repository import Storage
 

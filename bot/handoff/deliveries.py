@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot import metrics
+from bot.ops import metrics
 from bot.core.content.model import Content
 from bot.core.events import Button, Reply
 from bot.handoff.cases import staff_topic

@@ -48,7 +48,7 @@ class DeliveryError(Exception):
 
 class Retry(DeliveryError):
     """Failed this time (the channel's error, a timeout): try again after the backoff.
-    `reason` is the retry metric's label (`bot.metrics.retry_reason`)."""
+    `reason` is the retry metric's label (`bot.ops.metrics.retry_reason`)."""
 
     def __init__(self, description: str, reason: str) -> None:
         super().__init__(description)

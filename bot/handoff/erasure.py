@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import metrics
+from bot.ops import metrics
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
 
 ERASED_NOTE = "Fall #{number}: Daten auf Wunsch der Person gelöscht."

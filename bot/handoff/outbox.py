@@ -65,7 +65,6 @@ import logging
 import math
 from collections.abc import AsyncIterator, Callable
 
-from bot import metrics
 from bot.core.content.model import Content
 from bot.core.events import Reply
 from bot.handoff.deliveries import (PERSON_KINDS, STAFF_KINDS, Deliveries, lane, reply_payload,
@@ -73,6 +72,7 @@ from bot.handoff.deliveries import (PERSON_KINDS, STAFF_KINDS, Deliveries, lane,
 from bot.handoff.delivery import (Halt, PersonChannel, PersonGone, RateLimited, Retry,
                                   StaffChannel, StaffUnreachable, Stopping, Undeliverable)
 from bot.handoff.outage import StaffOutage
+from bot.ops import metrics
 from bot.storage.leadership import Leadership, leadership_for
 from bot.storage.models import utcnow
 from bot.storage.outbox_rows import OutboxRow, OutboxRows

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.shared.buckets import Buckets, LocalBuckets, RedisBuckets
-from bot.shared.turns import LocalTurns, RedisTurns, Turns
+from bot.shared.person_locks import LocalPersonLocks, PersonLocks, RedisPersonLocks
 from bot.shared.updates import ProcessedUpdates, RedisProcessedUpdates
 from bot.storage.repository import Storage
 from bot.storage.state_redis import RedisStates
@@ -16,7 +16,7 @@ from bot.storage.state_store import StateStore
 class Shared:
     processed: ProcessedUpdates
     """Which updates were handled already."""
-    turns: Turns
+    person_locks: PersonLocks
     """One step at a time per person, their updates in order."""
     buckets: Buckets
     """The token buckets of the rate limits (sending, the flood throttle)."""
@@ -27,7 +27,7 @@ class Shared:
 
     @classmethod
     def local(cls, storage: Storage) -> Shared:
-        return cls(storage, LocalTurns(), LocalBuckets(), storage)
+        return cls(storage, LocalPersonLocks(), LocalBuckets(), storage)
 
     @classmethod
     async def connect(cls, redis_url: str | None, storage: Storage) -> Shared:
@@ -36,8 +36,8 @@ class Shared:
             return cls.local(storage)
         redis = await RedisStates.connect(redis_url)
         client = redis.client
-        return cls(RedisProcessedUpdates(client), RedisTurns(client), RedisBuckets(client),
-                   redis, redis)
+        return cls(RedisProcessedUpdates(client), RedisPersonLocks(client),
+                   RedisBuckets(client), redis, redis)
 
     async def close(self) -> None:
         if self.redis is not None:

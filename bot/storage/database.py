@@ -36,8 +36,9 @@ def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
     """An engine for `sqlite+aiosqlite://` or `postgresql+asyncpg://` urls.
 
     For SQLite it creates the database file's folder and sets, on every connection, foreign-key
-    enforcement, the WAL journal (readers do not block the writer) and a busy timeout (concurrent
-    writers wait instead of failing). Migrations pass `enforce_foreign_keys=False`: SQLite rebuilds
+    enforcement, the WAL journal (readers do not block the writer), a busy timeout (concurrent
+    writers wait instead of failing) and secure_delete (deleted values are overwritten with
+    zeros, not left in free pages: an erasure erases; `Storage.checkpoint` then clears the WAL). Migrations pass `enforce_foreign_keys=False`: SQLite rebuilds
     a table to alter it, and dropping the old copy would otherwise cascade into the rows that point
     at it. PostgreSQL always enforces foreign keys and gets the pool settings of `POSTGRES_POOL`.
     """
@@ -45,26 +46,27 @@ def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(parsed, **POSTGRES_POOL)
     engine = create_async_engine(parsed)
-    _create_parent_folder(parsed.database)
+    if (database := sqlite_file(parsed)) is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
     _configure_sqlite_connections(engine, enforce_foreign_keys)
     return engine
 
 
-class Turns:
+class TransactionQueue:
     """SQLite transactions of one process, one after another in the order they began.
 
     SQLite lets one writer in at a time, and its busy handler is neither fair nor patient: in a
     burst (200 people at once, the backlog after a restart) a transaction can wait longer than
     the busy timeout and fail with "database is locked", and the update it belonged to is lost.
-    Taking turns in the process first makes writers queue instead, however long the queue. A
-    session opened inside another one in the same task is part of the outer turn."""
+    Queueing in the process first makes writers wait in line instead, however long the line.
+    A session opened inside another one in the same task takes the outer one's place."""
 
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
         self._holder: asyncio.Task[Any] | None = None
 
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
+    async def one_at_a_time(self) -> AsyncIterator[None]:
         task = asyncio.current_task()
         if self._holder is task:
             yield
@@ -91,9 +93,13 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _create_parent_folder(database: str | None) -> None:
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+def sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite `url`; None for another database or one in memory."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or \
+            database.startswith("file:"):
+        return None
+    return Path(database)
 
 
 def _configure_sqlite_connections(engine: AsyncEngine, enforce_foreign_keys: bool) -> None:
@@ -101,6 +107,7 @@ def _configure_sqlite_connections(engine: AsyncEngine, enforce_foreign_keys: boo
         f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}",
         "PRAGMA journal_mode=WAL",
         f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+        "PRAGMA secure_delete=ON",
     )
 
     @event.listens_for(engine.sync_engine, "connect")

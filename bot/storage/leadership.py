@@ -26,8 +26,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.pidfile import lock_exclusively
-from bot.storage.database import make_dedicated_engine
+from bot.ops.pidfile import lock_exclusively
+from bot.storage.database import make_dedicated_engine, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,9 @@ def leadership_for(url: URL, on_wake: Callable[[], None]) -> Leadership:
     another instance asks this one to look at the outbox (PostgreSQL only)."""
     if url.get_backend_name() == "postgresql":
         return PostgresLeadership(url, on_wake)
-    database = url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return FileLeadership(None)
-    return FileLeadership(Path(database + ".outbox-lock"))
+    database = sqlite_file(url)
+    return FileLeadership(None if database is None else
+                          database.with_name(database.name + ".outbox-lock"))
 
 
 class PostgresLeadership(Leadership):

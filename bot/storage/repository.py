@@ -5,6 +5,7 @@ need their own transaction (handoff: case + note + outbox row together) use `Sto
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ from sqlalchemy import Insert, Row, Update, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.storage.database import Turns, make_engine, make_sessionmaker
+from bot.storage.database import TransactionQueue, make_engine, make_sessionmaker
 from bot.storage.models import ConversationState, ProcessedUpdate, User, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +41,7 @@ class Storage:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = make_sessionmaker(engine)
-        self._turns = Turns() if engine.dialect.name == "sqlite" else None
+        self._queue = TransactionQueue() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def open(cls, url: str) -> Storage:
@@ -48,12 +51,24 @@ class Storage:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    async def checkpoint(self) -> None:
+        """After an erasure: on SQLite, write the WAL into the database file and truncate it, so
+        that the erased values (zeroed in the database file by secure_delete) are gone from the
+        WAL's older page copies too; nothing on PostgreSQL."""
+        if self._turns is None:
+            return
+        async with self._turns.turn(), self.engine.connect() as connection:
+            busy, *_ = (await connection.exec_driver_sql(
+                "PRAGMA wal_checkpoint(TRUNCATE)")).one()
+        if busy:
+            log.warning("the WAL was not checkpointed after an erasure (a reader held it)")
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed when the block ends, rolled back on an error.
-        On SQLite, transactions take turns (`Turns`)."""
-        turn = self._turns.turn() if self._turns is not None else nullcontext()
-        async with turn, self._sessions.begin() as session:
+        On SQLite, transactions queue one after another (`TransactionQueue`)."""
+        place = self._queue.one_at_a_time() if self._queue is not None else nullcontext()
+        async with place, self._sessions.begin() as session:
             yield session
 
     async def user(self, channel: str, external_id: str) -> UserRecord:

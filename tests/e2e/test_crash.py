@@ -6,7 +6,7 @@ was promised is lost.
 
 What a crash may repeat: Telegram has no idempotency key, so a call it carried out just before
 the SIGKILL, whose answer the bot had not yet committed, is made again by the next process (the
-outbox's documented window; a person's replies are at-least-once by design, `bot.replay`). The
+outbox's documented window; a person's replies are at-least-once by design, `bot.services.replay`). The
 test therefore allows a second copy of a message only from another process lifetime, never two
 from one process."""
 from __future__ import annotations

@@ -322,7 +322,7 @@ async def test_near_misses_get_their_ordinary_answers(
         sent = await user.send(text)
         first = (await replies(api, user, sent, bool))[0]
         assert ordinary(content, lang, text, first), (text, first.text, button_texts(first))
-        # everything this turn said: the replies before the answer to a later message
+        # everything this update was answered: the replies before the answer to a later message
         help_header = content.ui.get(lang).gettext("How to use Lotse:")
         marker = await user.send("/help")
         helped = await replies(api, user, marker, lambda found: any(

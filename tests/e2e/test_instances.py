@@ -99,7 +99,7 @@ async def test_two_instances_share_the_work_without_doubles_or_disorder(
     assert len(notes) == handoffs and set(notes.values()) == {1}
     for instance in instances:
         log = instance.log.read_text()
-        assert "Traceback" not in log and "turn lost" not in log
+        assert "Traceback" not in log and "person lock lost" not in log
 
 
 def answering(title: str) -> Callable[[SentMessage], bool]:

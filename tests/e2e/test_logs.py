@@ -70,12 +70,12 @@ async def test_no_name_and_no_phone_number_in_the_log(fake_api: FakeBotApi, tmp_
         assert await bot.stop() == 0
     log = bot.log.read_text(encoding="utf-8")
     if log_format == "text":
-        assert "DEBUG bot.conversation: event=Text" in log  # the debug lines are really there
+        assert "DEBUG bot.services.conversation: event=Text" in log  # the debug lines are really there
         assert "INFO aiogram.event: Update id=" in log
     else:
         lines = [json.loads(line) for line in log.splitlines()]  # every line is one object
         assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
-        assert any(line["level"] == "DEBUG" and line["logger"] == "bot.conversation" and
+        assert any(line["level"] == "DEBUG" and line["logger"] == "bot.services.conversation" and
                    line.get("event") == "Text" and isinstance(line.get("user"), int)
                    for line in lines)
         assert any(line["logger"] == "aiogram.event" and line["message"].startswith("Update id=")

@@ -2,6 +2,9 @@
 API, with people writing in Arabic (right-to-left), Ukrainian and German."""
 from __future__ import annotations
 
+import asyncio
+import signal
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
@@ -185,3 +188,53 @@ async def test_webhook_mode_checks_the_secret_and_answers_healthz(
         assert "German courses" in labels(menu)
         assert await bot.stop() == 0
     all_calls_accepted(api)
+
+
+async def healthz(address: str) -> int | None:
+    """The status of `GET /healthz`, None when nothing listens."""
+    try:
+        async with aiohttp.ClientSession() as http, \
+                http.get(f"http://{address}/healthz") as response:
+            return response.status
+    except aiohttp.ClientConnectionError:
+        return None
+
+
+async def test_sigterm_in_webhook_mode_drains_the_updates_in_hand_and_sends_each_answer_once(
+        fake_api: FakeBotApi, tmp_path: Path, unused_tcp_port: int) -> None:
+    """SIGTERM while answers are on their way: Telegram carried the sends out, their answers are
+    still coming. The updates in hand finish with the bot's session open (before, the session was
+    closed under them, the sends failed and were retried: every answer came twice); meanwhile
+    /healthz and new updates get 503, and the process exits 0."""
+    api = fake_api
+    people = [api.user(6101 + i, language_code="en") for i in range(2)]
+    latecomer = api.user(6111, language_code="en")
+    address = f"127.0.0.1:{unused_tcp_port}"
+    bot = BotProcess(api, tmp_path, WEBHOOK_URL=f"http://{address}/telegram",
+                     WEBHOOK_SECRET="s3cret", WEBHOOK_LISTEN=address)
+    async with bot:
+        api.hold_answers("sendMessage")
+        for person in people:
+            await person.send("/start")
+        for person in people:
+            await api.wait_for(person)  # carried out; the bot waits for the answer
+        assert bot.process is not None
+        bot.process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(10):
+            while (draining := await healthz(address)) == 200:
+                await asyncio.sleep(0.05)  # until the bot took in the signal
+        await latecomer.send("/start")
+        latecomer_update = api.last_update_id
+        # either the latecomer is refused, or the closed session made the bot send again
+        await api.wait_until(lambda: any(
+            update == latecomer_update and "503" in error
+            for update, error in api.webhook_failures) or
+            len(api.calls_to("sendMessage")) > len(people))
+        api.release_answers()
+        assert await asyncio.wait_for(bot.process.wait(), 30) == 0
+    for person in people:
+        texts = Counter(message.text for message in api.messages(person))
+        assert texts and set(texts.values()) == {1}, texts
+    assert draining == 503
+    assert api.messages(latecomer) == []
+    assert latecomer_update not in {update for update, _ in api.webhook_deliveries}

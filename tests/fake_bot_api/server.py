@@ -100,10 +100,13 @@ class FakeBotApi:
         self._pump: asyncio.Task[None] | None = None
         self._port: int | None = None
         self._backends: list[str] = []
-        self._turn = itertools.count()
+        self._next_backend = itertools.count()
         self.webhook_deliveries: list[tuple[int, str]] = []
         """(update_id, url) of every webhook delivery Lotse answered with success."""
-        self._stalls: list[tuple[str, Callable[[dict[str, Any]], bool]]] = []
+        self.webhook_failures: list[tuple[int, str]] = []
+        """(update_id, error) of every webhook delivery that failed (refused or unreachable)."""
+        self._held: set[str] = set()
+        self._released = asyncio.Event()
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -169,18 +172,9 @@ class FakeBotApi:
                                              error.description))
             return error.payload()
         self._world.calls.append(ApiCall(method, params.record(), True))
-        stall = next((s for s in self._stalls if s[0] == method and s[1](params.record())), None)
-        if stall is not None:  # carried out, but the answer never comes
-            self._stalls.remove(stall)
-            self._world.changed.notify()
-            await asyncio.Event().wait()
+        if method.lower() in self._held:
+            await self._released.wait()
         return {"ok": True, "result": result}
-
-    def stall(self, method: str, when: Callable[[dict[str, Any]], bool] = lambda _: True) -> None:
-        """The next call to `method` whose params (as recorded) satisfy `when` is carried out and
-        recorded, but its answer never comes: as when Telegram did what the bot asked and the
-        bot died, or lost the answer, before it learned so (the test kills the bot then)."""
-        self._stalls.append((method, when))
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -195,7 +189,7 @@ class FakeBotApi:
         """Deliver queued updates to the webhook as Telegram does: up to `max_connections` at
         once, one chat's updates one after another (the next once the last was answered), a
         failed delivery retried after `webhook_retry_delay`. After `balance_webhook`, each
-        delivery goes to the next backend in turn, as through a load balancer."""
+        delivery goes to the next backend, round robin, as through a load balancer."""
         world = self._world
         busy: set[int] = set()  # chats with an update on its way
         sending: set[int] = set()  # id() of the updates on their way
@@ -242,7 +236,7 @@ class FakeBotApi:
             if hook.secret_token else {}
         url = hook.url
         if self._backends:
-            url = self._backends[next(self._turn) % len(self._backends)] + \
+            url = self._backends[next(self._next_backend) % len(self._backends)] + \
                 urlsplit(hook.url)._replace(scheme="", netloc="").geturl()
         try:
             async with session.post(url, json=update.payload, headers=headers) as resp:
@@ -256,11 +250,12 @@ class FakeBotApi:
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             hook.last_error_date = int(time.time())
             hook.last_error_message = str(error) or type(error).__name__
+            self.webhook_failures.append((update.update_id, hook.last_error_message))
             await asyncio.sleep(self._webhook_retry_delay)
 
     def balance_webhook(self, backends: Iterable[str]) -> None:
         """Deliver webhook updates to these servers ("http://host:port"; the webhook url's path
-        is kept) in turn instead of to the webhook url: several instances behind a balancer."""
+        is kept) round robin instead of to the webhook url: several instances behind a balancer."""
         self._backends = list(backends)
 
     async def _run_webhook_reply(self, resp: aiohttp.ClientResponse) -> None:
@@ -274,6 +269,17 @@ class FakeBotApi:
         if isinstance(values, dict) and BotApiMethods.exists(str(values.get("method", ""))):
             method = str(values.pop("method"))
             await self._execute(method, Params(values))
+
+    def hold_answers(self, *methods: str) -> None:
+        """From now on a call to one of `methods` takes effect, but its answer waits until
+        `release_answers()`: Telegram carried the call out, the bot does not know yet."""
+        self._held = {method.lower() for method in methods}
+        self._released.clear()
+
+    def release_answers(self) -> None:
+        """Answer the held calls, and hold no more."""
+        self._held = set()
+        self._released.set()
 
     # ---- test side: actors -----------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from aiogram import Bot
 from sqlalchemy import select, update
 
 from bot.core.content.model import Content
-from bot.channels.telegram.app import make_outbox
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.staff_group import StaffGroup, case_keyboard
 from bot.handoff.outbox import GIVE_UP_AFTER, OutboxWorker
@@ -419,12 +418,12 @@ async def test_a_row_that_keeps_failing_is_given_up_but_never_a_case_note(
 
 async def test_staff_group_calls_count_against_the_global_limit_too(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
-        open_case) -> None:
+        open_case, outbox_workers: Callable[..., OutboxWorker]) -> None:
     api.group(STAFF, forum=True)
     for person in range(4):
         await open_case(2100 + person)
     pacer = Pacer(per_second=5, per_chat_per_second=1)  # the group's own limit is far higher
-    outbox = make_outbox(storage, bot, lambda: content, STAFF, 6000, clock, pacer=pacer)
+    outbox = outbox_workers(storage, bot, lambda: content, STAFF, 6000, clock, pacer=pacer)
     started = time.monotonic()
     await drain(outbox)
     assert time.monotonic() - started >= (8 - 5) / 5 - 0.05  # 8 calls, 5 at once, 5 a second

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.conversation import Conversations, Person
 from bot.core import bidi
 from bot.core.content.model import Content
 from bot.core.events import CaseClaimed, CaseClosed, OpenCase
 from bot.core.state import State
 from bot.handoff.cases import Counsellor
+from bot.services.conversation import Conversations, Person
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage
 from bot.storage.repository import Storage
 

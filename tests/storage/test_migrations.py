@@ -1,6 +1,8 @@
 """The migrations build the schema the models describe, and applying them again changes nothing."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,6 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, MetaData, String, inspect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -121,3 +124,17 @@ async def test_downgrade_to_nothing_and_back(migrated_url: str) -> None:
 
     await upgrade(migrated_url)
     assert await differences(migrated_url, Base.metadata) == []
+
+
+async def test_two_upgrades_at_once_migrate_once(database_url: str,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """Two instances starting together (or two `lotse db upgrade`): one migrates while the other
+    waits for its lock (PostgreSQL: an advisory lock; SQLite: a file lock), then finds nothing
+    left to do. Without the lock both ran the first migration and one failed on its tables."""
+    revisions = len(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))
+    with caplog.at_level(logging.INFO, logger="alembic.runtime.migration"):
+        await asyncio.gather(upgrade(database_url), upgrade(database_url))
+    ran = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Running upgrade")]
+    assert len(ran) == revisions, ran
+    assert await current_revision(database_url) == head_revision()
+    assert await differences(database_url, Base.metadata) == []

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import SettingsError
-from bot.conversation import Conversations, Person
 from bot.core.content.model import Content
 from bot.core.events import Start
-from bot.storage.state_redis import STATE_TTL, RedisStates, RedisUnavailable, redacted
+from bot.services.conversation import Conversations, Person
 from bot.storage.repository import Storage
+from bot.storage.state_redis import STATE_TTL, RedisStates, RedisUnavailable, redacted
 from bot.storage.state_store import StateStore
 
 ARABIC = {"flow": "german_courses", "answers": {"question": "أين أجد دورة لغة ألمانية؟"}}

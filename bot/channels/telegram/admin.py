@@ -19,13 +19,13 @@ from bot.channels.telegram import staff
 from bot.channels.telegram.render import Message
 from bot.channels.telegram.sender import Blocked, Sender
 from bot.config import Settings
-from bot.content_store import ContentStore, Outcome, ReloadResult
-from bot.content_watch import changes
-from bot.core.content.problems import Problem
 from bot.core import telegram_html
+from bot.core.content.problems import Problem
 from bot.core.telegram_html import escape
 from bot.handoff.outbox import OutboxWorker
-from bot.pidfile import PidFile
+from bot.ops.content_store import ContentStore, Outcome, ReloadResult
+from bot.ops.content_watch import changes
+from bot.ops.pidfile import PidFile
 
 log = logging.getLogger(__name__)
 router = Router(name="admin")

@@ -22,8 +22,8 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramObject, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
-from bot import metrics
 from bot.channels.telegram import admin, monitoring, staff, throttle, users
 from bot.channels.telegram.order import InOrder
 from bot.channels.telegram.pacing import Pacer
@@ -33,19 +33,20 @@ from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.staff_group import StaffGroup
 from bot.config import Settings
-from bot.content_store import ContentStore
-from bot.conversation import Conversations
 from bot.core.content.model import Content
 from bot.core.i18n import N_
 from bot.handoff.delivery import Halt
 from bot.handoff.outbox import POLL_SECONDS, OutboxWorker
-from bot.retention import purge_regularly
-from bot.semantic import Semantic
-from bot.storage.repository import Storage
+from bot.ops import metrics
+from bot.ops.content_store import ContentStore
+from bot.ops.retention import purge_regularly
+from bot.semantic.layer import Semantic
+from bot.services.conversation import Conversations
 from bot.shared.setup import Shared
 from bot.shared.updates import ProcessedUpdates
 from bot.storage.leadership import Leadership
 from bot.storage.models import utcnow
+from bot.storage.repository import Storage
 from bot.storage.state_redis import redacted
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class Dedupe(BaseMiddleware):
     """Handles each update_id to the end once, however often Telegram (or a restart) delivers
     it. An update is recorded as processed only after its handling ended, so one cut off by a
     crash is handled again when it comes again; handlers get its key as `update_key`, which
-    keys its case, relays and replies (`bot.replay`). A delivery that comes while the same update is in hand is
+    keys its case, relays and replies (`bot.services.replay`). A delivery that comes while the same update is in hand is
     skipped."""
 
     def __init__(self, processed: ProcessedUpdates) -> None:
@@ -149,7 +150,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(shared.processed))
-    dispatcher.update.outer_middleware(InOrder(shared.turns))
+    dispatcher.update.outer_middleware(InOrder(shared.person_locks))
     throttle.install(dispatcher, settings, shared.buckets)
     dispatcher.include_router(admin.router)  # before users: /reload from an admin
     dispatcher.include_router(users.router)
@@ -163,7 +164,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     if isinstance(content, ContentStore):
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
     conversations = Conversations(storage, content, on_case_change=outbox.wake,
-                                  states=shared.states, turns=shared.turns, semantic=semantic)
+                                  states=shared.states, person_locks=shared.person_locks, semantic=semantic)
     dispatcher["conversations"] = conversations
     if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
         staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
@@ -228,14 +229,22 @@ async def serve(settings: Settings, content: ContentStore) -> int:
 
 
 async def serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
+    """Serve the webhook until SIGTERM or SIGINT, then drain: `/healthz` and new updates get 503
+    (Telegram delivers those again, to this instance's successor or another one) while the
+    updates in hand finish with the bot's session open, and only then close the server and the
+    session. (aiogram's `SimpleRequestHandler.register` would close the session on the server's
+    shutdown, under the sends in flight: they failed and were retried although Telegram had
+    carried them out, so people got their answers twice.)"""
     url = str(settings.WEBHOOK_URL)
-    app = web.Application()
+    path = urlparse(url).path or "/"
+    health = dispatcher["monitoring"].health
+    app = web.Application(middlewares=[refuse_while_stopping(path, health)])
     # Telegram is answered after the update was handled: it delivers an update again when the
     # bot died meanwhile, and its next update of the same chat finds this one done or waiting in
     # the person's queue (`InOrder`), on whichever instance.
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, handle_in_background=False,
-                         secret_token=settings.WEBHOOK_SECRET).register(
-        app, path=urlparse(url).path or "/")
+    webhook = SimpleRequestHandler(dispatcher=dispatcher, bot=bot, handle_in_background=False,
+                                   secret_token=settings.WEBHOOK_SECRET)
+    app.router.add_post(path, webhook.handle)  # not `register`: the session is closed below
     dispatcher["monitoring"].add_routes(app)  # /healthz and /metrics
     host, _, port = settings.WEBHOOK_LISTEN.rpartition(":")
     runner = web.AppRunner(app)
@@ -252,6 +261,21 @@ async def serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) ->
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
+        # still listening: the shutdown hooks mark the instance as stopping (503) and drain
         await dispatcher.emit_shutdown(bot=bot, **dispatcher.workflow_data)
+        await runner.cleanup()
         await bot.session.close()
+
+
+def refuse_while_stopping(path: str, health: monitoring.Health) -> Middleware:
+    """An aiohttp middleware answering 503 to updates posted to `path` once the dispatcher
+    began to stop, so that Telegram keeps them for later instead of this instance taking on
+    work while it drains."""
+
+    @web.middleware
+    async def refuse(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == path and not health.running:
+            return web.Response(status=503, text="stopping")
+        return await handler(request)
+
+    return refuse

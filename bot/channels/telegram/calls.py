@@ -12,9 +12,9 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import LinkPreviewOptions
 
-from bot import metrics
 from bot.core.telegram_html import escape
 from bot.handoff.delivery import DeliveryError, RateLimited, Retry, Undeliverable
+from bot.ops import metrics
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from aiogram.types import TelegramObject, Update
 from aiohttp import web
 from sqlalchemy import text
 
-from bot import metrics
 from bot.handoff.outbox import OutboxWorker, backlog
+from bot.ops import metrics
 from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 from bot.storage.state_redis import RedisStates

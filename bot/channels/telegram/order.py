@@ -1,5 +1,5 @@
 """One person's updates one after another, in update_id order, whichever instances receive them:
-each update waits for its turn in the person's queue (`bot.shared.turns`)."""
+each update waits for the person's lock, taken in update_id order (`bot.shared.person_locks`)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -8,7 +8,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 
-from bot.shared.turns import Turns
+from bot.shared.person_locks import PersonLocks
 
 
 class InOrder(BaseMiddleware):
@@ -18,8 +18,8 @@ class InOrder(BaseMiddleware):
     already waiting when a later one of the same person arrives, webhook mode answers Telegram
     only after handling (Telegram sends a chat's next update after the answer to the last)."""
 
-    def __init__(self, turns: Turns) -> None:
-        self.turns = turns
+    def __init__(self, person_locks: PersonLocks) -> None:
+        self.person_locks = person_locks
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -27,5 +27,5 @@ class InOrder(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        async with self.turns.hold(f"telegram:{user.id}", event.update_id):
+        async with self.person_locks.hold(f"telegram:{user.id}", event.update_id):
             return await handler(event, data)

@@ -39,7 +39,7 @@ class Pacer:
         self.sleep = sleep
         self.overall = Bucket("send", per_second * HEADROOM, max(1, int(per_second)))
         self.per_chat_per_second = per_chat_per_second * HEADROOM
-        self._overall_turn = asyncio.Lock()
+        self._overall_lock = asyncio.Lock()
         self._lanes: dict[int, _Lane] = {}
         self._sweep_at = SWEEP_FROM
 
@@ -60,7 +60,7 @@ class Pacer:
     async def slot(self, chat_id: int) -> None:
         """Wait for the chat's bucket, then take a token from it and from the global one, in
         the order the chats came (`overall_slot`). One chat's calls come one at a time, through
-        `ordered`, so the chat's token is still there when its turn at the global one comes."""
+        `ordered`, so the chat's token is still there when it is first in line at the global one."""
         chat = self._chat(chat_id)
         while (wait := await self.buckets.delay(chat)) > 0:
             await self.sleep(wait)
@@ -71,7 +71,7 @@ class Pacer:
         the callers came: under load a chat that waits is never overtaken by later ones, and only
         the first in line polls the clock. Calls into a group, paced by their own bucket, take
         one too."""
-        async with self._overall_turn:
+        async with self._overall_lock:
             while (wait := (await self.buckets.take(self.overall, *also)).wait) > 0:
                 await self.sleep(wait)
 
@@ -81,7 +81,7 @@ class Pacer:
 
     @asynccontextmanager
     async def ordered(self, chat_id: int) -> AsyncIterator[None]:
-        """Hold the chat while its messages go out, so later ones wait their turn."""
+        """Hold the chat while its messages go out, so later ones wait until it is done."""
         lane = self._lane(chat_id)
         task = asyncio.current_task()
         if lane.owner is task:

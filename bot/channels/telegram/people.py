@@ -1,6 +1,6 @@
 """People's private chats as the outbox's `PersonChannel`: what counsellors relay and the replies
 written for the person (after a claim or close, canned replies), paced with the bot's direct
-replies (`pacing.Pacer`, one chat's messages in turn) and a short 429 waited out inside the row."""
+replies (`pacing.Pacer`, one chat's messages one after another) and a short 429 waited out inside the row."""
 from __future__ import annotations
 
 import asyncio
@@ -72,7 +72,7 @@ class People:
                 reply_markup=markup, link_preview_options=NO_PREVIEW))
 
     async def _call(self, chat: int, call: Callable[[], Awaitable[T]]) -> T:
-        """One call into a person's chat, paced and in turn with the bot's direct replies."""
+        """One call into a person's chat, paced and in line with the bot's direct replies."""
         async with self.pacer.ordered(chat):
             while True:
                 await self.pacer.slot(chat)

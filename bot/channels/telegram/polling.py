@@ -4,7 +4,7 @@ aiogram's own polling sends the next getUpdates offset, which tells Telegram to 
 update below it, as soon as it has read an update, before handling it: a crash then loses it.
 Here the offset moves past an update only when its handling ended, so after a crash (SIGKILL,
 power loss) Telegram delivers every unfinished update again, and `Dedupe` plus the update keys
-(`bot.replay`, `bot.handoff.cases`) make handling it again safe.
+(`bot.services.replay`, `bot.handoff.cases`) make handling it again safe.
 
 One person's updates (same chat and sender) are handled one after another in the order they
 came; different people's at the same time. While updates are in hand, getUpdates answers at once

@@ -25,7 +25,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot import metrics
+from bot.ops import metrics
 
 if TYPE_CHECKING:
     from aiogram import Bot

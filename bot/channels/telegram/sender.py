@@ -11,10 +11,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 
-from bot import metrics
+from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.render import Message
 from bot.channels.telegram.retry import DEFAULT_POLICY, RetryPolicy
-from bot.channels.telegram.pacing import Pacer
+from bot.ops import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -23,13 +23,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.conversation import Conversations
 from bot.core.case_note import OUTCOMES
 from bot.core.events import Button, CaseClaimed, CaseClosed, Reply
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
 from bot.handoff.cases import CaseRecord, Cases, Counsellor
 from bot.handoff.outbox import OutboxWorker
+from bot.services.conversation import Conversations
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)

@@ -17,11 +17,11 @@ from bot.channels.telegram.render import Message
 from bot.channels.telegram.sender import Blocked, Sender
 from bot.channels.telegram.users import person
 from bot.config import Settings
-from bot.conversation import Conversations
 from bot.core import bidi
 from bot.core.content.model import Content
 from bot.core.i18n import N_
 from bot.core.telegram_html import escape
+from bot.services.conversation import Conversations
 from bot.shared.buckets import Bucket, Buckets
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from aiogram.types import CallbackQuery, Message, User
 
 from bot.channels.telegram.render import outgoing
 from bot.channels.telegram.sender import Blocked, Sender
-from bot.conversation import Conversations, Person
 from bot.core.events import Choice, Event, Media, MediaKind, ReplyKind, Start, typed
+from bot.services.conversation import Conversations, Person
 
 log = logging.getLogger(__name__)
 router = Router(name="users")

@@ -13,17 +13,17 @@ Layout under the content root:
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from bot.core.content import schema
+from bot.core.content.checks import check
 from bot.core.content.model import EMERGENCY_TOPIC, Content
+from bot.core.content.parsed import Parsed
 from bot.core.content.problems import ContentError, Problem, Severity
 from bot.core.content.source import (SourceFile, ambiguous_words, merged_list_items, plain_text,
                                      read_yaml)
@@ -45,26 +45,6 @@ CANNED_REPLIES = "canned-replies.yaml"
 """Optional: ready answers for counsellors, by name."""
 CONCEPTS = "concepts.yaml"
 """Optional: shared meanings for the matcher, by name."""
-
-
-@dataclass
-class Parsed:
-    """What was read, each model with the file it came from (for line numbers in later checks)."""
-
-    problems: list[Problem] = field(default_factory=list)
-    languages: tuple[SourceFile, schema.LanguageSettings] | None = None
-    organisation: tuple[SourceFile, schema.Organisation] | None = None
-    vocabularies: dict[str, tuple[SourceFile, schema.Vocabulary]] = field(default_factory=dict)
-    canned_replies: dict[str, tuple[SourceFile, schema.CannedReply]] = field(
-        default_factory=dict)
-    entries: list[tuple[SourceFile, schema.FaqEntry]] = field(default_factory=list)
-    flows: list[tuple[SourceFile, schema.Flow]] = field(default_factory=list)
-    signals: dict[str, tuple[SourceFile, schema.SignalPhrases]] = field(default_factory=dict)
-    """By language (the file's name)."""
-    examples: dict[str, tuple[SourceFile, schema.SignalExamples]] = field(default_factory=dict)
-    """Signal examples by language (the file's name)."""
-    concepts: dict[str, tuple[SourceFile, schema.Concept]] = field(default_factory=dict)
-    digest: Any = field(default_factory=hashlib.sha256)
 
 
 def shown_path(path: Path) -> str:
@@ -193,8 +173,6 @@ def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | 
                                                                       list[Problem]]:
     """The content under `root` and every problem found; no Content when there is an error.
     `retention_days` (the RETENTION_DAYS setting) is what the privacy texts promise."""
-    from bot.core.content.checks import check
-
     parsed = parse_folder(root)
     parsed.problems += phrase_problems(parsed)
     if parsed.languages and parsed.organisation and not any(

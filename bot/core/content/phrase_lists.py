@@ -3,15 +3,12 @@ the mistakes in their syntax as problems with the line of the phrase."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from bot.core.content.parsed import Parsed
 from bot.core.content.problems import Problem
 from bot.core.content.source import Key, SourceFile
 from bot.core.phrases import Phrase, PhraseError, parse_phrase
 from bot.core.signals import CERTAINTIES, PLAIN_LISTS, SignalPhrases
-
-if TYPE_CHECKING:
-    from bot.core.content.loader import Parsed
 
 __all__ = ["Written", "concept_phrases", "courtesy_phrases", "phrase_problems", "signal_phrases",
            "written_signals"]

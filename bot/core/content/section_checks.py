@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.content import schema
-from bot.core.content.loader import Parsed
+from bot.core.content.parsed import Parsed
 from bot.core.content.problems import Problem, Severity
 from bot.core.content.sections import DEFAULT, MARK, applying, key_values
 from bot.core.content.source import SourceFile

@@ -1,4 +1,4 @@
-"""The semantic layer's cache file (bot/semantic.py): the embeddings of the content's texts, so
+"""The semantic layer's cache file (bot/semantic/layer.py): the embeddings of the content's texts, so
 that a restart does not embed them all again.
 
 It holds content only, never what people write: one row per FAQ text (a question variant or a

@@ -77,6 +77,7 @@ async def purge(storage: Storage, now: dt.datetime, retention_days: int,
         await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(old_outbox)))
         await session.execute(delete(ProcessedUpdate).where(
             ProcessedUpdate.update_id.in_(old_updates)))
+    await storage.checkpoint()  # the erased values out of SQLite's WAL too
     return found
 
 

@@ -1,5 +1,5 @@
 """A client of an OpenAI-compatible `/v1/embeddings` endpoint (Ollama, vLLM, Text Embeddings
-Inference, …) for the optional semantic layer of the FAQ matcher (bot/semantic.py).
+Inference, …) for the optional semantic layer of the FAQ matcher (bot/semantic/layer.py).
 
 It talks to the one configured URL only: no proxy from the environment (`trust_env` stays off),
 no retries. Errors never carry the texts sent, nor the server's answer (which might echo them)."""

@@ -1,4 +1,4 @@
-"""The engine's answers to signals and to the language a text is written in (`bot.core.signal_turn`),
+"""The engine's answers to signals and to the language a text is written in (`bot.core.signal_handling`),
 with the shipped content: the one question when a crisis is possible but not clear, its "yes" and
 "no", and the one-tap offer to switch to the language the person wrote in."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from bot.core.content.model import Content
 from bot.core.events import (Answered, CaseClosed, CaseOpened, Choice, Command, CrisisSignal, MarkUrgent, RefusedButton, RelayToCase, SetLocale, Text)
 from bot.core.matcher import Confidence
-from bot.core.signal_turn import SWITCH_QUESTION
+from bot.core.signal_handling import SWITCH_QUESTION
 from bot.core.signals import CrisisKind
 from bot.core.state import State
 from tests.steps import DANGER_QUESTION, run

@@ -5,10 +5,10 @@ What counsellors do to a person's case reaches the person through `Conversations
 
 A channel that can deliver an update twice (Telegram, after a crash) passes the update's key as
 `update_key`: the case or relay it writes is keyed by it, and an update already answered is
-answered again from its replay record (`bot.replay`) instead of being run again.
+answered again from its replay record (`bot.services.replay`) instead of being run again.
 
 A typed text that reaches the FAQ matcher is also sent to the optional semantic layer
-(`bot.semantic`, the county's own embeddings server) and the step is taken with its scores; no
+(`bot.semantic.layer`, the county's own embeddings server) and the step is taken with its scores; no
 other text is (nothing for a counsellor, no intake answer, no crisis), and a layer that is off, not
 ready, slow or failing leaves the lexical answer, within EMBEDDINGS_TIMEOUT."""
 from __future__ import annotations
@@ -20,22 +20,22 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
-from bot import metrics
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, Effect, EraseMe,
                              Event, GiveConsent, MarkUrgent, Matched, OpenCase, RateCase,
                              RefusedButton, RelayToCase, Reply, SetLocale, Text)
 from bot.core.state import State
-from bot.core.turn import Step
+from bot.core.handling import Step
 from bot.handoff.cases import Cases
-from bot.replay import replies_of, with_turn
-from bot.semantic import Semantic
-from bot.shared.turns import LocalTurns, Turns
+from bot.ops import metrics
+from bot.semantic.layer import Semantic
+from bot.services.replay import replies_of, with_record
+from bot.services.usage import Usage
+from bot.shared.person_locks import LocalPersonLocks, PersonLocks
 from bot.storage.models import User, utcnow
 from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
 from bot.storage.state_store import StateStore
-from bot.usage import Usage
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Person:
 class Conversations:
     def __init__(self, storage: Storage, content: Callable[[], Content],
                  on_case_change: Callable[[], None] = lambda: None,
-                 states: StateStore | None = None, turns: Turns | None = None,
+                 states: StateStore | None = None, person_locks: PersonLocks | None = None,
                  semantic: Semantic | None = None) -> None:
         self.storage = storage
         self.states: StateStore = storage if states is None else states
@@ -62,21 +62,22 @@ class Conversations:
         """`on_case_change` is called when something waits in the outbox (it wakes the
         delivery worker)."""
         self.usage = Usage(storage)
-        self.turns: Turns = LocalTurns() if turns is None else turns
+        self.person_locks: PersonLocks = \
+            LocalPersonLocks() if person_locks is None else person_locks
         """Shared by the instances when REDIS_URL is set."""
         self.semantic = Semantic() if semantic is None else semantic
         """The optional semantic layer (off unless EMBEDDINGS_URL is set); its owner closes it."""
 
-    def _turn(self, user_id: int) -> AbstractAsyncContextManager[None]:
+    def _conversation_lock(self, user_id: int) -> AbstractAsyncContextManager[None]:
         """One engine step at a time per person: their own messages and what counsellors do to
         their case both load, change and save the same state."""
-        return self.turns.hold(f"user:{user_id}")
+        return self.person_locks.hold(f"user:{user_id}")
 
     async def handle(self, person: Person, event: Event,
                      update_key: str | None = None) -> list[Reply]:
         """Run `event` for `person`; `update_key` names the update it came in (see the module)."""
         user = await self.storage.user(person.channel, person.external_id)
-        async with self._turn(user.id):
+        async with self._conversation_lock(user.id):
             return await self._step(user, event, update_key)
 
     async def notify(self, person: Person, event: CaseClaimed | CaseClosed) -> list[Reply]:
@@ -89,7 +90,7 @@ class Conversations:
         if row is None:
             return []
         user = UserRecord(*row)
-        async with self._turn(user.id):
+        async with self._conversation_lock(user.id):
             return await self._step(user, event)
 
     async def tell(self, case_id: int, event: CaseClaimed | CaseClosed) -> int:
@@ -106,7 +107,7 @@ class Conversations:
         content = self.content()
         saved = await self.states.load_state(user.id)
         if update_key is not None and (recorded := replies_of(saved, update_key)) is not None:
-            log.info("turn replayed user=%s replies=%d", user.id, len(recorded))
+            log.info("update replayed user=%s replies=%d", user.id, len(recorded))
             return recorded
         state = State.from_json(saved)
         if state.locale is None and user.locale:
@@ -118,6 +119,7 @@ class Conversations:
         if EraseMe() in result.effects:
             numbers = await self.cases.erase(user.id)
             await self.states.delete_state(user.id)  # Redis keeps its own copy
+            await self.storage.checkpoint()  # the erased values out of SQLite's WAL too
             log.info("erased user=%s cases=%s", user.id, numbers)
             return replies  # nothing is saved again: the person starts afresh
         effects = list(result.effects)
@@ -130,7 +132,7 @@ class Conversations:
         if not isinstance(event, CaseClaimed | CaseClosed):  # counsellors' actions are not usage
             await self.usage.record(content, state, result.state, effects, utcnow())
         await self.states.save_state(
-            user.id, with_turn(result.state.to_json(), saved, update_key, replies), content.version)
+            user.id, with_record(result.state.to_json(), saved, update_key, replies), content.version)
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies
 

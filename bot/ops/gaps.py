@@ -1,6 +1,6 @@
 """What people asked that Lotse could not answer: the stored unanswered questions clustered per
 language, each with the FAQ entries that come closest now (`lotse content gaps`). They are deleted
-after RETENTION_DAYS by the retention job (bot/retention.py)."""
+after RETENTION_DAYS by the retention job (bot/ops/retention.py)."""
 from __future__ import annotations
 
 import datetime as dt

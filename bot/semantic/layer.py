@@ -28,9 +28,9 @@ import numpy as np
 
 from bot.core.content.loader import match_docs
 from bot.core.matcher import MAX_QUERY_CHARS, MatchDoc
-from bot.embeddings import EmbeddingsClient, EmbeddingsError, EmbeddingsTimeout
-from bot.embeddings_cache import VectorCache, cache_path
-from bot.metrics import SEMANTIC_REQUESTS
+from bot.ops.metrics import SEMANTIC_REQUESTS
+from bot.semantic.cache import VectorCache, cache_path
+from bot.semantic.embeddings import EmbeddingsClient, EmbeddingsError, EmbeddingsTimeout
 
 if TYPE_CHECKING:
     from bot.config import Settings

@@ -1,4 +1,5 @@
-"""The plumbing of one engine turn: the person's language, replies with live buttons, effects."""
+"""The plumbing of handling one event in the engine: the person's language, replies with live
+buttons, effects."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ class Step:
 
 
 @dataclass
-class Turn:
+class Handling:
     """One event being handled: collects replies, effects and the buttons that become live.
 
     The screens themselves are in the subclasses (`intake`, `engine`)."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.core.events import Button, CrisisSignal, MarkUrgent
 from bot.core.i18n import N_, native_name
-from bot.core.intake import IntakeTurn
+from bot.core.intake import IntakeHandling
 from bot.core.language_id import identify
 from bot.core.matcher import Candidate, Confidence
 from bot.core.signals import CrisisKind, Signal, asks_an_ordinary_question
@@ -15,7 +15,7 @@ from bot.core.state import Action
 from bot.core.telegram_html import escape
 
 
-class SignalTurn(IntakeTurn):
+class SignalHandling(IntakeHandling):
     def on_signal(self, signal: Signal, text: str) -> bool:
         """Act on a crisis in `text`; True when the message needs nothing more."""
         if signal.crisis is None:

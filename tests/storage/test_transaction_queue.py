@@ -1,6 +1,7 @@
-"""SQLite transactions of one process take turns: a writer that has to wait longer than SQLite's
-busy timeout still gets in (before, it failed with "database is locked" and its update was lost),
-and a session opened inside another in the same task does not wait for itself."""
+"""SQLite transactions of one process queue one after another (`TransactionQueue`): a writer
+that has to wait longer than SQLite's busy timeout still gets in (before, it failed with
+"database is locked" and its update was lost), and a session opened inside another in the same
+task does not wait for itself."""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,7 @@ from bot.storage.models import ProcessedUpdate
 from bot.storage.repository import Storage
 
 
-async def test_a_writer_waits_its_turn_beyond_the_busy_timeout(
+async def test_a_writer_waits_in_line_beyond_the_busy_timeout(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'lotse.sqlite3'}"
     await upgrade(url)
@@ -36,5 +37,5 @@ async def test_a_writer_waits_its_turn_beyond_the_busy_timeout(
     await slow
     async with storage.session() as session:
         assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 2
-        assert await storage.mark_update_processed(3)  # nested: part of the outer turn
+        assert await storage.mark_update_processed(3)  # nested: in the outer one's place
     await storage.close()

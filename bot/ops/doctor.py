@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import UI_DIR, Settings, SettingsError, load_settings
 from bot.core.content.problems import Severity
 from bot.storage import migrate
 from bot.storage.models import OutboxMessage, utcnow
@@ -110,8 +110,7 @@ async def database(settings: Settings) -> Finding:
 
 
 def content(settings: Settings) -> Finding:
-    from bot.cli import UI_DIR
-    from bot.content_cache import cached_load
+    from bot.ops.content_cache import cached_load
 
     loaded, problems = cached_load(settings.content_root, UI_DIR, settings.RETENTION_DAYS,
                                    settings.CONTENT_CACHE)

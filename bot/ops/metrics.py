@@ -61,7 +61,7 @@ CRISIS_SIGNALS = Counter("lotse_crisis_signals", "Messages read as a crisis, by 
                          "(certain=false: asked 'Are you in danger right now?').",
                          ["kind", "certain"], registry=REGISTRY)
 SEMANTIC_REQUESTS = Counter("lotse_semantic_requests", "Typed questions for the optional "
-                            "semantic layer (bot/semantic.py), by outcome: ok, timeout, error "
+                            "semantic layer (bot/semantic/layer.py), by outcome: ok, timeout, error "
                             "(the embeddings server's), not_ready (not sent: its index for the "
                             "live content is not built).", ["outcome"], registry=REGISTRY)
 
@@ -100,7 +100,7 @@ _start_at_zero()
 def retry_reason(exc: BaseException) -> str:
     """The `reason` label of a failed call: 429, 5xx, network (timeout, connection) or other."""
     # Imported here, not at the top: importing aiogram costs seconds of CPU, and every `lotse`
-    # command imports this module (through bot.conversation), the console chat and the content
+    # command imports this module (through bot.services.conversation), the console chat and the content
     # commands too, which never talk to Telegram. A failed Bot API call has imported it already.
     from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 

@@ -15,13 +15,14 @@ from typing import IO
 log = logging.getLogger(__name__)
 
 
-def lock_exclusively(path: Path) -> IO[str] | None:
+def lock_exclusively(path: Path, *, wait: bool = False) -> IO[str] | None:
     """Open `path` (and its folder) and take an exclusive lock on it: the open file, which holds
-    the lock until it is closed, or None when another process holds it."""
+    the lock until it is closed, or None when another process holds it (with `wait`: once the
+    other one let it go, blocking the thread meanwhile)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("a+")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
         return None

@@ -1,4 +1,4 @@
-"""People's turns across instances: two `RedisTurns` on two clients stand for two instances."""
+"""Person locks across instances: two `RedisPersonLocks` on two clients stand for two instances."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from redis.asyncio import Redis
 
-from bot.shared.turns import KEY_PREFIX, LocalTurns, RedisTurns, TurnLost, Turns
+from bot.shared.person_locks import (KEY_PREFIX, LocalPersonLocks, PersonLockLost, PersonLocks,
+                                     RedisPersonLocks)
 
 
 @pytest.fixture
@@ -32,8 +33,8 @@ async def queued(client: Redis, key: str, count: int) -> bool:
 @pytest.mark.parametrize("where", ["local", "redis"])
 async def test_one_holder_at_a_time_whatever_the_numbers_and_instances(
         where: str, redis_client: Redis, other_client: Redis) -> None:
-    instances: list[Turns] = [LocalTurns()] if where == "local" else \
-        [RedisTurns(redis_client), RedisTurns(other_client)]
+    instances: list[PersonLocks] = [LocalPersonLocks()] if where == "local" else \
+        [RedisPersonLocks(redis_client), RedisPersonLocks(other_client)]
     inside, most, done = 0, 0, []
 
     async def step(number: int | None) -> None:
@@ -54,12 +55,12 @@ async def test_one_holder_at_a_time_whatever_the_numbers_and_instances(
 
 async def test_waiting_updates_of_one_person_go_in_update_id_order(
         redis_client: Redis, other_client: Redis) -> None:
-    first, second = RedisTurns(redis_client), RedisTurns(other_client)
+    first, second = RedisPersonLocks(redis_client), RedisPersonLocks(other_client)
     order: list[int] = []
     release = asyncio.Event()
 
-    async def update(turns: RedisTurns, update_id: int) -> None:
-        async with turns.hold("telegram:7", update_id):
+    async def update(locks: RedisPersonLocks, update_id: int) -> None:
+        async with locks.hold("telegram:7", update_id):
             order.append(update_id)
             if update_id == 10:
                 await release.wait()
@@ -68,7 +69,7 @@ async def test_waiting_updates_of_one_person_go_in_update_id_order(
     await until(lambda: queued(redis_client, "telegram:7", 1))
     later = [asyncio.create_task(update(second, 30)), asyncio.create_task(update(first, 20))]
     await until(lambda: queued(redis_client, "telegram:7", 3))
-    # an update that arrives late with a lower number than the holder's still waits its turn
+    # an update that arrives late with a lower number than the holder's still waits for the lock
     late = asyncio.create_task(update(second, 5))
     await until(lambda: queued(redis_client, "telegram:7", 4))
     assert order == [10]
@@ -77,42 +78,42 @@ async def test_waiting_updates_of_one_person_go_in_update_id_order(
     assert order == [10, 5, 20, 30]
 
 
-async def test_the_entries_and_the_turn_of_a_dead_instance_expire(redis_client: Redis) -> None:
+async def test_the_entries_and_the_lock_of_a_dead_instance_expire(redis_client: Redis) -> None:
     queue = KEY_PREFIX + "telegram:8"
-    # a dead instance: an entry without its lease key, and a turn whose lease runs out soon
+    # a dead instance: an entry without its lease key, and a lock whose lease runs out soon
     await redis_client.zadd(queue, {"3:dead": 3, "4:gone": 4})
     await redis_client.set(f"{queue}:entry:3:dead", 1, px=300)
     await redis_client.set(f"{queue}:holder", "3:dead", px=300)
-    async with RedisTurns(redis_client).hold("telegram:8", 9):
+    async with RedisPersonLocks(redis_client).hold("telegram:8", 9):
         assert await redis_client.get(f"{queue}:holder") not in (None, "3:dead")
         assert await redis_client.zrange(queue, 0, 0) != ["4:gone"]
     assert await redis_client.exists(queue) == 0
 
 
-async def test_a_holder_that_loses_its_turn_is_cancelled_with_turn_lost(
+async def test_a_holder_that_loses_its_lock_is_cancelled_with_person_lock_lost(
         redis_client: Redis) -> None:
-    turns = RedisTurns(redis_client, lease=0.3)
+    locks = RedisPersonLocks(redis_client, lease=0.3)
     never = asyncio.Event()
-    with pytest.raises(TurnLost):
-        async with turns.hold("telegram:9", 1):
-            # as if this instance had stalled past its lease and another had taken the turn
+    with pytest.raises(PersonLockLost):
+        async with locks.hold("telegram:9", 1):
+            # as if this instance had stalled past its lease and another had taken the lock
             await redis_client.set(KEY_PREFIX + "telegram:9:holder", "2:other")
             await never.wait()
     await asyncio.sleep(0)  # the task itself is not left cancelled
     assert await redis_client.get(KEY_PREFIX + "telegram:9:holder") == "2:other"
 
 
-async def test_a_held_turn_outlives_its_lease_while_its_instance_renews_it(
+async def test_a_held_lock_outlives_its_lease_while_its_instance_renews_it(
         redis_client: Redis, other_client: Redis) -> None:
-    first, second = RedisTurns(redis_client, lease=0.3), RedisTurns(other_client, lease=0.3)
+    first, second = RedisPersonLocks(redis_client, lease=0.3), RedisPersonLocks(other_client, lease=0.3)
     entered = asyncio.Event()
 
-    async def wait_for_turn() -> None:
+    async def wait_for_the_lock() -> None:
         async with second.hold("telegram:10", 2):
             entered.set()
 
     async with first.hold("telegram:10", 1):
-        waiting = asyncio.create_task(wait_for_turn())
+        waiting = asyncio.create_task(wait_for_the_lock())
         for _ in range(3):  # three leases long: renewed, so never taken over
             await asyncio.sleep(0.3)
             assert not entered.is_set()
