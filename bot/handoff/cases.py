@@ -1,23 +1,23 @@
-"""Cases in the database: opening one (case, note and outbox entry in one transaction), what the
-person adds while it is open, the counsellors' side (claim, takeover, close, internal notes,
-relay, canned replies) and the rating when it is closed.
+"""Cases: opening one (case, note and outbox entry in one transaction), what the person adds while
+it is open, the counsellors' side (claim, takeover, close, notes, relay, canned replies), ratings.
 
 Every change writes its outbox rows in the same transaction, so what was decided is delivered,
-and wakes the outbox worker once that transaction is committed (`on_change`, in `_writing` alone).
-A change made for an update that may be delivered again comes with its `update_key` (e.g.
-"telegram:<update_id>") and keys its outbox row by it, so the same update never opens a second case or relays a message twice."""
+and wakes the outbox worker once that transaction is committed (`on_change`, in `_writing` alone);
+a claim or close writes the person's replies (the engine's, handed in by `Conversations`) in it
+too. A change made for an update that may be delivered again comes with its `update_key` (e.g.
+"telegram:<update_id>") and keys its outbox rows by it, so the same update never opens a second
+case, relays a message, claims, closes, sends a canned reply or keeps a note twice: it finds its
+row and answers as the first time. The rows are `bot.storage.cases`'."""
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import bidi, texts
 from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
@@ -26,13 +26,14 @@ from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
 from bot.handoff.erasure import erase_person
 from bot.ops import metrics
-from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage, User, utcnow
-from bot.storage.repository import Storage
+from bot.storage.cases import CaseRows, case_rows
+from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage, utcnow
+from bot.storage.repository import Storage, UserRecord
+
+log = logging.getLogger(__name__)
 
 INTAKE_COLUMNS = ("residence_status", "german_level", "contact_preference", "preferred_time",
                   "first_name", "phone", "question")
-WROTE_OUTBOX = "wrote_outbox"
-"""The session's `info` key that says a transaction wrote outbox rows (`Cases._writing`)."""
 
 
 def facts(case: Case, consent_at: dt.datetime | None) -> CaseFacts:
@@ -92,6 +93,8 @@ class ClaimResult:
 
     result: str
     holder: str | None = None
+    again: bool = False
+    """The same update claimed it before (a second delivery of it)."""
 
     @property
     def changed(self) -> bool:
@@ -118,22 +121,21 @@ class Cases:
         """Claims and closes one at a time in this process (SQLite has no row locks)."""
 
     @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[AsyncSession]:
+    async def _writing(self) -> AsyncIterator[CaseRows]:
         """One transaction; once it is committed, `on_change` if it wrote outbox rows."""
-        async with self.storage.session() as session:
-            yield session
-            wrote = session.info.pop(WROTE_OUTBOX, False)
-        if wrote:
+        async with case_rows(self.storage) as rows:
+            yield rows
+        if rows.wrote_outbox:
             self.on_change()
 
     async def open(self, user_id: int, request: OpenCase, update_key: str | None = None) -> int:
         """Create the case with its note and the outbox entry that delivers it, all at once:
         what the person is promised is in the database before anything is sent. The same
-        `update_key` again gives the case it opened."""
+        `update_key` again gives the case it opened (logged and counted the first time only)."""
         intake = request.intake
         now = self.clock()
-        async with self._writing() as session:
-            opened = await _written(session, update_key, "case_note")
+        async with self._writing() as rows:
+            opened = await _written(rows, update_key, "case_note")
             if opened is not None and opened.case_id is not None:
                 return opened.case_id
             case = Case(user_id=user_id, status="new", urgent=request.urgent,
@@ -143,60 +145,55 @@ class Cases:
                         shown_faq=list(request.shown), question_locale=request.locale,
                         note="", created_at=now,
                         **{name: intake.get(name) for name in INTAKE_COLUMNS})
-            session.add(case)
-            await session.flush()
-            await self._note(session, case)
+            await rows.add(case)
+            await self._note(rows, case)
             if case.question:
-                session.add(TranscriptMessage(case_id=case.id, direction="user", kind="text",
-                                              text=case.question, created_at=now))
-            key = _key(update_key, "case_note", f"case:{case.id}:note")
-            self._outbox(session, "case_note", key, case.id, {}, now)
+                await rows.add(TranscriptMessage(case_id=case.id, direction="user", kind="text",
+                                                 text=case.question, created_at=now))
+            rows.outbox("case_note", _key(update_key, "case_note", f"case:{case.id}:note"),
+                        case.id, {}, now)
         metrics.CASES_OPENED.inc()
+        log.info("case opened case=%s user=%s", case.id, user_id)
         return case.id
 
     async def relay(self, request: RelayToCase, update_key: str | None = None) -> None:
         """Something the person sent while the case is open, on its way to the staff topic
         (once per `update_key`)."""
         now = self.clock()
-        async with self._writing() as session:
-            if await _written(session, update_key, "relay_to_staff") is not None:
+        async with self._writing() as rows:
+            if await _written(rows, update_key, "relay_to_staff") is not None:
                 return
             message = TranscriptMessage(case_id=request.case_id, direction="user",
                                         kind=request.kind.value if request.kind else "text",
                                         text=request.text, file_id=request.ref, created_at=now)
-            session.add(message)
-            await session.flush()
+            await rows.add(message)
             key = _key(update_key, "relay_to_staff", f"case:{request.case_id}:user:{message.id}")
-            self._outbox(session, "relay_to_staff", key, request.case_id,
-                         {"message": message.id}, now)
+            rows.outbox("relay_to_staff", key, request.case_id, {"message": message.id}, now)
 
     async def mark_urgent(self, case_id: int, crisis: str | None = None) -> None:
         """An emergency message in an open case: the note (with the kind of crisis) and the topic
         name say so, and a notice in the topic. Once: a case already urgent keeps its first
         kind."""
         now = self.clock()
-        async with self._writing() as session:
-            case = await session.get_one(Case, case_id)
-            if case.urgent:
+        async with self._writing() as rows:
+            case = await rows.case(case_id)
+            if case is None or case.urgent:
                 return
             case.urgent, case.crisis = True, crisis
-            await self._rerender(session, case)
-            self._outbox(session, "staff_notice", f"case:{case_id}:urgent", case_id,
-                         {"text": "🚨 <b>Notfall:</b> Die Person hat eine Notfall-Nachricht "
-                                  "geschrieben. Sie hat die Notrufnummern bekommen."}, now)
+            await self._rerender(rows, case)
+            rows.outbox("staff_notice", f"case:{case_id}:urgent", case_id,
+                        {"text": "🚨 <b>Notfall:</b> Die Person hat eine Notfall-Nachricht "
+                                 "geschrieben. Sie hat die Notrufnummern bekommen."}, now)
 
     async def erase(self, user_id: int) -> list[int]:
         """Erase the person `user_id` and what their cases say about them
         (`bot.handoff.erasure`); returns the numbers of their cases."""
-        async with self._writing() as session:
-            numbers = await erase_person(session, user_id, self.clock())
-            session.info[WROTE_OUTBOX] = True  # their topics' deletion, if they have any
-        return numbers
+        async with self._writing() as rows:
+            return await erase_person(rows, user_id, self.clock())
 
     async def rate(self, user_id: int, case_id: int, rating: int) -> None:
-        async with self.storage.session() as session:
-            case = await session.scalar(select(Case).where(Case.id == case_id,
-                                                           Case.user_id == user_id))
+        async with case_rows(self.storage) as rows:
+            case = await rows.case_of(user_id, case_id)
             if case is not None and case.status == "closed":
                 case.rating = rating
 
@@ -207,45 +204,45 @@ class Cases:
         have, as a button's data may carry)."""
         if not 0 < case_id <= MAX_ID:
             return None
-        async with self.storage.session() as session:
-            case = await session.get(Case, case_id)
+        async with case_rows(self.storage) as rows:
+            case = await rows.case(case_id)
             return None if case is None else _record(case)
 
     async def in_topic(self, thread_id: int) -> CaseRecord | None:
         """The case whose forum topic this is."""
-        async with self.storage.session() as session:
-            case = await session.scalar(select(Case).where(Case.staff_thread_id == thread_id)
-                                        .order_by(Case.id.desc()).limit(1))
+        async with case_rows(self.storage) as rows:
+            case = await rows.in_topic(thread_id)
             return None if case is None else _record(case)
 
-    async def person_of(self, case_id: int) -> tuple[str, str] | None:
-        """The (channel, external id) of the case's person; None when they deleted their data."""
-        async with self.storage.session() as session:
-            row = (await session.execute(
-                select(User.channel, User.external_id).join(Case, Case.user_id == User.id)
-                .where(Case.id == case_id))).first()
-            return None if row is None else (row[0], row[1])
+    async def person(self, case_id: int) -> UserRecord | None:
+        """The case's person; None when they deleted their data."""
+        async with case_rows(self.storage) as rows:
+            found = await rows.person(case_id)
+            return None if found is None else found[2]
 
     async def queue(self) -> list[CaseRecord]:
         """Open cases nobody has claimed yet, oldest first."""
-        async with self.storage.session() as session:
-            cases = await session.scalars(select(Case).where(Case.status == "new")
-                                          .order_by(Case.created_at, Case.id))
-            return [_record(c) for c in cases]
+        async with case_rows(self.storage) as rows:
+            return [_record(c) for c in await rows.unclaimed()]
 
-    async def claim(self, case_id: int, counsellor: Counsellor, *,
-                    takeover: bool = False) -> ClaimResult:
+    async def claim(self, case_id: int, counsellor: Counsellor, *, takeover: bool = False,
+                    update_key: str | None = None, replies: Sequence[Reply] = ()) -> ClaimResult:
         """Mark the case as held by `counsellor`; a case held by someone else moves only with
-        `takeover`. Writes the note update and the topic notice with it."""
-        result = await self._claim(case_id, counsellor, takeover)
-        if result.changed:
+        `takeover`. Writes the note update, the topic notice and, on a first claim, the
+        person's `replies` (the engine's) with it; the same `update_key` again finds it done and
+        gives the result it gave."""
+        result = await self._claim(case_id, counsellor, takeover, update_key, replies)
+        if result.changed and not result.again:
             metrics.CASES_CLAIMED.labels(result.result).inc()
         return result
 
-    async def _claim(self, case_id: int, counsellor: Counsellor, takeover: bool) -> ClaimResult:
+    async def _claim(self, case_id: int, counsellor: Counsellor, takeover: bool,
+                     update_key: str | None, replies: Sequence[Reply]) -> ClaimResult:
         now = self.clock()
-        async with self._changing, self._writing() as session:
-            case = await self._locked(session, case_id)
+        async with self._changing, self._writing() as rows:
+            if (done := await _written(rows, update_key, "staff_notice")) is not None:
+                return ClaimResult(done.payload["claim"], done.payload.get("before"), again=True)
+            case = await rows.case(case_id, lock=True)
             if case is None:
                 return ClaimResult("missing")
             if case.status == "closed":
@@ -255,151 +252,148 @@ class Cases:
             if case.status == "claimed" and not takeover:
                 return ClaimResult("held", case.claimed_by_name)
             before = case.claimed_by_name if case.status == "claimed" else None
-            case.status = "claimed"
-            case.claimed_by_id = counsellor.id
-            case.claimed_by_name = counsellor.name
-            case.claimed_at = now
-            await self._rerender(session, case)
+            case.status, case.claimed_at = "claimed", now
+            case.claimed_by_id, case.claimed_by_name = counsellor.id, counsellor.name
+            await self._rerender(rows, case)
             text = f"Übernommen von {escape(counsellor.name)}."
             if before is not None:
                 text = f"Übernommen von {escape(counsellor.name)} (vorher bei {escape(before)})."
-            self._notice(session, case.id, text, now)
-            return ClaimResult("taken_over" if before is not None else "claimed", before)
+            else:  # a takeover is no news to the person
+                self._replies(rows, case.id, replies, update_key, now)
+            result = ClaimResult("taken_over" if before is not None else "claimed", before)
+            self._notice(rows, case.id, text, now, update_key, claim=result.result, before=before)
+            return result
 
-    async def close(self, case_id: int, counsellor: Counsellor, outcome: str) -> bool:
-        """Close the case with an outcome; False when it was closed already (or is unknown)."""
+    async def close(self, case_id: int, counsellor: Counsellor, outcome: str,
+                    update_key: str | None = None, replies: Sequence[Reply] = ()) -> bool:
+        """Close the case with an outcome, and tell the person (`replies`, the engine's) in the
+        same transaction; False when it was closed already (or is unknown). The same `update_key`
+        again finds it done: True again, nothing written twice."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
-        closed = await self._close(case_id, counsellor, outcome)
-        if closed:
+        closed = await self._close(case_id, counsellor, outcome, update_key, replies)
+        if closed == "closed":
             metrics.CASES_CLOSED.labels(outcome).inc()
-        return closed
+        return closed != "no"
 
-    async def _close(self, case_id: int, counsellor: Counsellor, outcome: str) -> bool:
+    async def _close(self, case_id: int, counsellor: Counsellor, outcome: str,
+                     update_key: str | None, replies: Sequence[Reply]) -> str:
+        """"closed", "again" (by this `update_key` before) or "no"."""
         now = self.clock()
-        async with self._changing, self._writing() as session:
-            case = await self._locked(session, case_id)
+        async with self._changing, self._writing() as rows:
+            if await _written(rows, update_key, "staff_notice") is not None:
+                return "again"
+            case = await rows.case(case_id, lock=True)
             if case is None or case.status == "closed":
-                return False
-            case.status = "closed"
-            case.closed_at = now
-            case.outcome = outcome
-            await self._rerender(session, case)
-            self._notice(session, case.id, f"Geschlossen von {escape(counsellor.name)}: "
-                                           f"{escape(OUTCOMES[outcome])}.", now)
-            return True
+                return "no"
+            case.status, case.closed_at, case.outcome = "closed", now, outcome
+            await self._rerender(rows, case)
+            self._replies(rows, case.id, replies, update_key, now)
+            self._notice(rows, case.id, f"Geschlossen von {escape(counsellor.name)}: "
+                                        f"{escape(OUTCOMES[outcome])}.", now, update_key)
+            return "closed"
 
-    async def add_note(self, case_id: int, counsellor: Counsellor, text: str) -> int | None:
+    async def add_note(self, case_id: int, counsellor: Counsellor, text: str,
+                       update_key: str | None = None) -> int | None:
         """An internal note: kept in the transcript, echoed in the topic, never sent to the
-        person. Returns the transcript id (None for an unknown case)."""
+        person; once per `update_key`. Returns the transcript id (None for an unknown case)."""
         now = self.clock()
-        async with self._writing() as session:
-            if await session.get(Case, case_id) is None:
+        async with self._writing() as rows:
+            if (done := await _written(rows, update_key, "staff_notice")) is not None:
+                return int(done.payload["message"])
+            if await rows.case(case_id) is None:
                 return None
             message = TranscriptMessage(case_id=case_id, direction="note", kind="text",
                                         text=text, created_at=now)
-            session.add(message)
-            await session.flush()
-            self._notice(session, case_id, "📝 Interne Notiz gespeichert.", now)
+            await rows.add(message)
+            self._notice(rows, case_id, "📝 Interne Notiz gespeichert.", now, update_key,
+                         message=message.id)
             return message.id
 
     async def relay_to_user(self, case_id: int, kind: str, text: str | None = None,
                             file_id: str | None = None,
                             update_key: str | None = None) -> int | None:
         """What a counsellor wrote in the topic, on its way to the person (text, or a photo,
-        document or voice note by file id with an optional caption), once per `update_key`.
-        Returns the transcript id; None when the case is closed or unknown."""
+        document or voice note by file id with an optional caption), once per `update_key`. Returns
+        the transcript id; None when the case is closed or unknown."""
         now = self.clock()
-        async with self._writing() as session:
-            relayed = await _written(session, update_key, "relay_to_user")
+        async with self._writing() as rows:
+            relayed = await _written(rows, update_key, "relay_to_user")
             if relayed is not None:
                 return int(relayed.payload["message"])
-            case = await session.get(Case, case_id)
+            case = await rows.case(case_id)
             if case is None or case.status == "closed":
                 return None
             message = TranscriptMessage(case_id=case_id, direction="counsellor", kind=kind,
                                         text=text, file_id=file_id, created_at=now)
-            session.add(message)
-            await session.flush()
+            await rows.add(message)
             key = _key(update_key, "relay_to_user", f"case:{case_id}:counsellor:{message.id}")
-            self._outbox(session, "relay_to_user", key, case_id, {"message": message.id}, now)
+            rows.outbox("relay_to_user", key, case_id, {"message": message.id}, now)
             return message.id
 
-    async def canned(self, case_id: int, name: str) -> CannedSent | None:
+    async def canned(self, case_id: int, name: str,
+                     update_key: str | None = None) -> CannedSent | None:
         """Send the canned reply `name` to the person in their language, marked for a
-        right-to-left reader as the engine's replies are (the transcript keeps it unmarked).
-        None when the reply or the case is unknown or the case is closed."""
+        right-to-left reader as the engine's replies are (the transcript keeps it unmarked);
+        once per `update_key`. None when the reply or the case is unknown or the case is closed."""
         content = self.content()
         reply = content.canned_replies.get(name)
         now = self.clock()
-        async with self._writing() as session:
-            case = await session.get(Case, case_id)
+        async with self._writing() as rows:
+            if (done := await _written(rows, update_key, "staff_notice")) is not None:
+                return CannedSent(str(done.payload["title"]), int(done.payload["message"]))
+            case = await rows.case(case_id)
             if reply is None or case is None or case.status == "closed":
                 return None
             text = texts.fill(content, content.pick(reply.text, case.locale).text, case.locale)
             message = TranscriptMessage(case_id=case_id, direction="counsellor", kind="text",
                                         text=text, created_at=now)
-            session.add(message)
-            await session.flush()
-            self._outbox(session, "reply_to_user", f"case:{case_id}:canned:{message.id}",
-                         case_id, {"text": bidi.for_locale(text, case.locale), "buttons": []},
-                         now)
-            self._notice(session, case_id,
-                         f"📋 Textbaustein gesendet: {escape(reply.title)}", now)
+            await rows.add(message)
+            rows.outbox("reply_to_user", _key(update_key, "reply_to_user",
+                                              f"case:{case_id}:canned:{message.id}"),
+                        case_id, {"text": bidi.for_locale(text, case.locale), "buttons": []},
+                        now)
+            self._notice(rows, case_id, f"📋 Textbaustein gesendet: {escape(reply.title)}", now,
+                         update_key, title=reply.title, message=message.id)
             return CannedSent(reply.title, message.id)
 
-    async def reply_to_user(self, case_id: int, replies: Sequence[Reply]) -> int:
+    @staticmethod
+    def _replies(rows: CaseRows, case_id: int, replies: Sequence[Reply], update_key: str | None,
+                 now: dt.datetime) -> None:
         """Engine replies for the person (after a claim or close), as outbox rows."""
-        now = self.clock()
-        async with self._writing() as session:
-            for reply in replies:
-                buttons = [[{"label": b.label, "url": b.url} if b.url else
-                            {"label": b.label, "data": b.data} for b in row]
-                           for row in reply.buttons if row]
-                self._outbox(session, "reply_to_user",
-                             f"case:{case_id}:reply:{uuid.uuid4().hex}", case_id,
-                             {"text": reply.text, "buttons": buttons}, now)
-        return len(replies)
+        for index, reply in enumerate(replies):
+            buttons = [[{"label": b.label, "url": b.url} if b.url else
+                        {"label": b.label, "data": b.data} for b in row]
+                       for row in reply.buttons if row]
+            rows.outbox("reply_to_user", _key(update_key, f"reply_to_user:{index}",
+                                              f"case:{case_id}:reply:{uuid.uuid4().hex}"),
+                        case_id, {"text": reply.text, "buttons": buttons}, now)
 
-    async def _locked(self, session: AsyncSession, case_id: int) -> Case | None:
-        """The case row, locked for this transaction where the database can (PostgreSQL)."""
-        return await session.scalar(select(Case).where(Case.id == case_id).with_for_update())
-
-    async def _note(self, session: AsyncSession, case: Case) -> None:
+    async def _note(self, rows: CaseRows, case: Case) -> None:
         """Write the case's note afresh from what the case row and its person say now."""
-        user = await session.get(User, case.user_id) if case.user_id is not None else None
-        case.note = note(self.content(), facts(case, user.consent_at if user else None))
+        case.note = note(self.content(), facts(case, await rows.consent_of(case.user_id)))
 
-    async def _rerender(self, session: AsyncSession, case: Case) -> None:
+    async def _rerender(self, rows: CaseRows, case: Case) -> None:
         """The changed note, and the outbox row that shows it in the staff channel."""
-        await self._note(session, case)
-        self._outbox(session, "case_update", f"case:{case.id}:update:{uuid.uuid4()}", case.id,
-                     {}, self.clock())
-
-    def _notice(self, session: AsyncSession, case_id: int, text: str, now: dt.datetime) -> None:
-        self._outbox(session, "staff_notice", f"case:{case_id}:notice:{uuid.uuid4()}", case_id,
-                     {"text": text}, now)
+        await self._note(rows, case)
+        rows.outbox("case_update", f"case:{case.id}:update:{uuid.uuid4()}", case.id, {},
+                    self.clock())
 
     @staticmethod
-    def _outbox(session: AsyncSession, kind: str, key: str, case_id: int,
-                payload: dict[str, Any], now: dt.datetime) -> None:
-        """An outbox row in this transaction (`_writing` wakes the worker after the commit)."""
-        session.add(OutboxMessage(kind=kind, dedupe_key=key, case_id=case_id, payload=payload,
-                                  created_at=now, next_attempt_at=now))
-        session.info[WROTE_OUTBOX] = True
+    def _notice(rows: CaseRows, case_id: int, text: str, now: dt.datetime,
+                update_key: str | None = None, **recorded: Any) -> None:
+        """A notice in the case's topic; with an `update_key`, it is the mark that the update's
+        change is done, and `recorded` is what a second delivery of the update answers from."""
+        rows.outbox("staff_notice", _key(update_key, "staff_notice",
+                                         f"case:{case_id}:notice:{uuid.uuid4()}"),
+                    case_id, {"text": text} | (recorded if update_key is not None else {}), now)
 
 
 def _key(update_key: str | None, kind: str, otherwise: str) -> str:
-    """An outbox row's dedupe key: one per update and kind when the change came with an
-    `update_key`."""
+    """An outbox row's dedupe key: one per update and kind when there is an `update_key`."""
     return otherwise if update_key is None else f"{update_key}:{kind}"
 
 
-async def _written(session: AsyncSession, update_key: str | None,
-                   kind: str) -> OutboxMessage | None:
-    """The outbox row of `kind` that the update `update_key` wrote already, if any (never
-    without a key)."""
-    if update_key is None:
-        return None
-    return await session.scalar(select(OutboxMessage)
-                                .where(OutboxMessage.dedupe_key == _key(update_key, kind, "")))
+async def _written(rows: CaseRows, update_key: str | None, kind: str) -> OutboxMessage | None:
+    """The outbox row of `kind` the update `update_key` wrote already (none without a key)."""
+    return None if update_key is None else await rows.outbox_row(_key(update_key, kind, ""))

@@ -9,33 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.ops import metrics
-from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
+from bot.storage.cases import CaseRows
+from bot.storage.models import Case, OutboxMessage
 
 ERASED_NOTE = "Fall #{number}: Daten auf Wunsch der Person gelöscht."
 PERSONAL = ("residence_status", "german_level", "contact_preference", "preferred_time",
             "first_name", "phone", "question", "claimed_by_name", "crisis")
 
 
-async def erase_person(session: AsyncSession, user_id: int, now: dt.datetime) -> list[int]:
-    """Erase user `user_id` in the transaction of `session` (`Cases.erase`); returns the
+async def erase_person(rows: CaseRows, user_id: int, now: dt.datetime) -> list[int]:
+    """Erase user `user_id` in the transaction of `rows` (`Cases.erase`); returns the
     numbers of their cases (now anonymous)."""
-    cases = list(await session.scalars(select(Case).where(Case.user_id == user_id)))
+    cases = await rows.cases_of(user_id)
     numbers = [case.id for case in cases]
-    if numbers:
-        await session.execute(delete(TranscriptMessage).where(
-            TranscriptMessage.case_id.in_(numbers)))
-        await session.execute(delete(OutboxMessage).where(
-            OutboxMessage.case_id.in_(numbers), OutboxMessage.delivered_at.is_(None)))
+    await rows.forget(numbers)
     closing = [case for case in cases if case.status != "closed"]
     for case in closing:
         case.status, case.closed_at, case.outcome = "closed", now, "deleted"
     for case in cases:
-        session.add_all(anonymise(case, ERASED_NOTE.format(number=case.id), now))
-    await session.execute(delete(User).where(User.id == user_id))
+        rows.add_outbox(anonymise(case, ERASED_NOTE.format(number=case.id), now))
+    await rows.delete_user(user_id)
     metrics.CASES_CLOSED.labels("deleted").inc(len(closing))
     return numbers
 

@@ -1,7 +1,9 @@
 """One person's event through the engine: load their state, step, save it, carry out the effects.
 
 Every channel (Telegram, the console) calls `Conversations.handle`; the engine itself stays pure.
-What counsellors do to a person's case reaches the person through `Conversations.notify`.
+What counsellors do to a person's case reaches the person through `Conversations.claim` and
+`Conversations.close`: the engine's replies for them go into the outbox in the same transaction as
+the change (`Cases.claim`, `Cases.close`).
 
 A channel that can deliver an update twice (Telegram, after a crash) passes the update's key as
 `update_key`: the case or relay it writes is keyed by it, and an update already answered is
@@ -14,11 +16,10 @@ ready, slow or failing leaves the lexical answer, within EMBEDDINGS_TIMEOUT."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
-
-from sqlalchemy import select
+from typing import Any, TypeVar
 
 from bot.core.content.model import Content
 from bot.core.engine import step
@@ -27,17 +28,18 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, 
                              RefusedButton, RelayToCase, Reply, SetLocale, Text)
 from bot.core.state import State
 from bot.core.handling import Step
-from bot.handoff.cases import Cases
+from bot.handoff.cases import Cases, ClaimResult, Counsellor
 from bot.ops import metrics
 from bot.semantic.layer import Semantic
 from bot.services.replay import replies_of, with_record
 from bot.services.usage import Usage
 from bot.shared.person_locks import LocalPersonLocks, PersonLocks
-from bot.storage.models import User, utcnow
-from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
+from bot.storage.models import utcnow
+from bot.storage.repository import Storage, UserRecord
 from bot.storage.state_store import StateStore
 
 log = logging.getLogger(__name__)
+Changed = TypeVar("Changed")
 
 
 @dataclass(frozen=True)
@@ -80,27 +82,47 @@ class Conversations:
         async with self._conversation_lock(user.id):
             return await self._step(user, event, update_key)
 
-    async def notify(self, person: Person, event: CaseClaimed | CaseClosed) -> list[Reply]:
-        """A counsellor's action on the person's case, through the engine for that person: their
-        state learns of it (a claimed case keeps the bot quiet) and the replies say what to tell
-        them. Unlike `handle`, the person is not marked as seen. No user, no replies."""
-        async with self.storage.session() as session:
-            row = (await session.execute(select(*USER_RECORD_COLUMNS).where(
-                User.channel == person.channel, User.external_id == person.external_id))).first()
-        if row is None:
-            return []
-        user = UserRecord(*row)
-        async with self._conversation_lock(user.id):
-            return await self._step(user, event)
+    async def claim(self, case_id: int, counsellor: Counsellor, *, takeover: bool = False,
+                    update_key: str | None = None) -> ClaimResult:
+        """A counsellor claims (or takes over) the case; a first claim tells the person, in the
+        claim's transaction (`_telling`)."""
+        return await self._telling(
+            case_id, CaseClaimed(case_id),
+            lambda replies: self.cases.claim(case_id, counsellor, takeover=takeover,
+                                             update_key=update_key, replies=replies),
+            lambda result: result.result == "claimed")
 
-    async def tell(self, case_id: int, event: CaseClaimed | CaseClosed) -> int:
-        """`notify` the person of case `case_id` and put the replies in the outbox for them
-        ("reply_to_user"); returns how many. Nothing when the person deleted their data."""
-        found = await self.cases.person_of(case_id)
-        if found is None:
-            return 0
-        replies = await self.notify(Person(*found), event)
-        return await self.cases.reply_to_user(case_id, replies)
+    async def close(self, case_id: int, counsellor: Counsellor, outcome: str,
+                    update_key: str | None = None) -> bool:
+        """A counsellor closes the case: the person gets the closing notice and the rating
+        question, in the close's transaction (`_telling`)."""
+        return await self._telling(
+            case_id, CaseClosed(case_id),
+            lambda replies: self.cases.close(case_id, counsellor, outcome, update_key, replies),
+            bool)
+
+    async def _telling(self, case_id: int, event: CaseClaimed | CaseClosed,
+                       change: Callable[[Sequence[Reply]], Awaitable[Changed]],
+                       told: Callable[[Changed], bool]) -> Changed:
+        """`change` the case, handing it the engine's replies for its person on `event`: the
+        change writes them to the outbox in its own transaction (or, when it changes nothing,
+        drops them). Once it `told` them, the person's state learns of it (a claimed case keeps
+        the bot quiet, a closed one is no longer relayed to); that is a write of its own
+        (the state may live in Redis), so a crash before it leaves the state as it was: the
+        update comes again, its change is found done and the same step is saved then. The
+        person is not marked as seen; a person who deleted their data is told nothing."""
+        user = await self.cases.person(case_id)
+        if user is None:
+            return await change(())
+        async with self._conversation_lock(user.id):
+            content = self.content()
+            saved = await self.states.load_state(user.id)
+            result = step(content, self._state(saved, user), event)
+            changed = await change(result.replies)
+            if told(changed):
+                await self.states.save_state(
+                    user.id, with_record(result.state.to_json(), saved, None, []), content.version)
+            return changed
 
     async def _step(self, user: UserRecord, event: Event,
                     update_key: str | None = None) -> list[Reply]:
@@ -109,9 +131,7 @@ class Conversations:
         if update_key is not None and (recorded := replies_of(saved, update_key)) is not None:
             log.info("update replayed user=%s replies=%d", user.id, len(recorded))
             return recorded
-        state = State.from_json(saved)
-        if state.locale is None and user.locale:
-            state.locale = user.locale
+        state = self._state(saved, user)
         result = step(content, state, event)
         if isinstance(event, Text) and self.semantic.enabled:
             result = await self._with_meaning(content, state, event, result)
@@ -129,12 +149,20 @@ class Conversations:
             if follow_up is not None:
                 result = step(content, result.state, follow_up)
                 replies += result.replies
-        if not isinstance(event, CaseClaimed | CaseClosed):  # counsellors' actions are not usage
-            await self.usage.record(content, state, result.state, effects, utcnow())
+        await self.usage.record(content, state, result.state, effects, utcnow())
         await self.states.save_state(
-            user.id, with_record(result.state.to_json(), saved, update_key, replies), content.version)
+            user.id, with_record(result.state.to_json(), saved, update_key, replies),
+            content.version)
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies
+
+    @staticmethod
+    def _state(saved: dict[str, Any] | None, user: UserRecord) -> State:
+        """The person's state as saved, in their language when it has none yet."""
+        state = State.from_json(saved)
+        if state.locale is None and user.locale:
+            state.locale = user.locale
+        return state
 
     async def _with_meaning(self, content: Content, state: State, event: Text,
                             lexical: Step) -> Step:
@@ -157,7 +185,7 @@ class Conversations:
     async def carry_out(self, user: UserRecord, effect: Effect,
                         update_key: str | None = None) -> Event | None:
         """Do what the engine asked; some effects answer with an event for the engine. A case
-        or relay is written once per update (`update_key`)."""
+        or relay is written once per `update_key`."""
         if isinstance(effect, SetLocale):
             await self.storage.set_locale(user.id, effect.locale)
         elif isinstance(effect, GiveConsent):
@@ -165,7 +193,6 @@ class Conversations:
             log.info("consent user=%s", user.id)
         elif isinstance(effect, OpenCase):
             case_id = await self.cases.open(user.id, effect, update_key)
-            log.info("case opened case=%s user=%s", case_id, user.id)
             return CaseOpened(case_id, utcnow(), by_phone=bool(effect.intake.get("phone")))
         elif isinstance(effect, RelayToCase):
             await self.cases.relay(effect, update_key)

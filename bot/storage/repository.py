@@ -55,9 +55,9 @@ class Storage:
         """After an erasure: on SQLite, write the WAL into the database file and truncate it, so
         that the erased values (zeroed in the database file by secure_delete) are gone from the
         WAL's older page copies too; nothing on PostgreSQL."""
-        if self._turns is None:
+        if self._queue is None:
             return
-        async with self._turns.turn(), self.engine.connect() as connection:
+        async with self._queue.one_at_a_time(), self.engine.connect() as connection:
             busy, *_ = (await connection.exec_driver_sql(
                 "PRAGMA wal_checkpoint(TRUNCATE)")).one()
         if busy:

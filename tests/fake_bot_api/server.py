@@ -107,6 +107,9 @@ class FakeBotApi:
         """(update_id, error) of every webhook delivery that failed (refused or unreachable)."""
         self._held: set[str] = set()
         self._released = asyncio.Event()
+        self._cuts: list[tuple[str, int | None]] = []
+        self.cut_calls: list[str] = []
+        """The methods of the calls `cut` so far, in order."""
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -163,6 +166,7 @@ class FakeBotApi:
 
     async def _execute(self, method: str, params: Params) -> dict[str, Any]:
         """Run one call: injected faults first (so a failed call has no effect), then the method."""
+        await self._maybe_cut(method, params)
         try:
             if self._faults is not None:
                 await self._faults.before_call(method)
@@ -175,6 +179,20 @@ class FakeBotApi:
         if method.lower() in self._held:
             await self._released.wait()
         return {"ok": True, "result": result}
+
+    def cut(self, method: str, chat: ChatRef | None = None) -> None:
+        """The next call to `method` (to `chat`, if given) is never answered and has no effect,
+        as if the connection had dropped it: the caller waits until it gives up or is killed
+        (a crash test kills the bot at that moment). `cut_calls` lists the calls cut."""
+        self._cuts.append((method, None if chat is None else _chat_id(chat)))
+
+    async def _maybe_cut(self, method: str, params: Params) -> None:
+        for cut in self._cuts:
+            if cut[0] == method and cut[1] in (None, params.integer("chat_id")):
+                self._cuts.remove(cut)
+                self.cut_calls.append(method)
+                self._world.changed.notify()
+                await asyncio.Event().wait()  # until the server closes
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.core import bidi
 from bot.core.content.model import Content
-from bot.core.events import CaseClaimed, CaseClosed, OpenCase
+from bot.core.events import OpenCase
 from bot.core.state import State
 from bot.handoff.cases import Counsellor
 from bot.services.conversation import Conversations, Person
@@ -73,17 +73,17 @@ async def test_claim_marks_the_case_rerenders_the_note_and_tells_the_person(
         conversations: Conversations, storage: Storage, content: Content,
         woken: list[int]) -> None:
     case_id = await open_case(conversations)
-    result = await conversations.cases.claim(case_id, LENA)
+    result = await conversations.claim(case_id, LENA)
     assert (result.result, result.changed) == ("claimed", True)
     case = await case_row(storage, case_id)
     assert (case.status, case.claimed_by_id, case.claimed_by_name) == ("claimed", 7001, "Lena")
     assert case.claimed_at is not None
     assert "in Bearbeitung" in case.note and "Übernommen von: Lena" in case.note
-    assert [(r.kind, r.payload) for r in await rows(storage)][1:] == [
-        ("case_update", {}), ("staff_notice", {"text": "Übernommen von Lena."})]
+    assert [r.kind for r in await rows(storage)][1:] == [
+        "case_update", "reply_to_user", "staff_notice"]
+    assert (await rows(storage))[-1].payload == {"text": "Übernommen von Lena."}
     assert all(r.case_id == case_id for r in await rows(storage))
 
-    assert await conversations.tell(case_id, CaseClaimed(case_id)) == 1
     [told] = await rows(storage, "reply_to_user")
     assert f"#{case_id}" in told.payload["text"] and "Lena" not in told.payload["text"]
     t = content.ui.get("ar")
@@ -114,20 +114,20 @@ async def test_a_held_case_moves_only_by_an_explicit_takeover(
 async def test_close_records_the_outcome_and_the_person_gets_the_rating(
         conversations: Conversations, storage: Storage, content: Content) -> None:
     case_id = await open_case(conversations, locale="uk")
-    await conversations.cases.claim(case_id, LENA)
-    assert await conversations.cases.close(case_id, LENA, "referred") is True
+    await conversations.claim(case_id, LENA)
+    assert await conversations.close(case_id, LENA, "referred") is True
     case = await case_row(storage, case_id)
     assert (case.status, case.outcome) == ("closed", "referred") and case.closed_at
     assert "Ergebnis: weitervermittelt" in case.note and "geschlossen" in case.note
-    assert (await rows(storage))[-2].kind == "case_update"
+    assert [r.kind for r in await rows(storage)][-3:] == [
+        "case_update", "reply_to_user", "staff_notice"]
     assert (await rows(storage))[-1].payload == {"text": "Geschlossen von Lena: weitervermittelt."}
     assert await conversations.cases.close(case_id, JONAS, "answered") is False  # once only
     assert (await conversations.cases.claim(case_id, JONAS)).result == "closed"
     with pytest.raises(ValueError):
         await conversations.cases.close(case_id, LENA, "lost")
 
-    await conversations.tell(case_id, CaseClosed(case_id))
-    [told] = await rows(storage, "reply_to_user")
+    [_, told] = await rows(storage, "reply_to_user")
     t = content.ui.get("uk")
     assert t.gettext("Did we help you?") in told.payload["text"]
     labels = [b["label"] for row in told.payload["buttons"] for b in row]
@@ -218,6 +218,69 @@ async def test_names_are_escaped_and_unknown_people_get_nothing(
     assert (await rows(storage, "staff_notice"))[-1].payload["text"] == \
         "Übernommen von &lt;Ann &amp; Bo&gt;."
     assert "&lt;Ann &amp; Bo&gt;" in (await case_row(storage, case_id)).note
-    assert await conversations.notify(Person("telegram", "404"), CaseClaimed(case_id)) == []
     assert await conversations.cases.claim(404, LENA) is not None
     assert (await conversations.cases.claim(404, LENA)).result == "missing"
+
+
+async def test_a_person_who_deleted_their_data_is_told_nothing(
+        conversations: Conversations, storage: Storage) -> None:
+    case_id = await open_case(conversations)
+    user = await storage.user(AMIRA.channel, AMIRA.external_id)
+    await conversations.cases.erase(user.id)
+    assert await conversations.close(case_id, LENA, "answered") is False  # erased cases close
+    assert await rows(storage, "reply_to_user") == []
+
+
+async def test_the_same_update_again_finds_its_claim_and_close_done_and_answers_the_same(
+        conversations: Conversations, storage: Storage) -> None:
+    """A press delivered again after a crash: nothing is written twice, the answer is the
+    first one's (not "you hold it already"), and the person's state learns of the change
+    even when the crash came between the change's commit and the state's save."""
+    case_id = await open_case(conversations)
+    first = await conversations.claim(case_id, LENA, update_key="telegram:7")
+    written = len(await rows(storage))
+    again = await conversations.claim(case_id, LENA, update_key="telegram:7")
+    assert (first.result, again.result, again.again) == ("claimed", "claimed", True)
+    assert len(await rows(storage)) == written
+    assert (await conversations.claim(case_id, LENA, update_key="telegram:8")).result == "yours"
+
+    other = await open_case(conversations, Person("telegram", "1002"))
+    await conversations.cases.claim(other, LENA, update_key="telegram:9")  # crash: state unsaved
+    assert (await state_of(storage, Person("telegram", "1002")))["case_claimed"] is False
+    assert (await conversations.claim(other, LENA, update_key="telegram:9")).result == "claimed"
+    assert (await state_of(storage, Person("telegram", "1002")))["case_claimed"] is True
+
+    assert await conversations.close(case_id, LENA, "answered", "telegram:10") is True
+    written = len(await rows(storage))
+    assert await conversations.close(case_id, LENA, "answered", "telegram:10") is True
+    assert len(await rows(storage)) == written
+    assert await conversations.close(case_id, LENA, "answered", "telegram:11") is False
+    assert (await state_of(storage, AMIRA))["case"] is None
+    assert len([r for r in await rows(storage, "reply_to_user") if r.case_id == case_id]) == 2
+
+
+async def test_the_same_update_again_sends_a_canned_reply_or_keeps_a_note_once(
+        conversations: Conversations, storage: Storage) -> None:
+    case_id = await open_case(conversations)
+    sent = await conversations.cases.canned(case_id, "appointment", "telegram:7")
+    assert await conversations.cases.canned(case_id, "appointment", "telegram:7") == sent
+    assert len(await rows(storage, "reply_to_user")) == 1
+    note = await conversations.cases.add_note(case_id, LENA, "Ruft an", "telegram:8")
+    assert await conversations.cases.add_note(case_id, LENA, "Ruft an", "telegram:8") == note
+    assert len(await rows(storage, "staff_notice")) == 2
+    async with storage.session() as session:
+        transcript = await session.scalars(select(TranscriptMessage.direction)
+                                           .where(TranscriptMessage.case_id == case_id))
+        assert sorted(transcript) == ["counsellor", "note", "user"]
+
+
+async def test_the_same_update_again_opens_no_second_case_and_logs_the_first_only(
+        conversations: Conversations, storage: Storage,
+        caplog: pytest.LogCaptureFixture) -> None:
+    user = await storage.user(AMIRA.channel, AMIRA.external_id)
+    request = OpenCase({"topic": "language", "contact_preference": "chat"}, "ar")
+    with caplog.at_level("INFO", logger="bot.handoff.cases"):
+        first = await conversations.cases.open(user.id, request, "telegram:5")
+        assert await conversations.cases.open(user.id, request, "telegram:5") == first
+    assert [r.getMessage() for r in caplog.records].count(
+        f"case opened case={first} user={user.id}") == 1

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
-from collections.abc import Iterable
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Dispatcher, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, User
 
+from bot.channels.telegram.staff_gate import StaffGate
 from bot.core.case_note import OUTCOMES
-from bot.core.events import Button, CaseClaimed, CaseClosed, Reply
+from bot.core.events import Button, Reply
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
 from bot.handoff.cases import CaseRecord, Cases, Counsellor
@@ -34,8 +33,6 @@ from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
-STAFF_STATUSES = frozenset({"creator", "administrator", "member"})
-MEMBERSHIP_TTL_SECONDS = 300.0
 ONLY_STAFF = "Nur für Beraterinnen und Berater."
 CLOSED = "Fall ist geschlossen."
 NOT_HERE = "Dieser Knopf gehört zu einem anderen Fall."
@@ -47,34 +44,6 @@ NOT_RELAYED = frozenset({"sticker", "animation", "audio", "video_note", "locatio
 """What a counsellor may write that does not reach the person (they are told); service messages
 (topic created, renamed …) are not in it and are ignored."""
 IN_A_TOPIC = "Bitte im Thema eines Falls verwenden."
-
-
-class StaffGate:
-    """Who may act on cases: members of the staff group (asked with getChatMember, remembered
-    for a few minutes) and ADMIN_IDS."""
-
-    def __init__(self, bot: Bot, staff_chat_id: int, admin_ids: Iterable[int] = (),
-                 ttl: float = MEMBERSHIP_TTL_SECONDS) -> None:
-        self.bot = bot
-        self.staff_chat_id = staff_chat_id
-        self.admin_ids = frozenset(admin_ids)
-        self.ttl = ttl
-        self._known: dict[int, tuple[bool, float]] = {}
-
-    async def allows(self, user_id: int) -> bool:
-        if user_id in self.admin_ids:
-            return True
-        known = self._known.get(user_id)
-        if known is not None and known[1] > time.monotonic():
-            return known[0]
-        try:
-            member = await self.bot.get_chat_member(self.staff_chat_id, user_id)
-        except TelegramAPIError as exc:
-            log.warning("membership check failed user=%s: %s", user_id, type(exc).__name__)
-            return False  # not remembered: the next try asks again
-        allowed = member.status in STAFF_STATUSES
-        self._known[user_id] = (allowed, time.monotonic() + self.ttl)
-        return allowed
 
 
 def in_staff_group(message: Message, staff_chat_id: int) -> bool:
@@ -168,8 +137,11 @@ async def drop_buttons(query: CallbackQuery, text: str | None = None) -> None:
 # ----- buttons --------------------------------------------------------------------------------
 
 @router.callback_query(F.data.startswith("case:"))
-async def on_case_button(query: CallbackQuery, outbox: OutboxWorker, conversations: Conversations,
-                         cases: Cases, staff_gate: StaffGate) -> None:
+async def on_case_button(query: CallbackQuery, outbox: OutboxWorker,
+                         conversations: Conversations, cases: Cases, staff_gate: StaffGate,
+                         update_key: str) -> None:
+    """A button on a case's note or prompt; `update_key` (the update) keys what it changes, so a
+    press delivered again after a crash finds it done and is answered as the first time."""
     parts = (query.data or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
     if len(parts) < 3 or not (parts[2].isascii() and parts[2].isdigit()):
@@ -193,17 +165,17 @@ async def on_case_button(query: CallbackQuery, outbox: OutboxWorker, conversatio
         return
     who = counsellor(query.from_user)
     if action in ("claim", "takeover"):
-        await claim(query, outbox, conversations, cases, case, who,
-                    takeover=action == "takeover")
+        await claim(query, outbox, conversations, case, who,
+                    takeover=action == "takeover", update_key=update_key)
     elif action == "close":
         await ask_outcome(query, outbox, case)
     elif action == "outcome" and len(parts) == 4 and parts[3] in OUTCOMES:
-        await close(query, conversations, cases, case, who, parts[3])
+        await close(query, conversations, case, who, parts[3], update_key)
     elif action == "keep":
         await answer(query)
         await drop_buttons(query, f"Fall #{case.id} bleibt offen.")
     elif action == "canned" and len(parts) == 4:
-        await send_canned(query, cases, case, parts[3])
+        await send_canned(query, cases, case, parts[3], update_key)
     else:
         await answer(query, OUTDATED)
 
@@ -215,8 +187,8 @@ async def on_other_button(query: CallbackQuery) -> None:
 
 
 async def claim(query: CallbackQuery, outbox: OutboxWorker, conversations: Conversations,
-                cases: Cases, case: CaseRecord, who: Counsellor, takeover: bool) -> None:
-    result = await cases.claim(case.id, who, takeover=takeover)
+                case: CaseRecord, who: Counsellor, takeover: bool, update_key: str) -> None:
+    result = await conversations.claim(case.id, who, takeover=takeover, update_key=update_key)
     log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
     if result.result == "closed":
         await answer(query, CLOSED)
@@ -230,8 +202,6 @@ async def claim(query: CallbackQuery, outbox: OutboxWorker, conversations: Conve
                   keyboard([[("Ja, übernehmen", f"case:takeover:{case.id}")]]))
     elif result.changed:
         await answer(query, "Fall übernommen.")
-        if result.result == "claimed":
-            await conversations.tell(case.id, CaseClaimed(case.id))
         if takeover:  # pressed on the router's prompt, never on the note the worker keeps
             await drop_buttons(query, f"Fall #{case.id} übernommen von {escape(who.name)}.")
     else:
@@ -252,9 +222,9 @@ async def ask_outcome(query: CallbackQuery, outbox: OutboxWorker, case: CaseReco
               f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
 
 
-async def close(query: CallbackQuery, conversations: Conversations, cases: Cases,
-                case: CaseRecord, who: Counsellor, outcome: str) -> None:
-    closed = await cases.close(case.id, who, outcome)
+async def close(query: CallbackQuery, conversations: Conversations, case: CaseRecord,
+                who: Counsellor, outcome: str, update_key: str) -> None:
+    closed = await conversations.close(case.id, who, outcome, update_key)
     log.info("close case=%s user=%s outcome=%s done=%s", case.id, who.id, outcome, closed)
     if not closed:
         await answer(query, CLOSED)
@@ -262,16 +232,13 @@ async def close(query: CallbackQuery, conversations: Conversations, cases: Cases
         return
     await answer(query, "Fall geschlossen.")
     await drop_buttons(query, f"Fall #{case.id} geschlossen: {escape(OUTCOMES[outcome])}.")
-    await conversations.tell(case.id, CaseClosed(case.id))
 
 
-async def send_canned(query: CallbackQuery, cases: Cases, case: CaseRecord, name: str) -> None:
-    if case.closed:
-        await answer(query, CLOSED)
-        return
-    sent = await cases.canned(case.id, name)
+async def send_canned(query: CallbackQuery, cases: Cases, case: CaseRecord, name: str,
+                      update_key: str) -> None:
+    sent = await cases.canned(case.id, name, update_key)
     if sent is None:
-        await answer(query, "Diesen Textbaustein gibt es nicht mehr.")
+        await answer(query, CLOSED if case.closed else "Diesen Textbaustein gibt es nicht mehr.")
         return
     log.info("canned case=%s user=%s reply=%s", case.id, query.from_user.id, name)
     await answer(query, "Gesendet.")
@@ -314,7 +281,7 @@ async def on_queue(message: Message, outbox: OutboxWorker, conversations: Conver
 
 @router.message(Command("note"))
 async def on_note(message: Message, command: CommandObject, outbox: OutboxWorker,
-                  cases: Cases, staff_gate: StaffGate) -> None:
+                  cases: Cases, staff_gate: StaffGate, update_key: str) -> None:
     found = await command_in_case(message, outbox, cases, staff_gate)
     if found is None:
         return
@@ -324,7 +291,7 @@ async def on_note(message: Message, command: CommandObject, outbox: OutboxWorker
         await say(outbox, case.staff_thread_id,
                   "So geht es: <code>/note Text der Notiz</code>")
         return
-    await cases.add_note(case.id, who, text)
+    await cases.add_note(case.id, who, text, update_key)
     log.info("note case=%s user=%s", case.id, who.id)
 
 
