@@ -15,7 +15,7 @@ from bot.core.case_status import CaseStatus
 from bot.core.content.checks import CANNED_NAME_BYTES
 from bot.core.content.model import Content
 from bot.core.events import Button, Choice, Reply
-from bot.handoff.cases import CaseAction
+from bot.handoff.records import CaseAction
 from bot.storage.models import MAX_ID
 
 LIMIT = 64

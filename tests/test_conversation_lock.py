@@ -13,7 +13,7 @@ from bot.services.conversation import Conversations, Person
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, Text
 from bot.core.state import State
-from bot.handoff.cases import Counsellor
+from bot.handoff.records import Counsellor
 from bot.shared.person_locks import LocalPersonLocks
 from bot.storage.repository import Storage
 

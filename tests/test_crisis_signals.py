@@ -15,7 +15,7 @@ from bot.core.engine import step
 from bot.core.events import CrisisSignal, OpenCase, Start, Text
 from bot.core.signals import CrisisKind
 from bot.core.state import State
-from bot.handoff.cases import Counsellor
+from bot.handoff.records import Counsellor
 from bot.logs import JsonFormatter
 from bot.ops.metrics import REGISTRY
 from bot.services.conversation import Conversations, Person

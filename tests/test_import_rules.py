@@ -125,8 +125,9 @@ def test_the_cycle_rule_sees_a_circle_through_a_function_level_import(tmp_path: 
 def test_the_handoff_pulls_in_no_channel_when_imported() -> None:
     """Nothing it imports imports aiogram or a channel either (a second staff channel, or none,
     must be possible without Telegram's code)."""
-    code = ("import sys, bot.handoff.cases, bot.handoff.delivery, bot.handoff.erasure, "
-            "bot.handoff.outbox; print(sorted(m for m in sys.modules "
+    code = ("import sys, bot.handoff.cases, bot.handoff.deliveries, bot.handoff.delivery, "
+            "bot.handoff.erasure, bot.handoff.outage, bot.handoff.outbox; "
+            "print(sorted(m for m in sys.modules "
             "if m.split('.')[0] == 'aiogram' or m.startswith('bot.channels')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=BOT.parent)
@@ -135,9 +136,6 @@ def test_the_handoff_pulls_in_no_channel_when_imported() -> None:
 
 
 DATABASE_LIBRARIES = ("sqlalchemy", "alembic")
-NOT_YET_MOVED = {"bot/handoff/outbox.py"}
-"""Modules that still use the ORM themselves while their database code moves into bot/storage/
-(issue 14: the outbox helper moves outbox.py's). Shrink it as each lands; empty, it goes."""
 
 
 def test_only_storage_imports_the_database_libraries() -> None:
@@ -145,5 +143,4 @@ def test_only_storage_imports_the_database_libraries() -> None:
     importing = {str(path.relative_to(BOT.parent)) for path in BOT.rglob("*.py")
                  if (BOT / "storage") not in path.parents
                  and any(name.split(".")[0] in DATABASE_LIBRARIES for name in imported(path))}
-    assert importing - NOT_YET_MOVED == set()
-    assert NOT_YET_MOVED - importing == set(), "moved: take it off NOT_YET_MOVED"
+    assert importing == set()

@@ -10,13 +10,6 @@ BOT = Path(__file__).resolve().parents[1] / "bot"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 80
 EXEMPT = ("storage/migrations/versions/",)
-WAITING: dict[str, str] = {
-    "bot/handoff/outbox.py": "the outbox helper's (issue 14)",
-}
-"""Modules still too long, each with who splits it. A module that no longer is fails the test
-until it leaves this list, so the list only shrinks."""
-
-
 def too_long(root: Path) -> list[str]:
     """Each module under `root` over the limit, and each function (or method) over it, with its
     length in lines (a function from its `def` to its last line)."""
@@ -37,10 +30,7 @@ def too_long(root: Path) -> list[str]:
 
 
 def test_no_module_or_function_in_bot_is_too_long() -> None:
-    waiting = [f for f in too_long(BOT) if f.split(":")[0] in WAITING]
-    assert [f for f in too_long(BOT) if f not in waiting] == []
-    assert sorted({f.split(":")[0] for f in waiting}) == sorted(WAITING), \
-        "a module in WAITING is short enough now: take it off the list"
+    assert too_long(BOT) == []
 
 
 def test_the_rule_sees_a_long_module_and_a_long_function(tmp_path: Path) -> None:

@@ -16,8 +16,6 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from bot.clock import utcnow
@@ -29,6 +27,7 @@ from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
 from bot.handoff.delivery import OutboxKind
 from bot.handoff.erasure import erase_person
+from bot.handoff.records import CannedSent, CaseRecord, Claim, ClaimResult, Counsellor
 from bot.ops import metrics
 from bot.storage.cases import CaseRows, case_rows
 from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage
@@ -57,87 +56,10 @@ def staff_topic(content: Content, case: Case) -> str:
     return topic_name(content, facts(case, None))
 
 
-@dataclass(frozen=True)
-class Counsellor:
-    """Who acts in the staff group: their Telegram id and first name (nothing else is kept)."""
-
-    id: int
-    name: str
-
-
-@dataclass(frozen=True)
-class CaseRecord:
-    """What the staff side needs to know about a case."""
-
-    id: int
-    user_id: int | None
-    status: CaseStatus
-    locale: str
-    topic: str | None
-    staff_thread_id: int | None
-    claimed_by_id: int | None
-    claimed_by_name: str | None
-    created_at: dt.datetime
-
-    @property
-    def closed(self) -> bool:
-        return self.status == CaseStatus.CLOSED
-
-
 def _record(case: Case) -> CaseRecord:
     return CaseRecord(case.id, case.user_id, CaseStatus(case.status), case.locale, case.topic,
                       case.staff_thread_id, case.claimed_by_id,
                       case.claimed_by_name, case.created_at)
-
-
-class CaseAction(StrEnum):
-    """What a counsellor does with a case in the staff channel (its buttons carry it)."""
-
-    CLAIM = "claim"
-    TAKEOVER = "takeover"
-    """Claim a case another counsellor holds."""
-    CLOSE = "close"
-    """Ask for the outcome to close with."""
-    OUTCOME = "outcome"
-    """Close with the outcome chosen."""
-    KEEP = "keep"
-    """Do not close after all."""
-    CANNED = "canned"
-    """Send a canned reply."""
-
-
-class Claim(StrEnum):
-    """What a claim did."""
-
-    CLAIMED = "claimed"
-    TAKEN_OVER = "taken_over"
-    YOURS = "yours"
-    """Already held by the same counsellor."""
-    HELD = "held"
-    """Held by someone else: an explicit takeover is needed."""
-    CLOSED = "closed"
-    MISSING = "missing"
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    """What a claim did, and who held the case before (or holds it, when it was not taken)."""
-
-    result: Claim
-    holder: str | None = None
-    again: bool = False
-    """The same update claimed it before (a second delivery of it)."""
-
-    @property
-    def changed(self) -> bool:
-        return self.result in (Claim.CLAIMED, Claim.TAKEN_OVER)
-
-
-@dataclass(frozen=True)
-class CannedSent:
-    title: str
-    """The German title, for the counsellors' notice."""
-    transcript_id: int
 
 
 class Cases:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.core.case_status import CaseStatus
 from bot.core.events import Reply
@@ -32,6 +33,8 @@ class OutboxKind(StrEnum):
     STAFF_NOTICE = "staff_notice"
     CASE_ERASED = "case_erased"
     """Delete the topic of a case whose person was erased."""
+    STAFF_PROMPT = "staff_prompt"
+    """The staff router's answer to a counsellor (a `Prompt`), of no case's change."""
     RELAY_TO_USER = "relay_to_user"
     REPLY_TO_USER = "reply_to_user"
     """A reply of the engine or a canned reply for the person."""
@@ -39,6 +42,24 @@ class OutboxKind(StrEnum):
     @property
     def to_staff(self) -> bool:
         return self not in (OutboxKind.RELAY_TO_USER, OutboxKind.REPLY_TO_USER)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The bot's answer to a counsellor: Telegram HTML, and rows of buttons as (label, the
+    staff channel's own data for the press), which the channel parses when it is pressed."""
+
+    text: str
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"text": self.text, "buttons": [[list(b) for b in row] for row in self.buttons]}
+
+    @classmethod
+    def from_json(cls, payload: Mapping[str, Any]) -> Prompt:
+        return cls(str(payload.get("text", "")),
+                   tuple(tuple((str(label), str(data)) for label, data in row)
+                         for row in payload.get("buttons", [])))
 
 
 @dataclass(frozen=True)
@@ -177,6 +198,13 @@ class StaffChannel(Protocol):
     async def erase_topic(self, topic: int, notice: str) -> None:
         """Delete the topic with everything in it (gone already is fine) and say `notice`
         (plain text) where the channel's general messages go."""
+
+    async def delete_topic(self, topic: int) -> None:
+        """Delete the topic with everything in it, silently (gone already is fine)."""
+
+    async def prompt(self, topic: int | None, prompt: Prompt) -> None:
+        """The bot's answer to a counsellor (HTML, may be split, buttons under the last part) in
+        `topic`, or where the channel's general messages go (None)."""
 
 
 class PersonChannel(Protocol):

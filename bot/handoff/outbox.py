@@ -3,7 +3,8 @@ staff channel and to people, in order, paced, retried until it arrives.
 
 One asyncio task reads undelivered `OutboxMessage` rows in id order and hands each to a channel
 (`bot.handoff.delivery`: a `StaffChannel` for the counsellors' rows, a `PersonChannel` for
-people's; `bot.channels.telegram.delivery` wires Telegram's). Rows form lanes (one per case and
+people's; `bot.channels.telegram.app.make_outbox` wires Telegram's) by its kind
+(`bot.handoff.deliveries`). Rows form lanes (one per case and
 destination: the staff topic, or the person's chat); a lane goes strictly in order, so a relay
 never overtakes its case note and a failing case never blocks another.
 
@@ -12,26 +13,24 @@ never overtakes its case note and a failing case never blocks another.
   cases waits in order instead of failing.
 - **Retries.** A failed row gets `attempts + 1`, `next_attempt_at` with exponential backoff and
   `last_error` = what the channel said (`Retry`: exception class + Telegram's description, never
-  message text); after `GIVE_UP_AFTER` attempts a row is dropped, except a case note, which is
-  never given up. A rate limit is never a failure: a short one is waited out inside the row by
+  message text); after `GIVE_UP_AFTER` attempts a row is dropped (a prompt for the
+  counsellors after `PROMPT_GIVE_UP_AFTER`, about a minute: later it would answer nothing),
+  except a case note, which is never given up. A rate limit is never a failure: a short one is waited out inside the row by
   the channel (so no part of the row goes twice), a long one (`RateLimited`) ends the attempt
   and the destination rests that long. A person who blocked the bot (`PersonGone`) is marked
   blocked and the row is dropped (`delivered_at` set, `last_error` "blocked").
 - **Staff channel unreachable** (STAFF_CHAT_ID unset, chat not found, bot removed, not a forum,
   missing rights: `StaffUnreachable`): staff rows stay waiting, person rows still go, a WARNING
   once a minute says what is wrong and how to fix it, and delivery resumes by itself once the
-  group works again.
-- **Idempotency.** A case note goes in two steps: the topic is opened only while
-  `Case.staff_thread_id` is null, and its id is committed at once, before anything is posted; the
-  note is posted only while `Case.staff_message_id` is null, and its id is committed in the same
-  transaction that marks the row delivered. A crash at any point therefore repeats at most the one
-  call whose answer was not yet committed.
-
-  The one window no one can close: Telegram carried out a call but the process died (SIGKILL,
-  power loss, a lost HTTP answer) before our commit of its result. Then that call is made again
-  after the restart: an empty duplicate topic (if it was createForumTopic) or a second copy of the
-  message. The Bot API offers no way to look up what was already done, so the window is kept as
-  short as a single commit right after Telegram's answer.
+  group works again (`bot.handoff.outage`).
+- **What a crash repeats.** Each row is marked delivered in the transaction that records what
+  its channel answered (a case note's id too), so a row goes again only when the process died
+  (SIGKILL, power loss) or the answer was lost between the channel carrying out a call and that
+  commit. Then the row goes again from its start: a relay, notice, prompt or reply to a person
+  arrives twice (the Bot API offers no way to look up what was already done, so the window is kept
+  as short as a single commit right after the answer). A case note never goes twice
+  (`bot.handoff.deliveries`); only a topic whose createForumTopic was carried out but whose id
+  was never committed stays behind, empty, beside the case's real one.
 
 **Several instances on one PostgreSQL** deliver each row exactly once, each lane in order, and
 pace the staff group for all of them together, because only one of them delivers at a time:
@@ -52,7 +51,7 @@ pace the staff group for all of them together, because only one of them delivers
   on) still holds the claim until the row is done; the new holder skips that lane meanwhile and,
   once it gets the claim, reads the row again, so the row goes once. A claim dies with its
   connection too, so a dead holder leaves nothing locked. A holder killed in the middle of a call
-  leaves the one window described above, exactly as a single instance does.
+  leaves the window described above, exactly as a single instance does.
 
 SQLite serves one instance: its holder keeps a file lock beside the database, and a second process
 on the same file stands by (and says once that this is a misconfiguration).
@@ -64,62 +63,33 @@ import contextlib
 import datetime as dt
 import logging
 import math
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Callable
 
-from sqlalchemy import func, select, text, update
-
-from bot.clock import utcnow
-from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
-from bot.core.events import Reply
-from bot.handoff.cases import staff_topic
-from bot.handoff.delivery import (CaseNote, Halt, OutboxKind, PersonChannel, PersonGone,
-                                  RateLimited, Relayed, Retry, StaffChannel, StaffUnreachable,
-                                  Stopping, TopicGone, Undeliverable)
+from bot.handoff.deliveries import PERSON_KINDS, STAFF_KINDS, Deliveries, lane, to_staff
+from bot.handoff.delivery import (Halt, OutboxKind, PersonChannel, PersonGone, Prompt,
+                                  RateLimited, Retry, StaffChannel, StaffUnreachable, Stopping,
+                                  Undeliverable)
+from bot.handoff.outage import StaffOutage
 from bot.ops import metrics
 from bot.storage.leadership import Leadership, leadership_for
-from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
+from bot.clock import utcnow
+from bot.storage.outbox_rows import OutboxRow, OutboxRows
 from bot.storage.repository import Storage
 
 log = logging.getLogger(__name__)
 
-STAFF_KINDS = frozenset(kind for kind in OutboxKind if kind.to_staff)
-PERSON_KINDS = frozenset(kind for kind in OutboxKind if not kind.to_staff)
 POLL_SECONDS = 5.0
-SCAN_LIMIT = 200
 RETRY_BASE = 2.0
 RETRY_MAX = 15 * 60.0
 GIVE_UP_AFTER = 20
 """Attempts after which a row other than a case note is dropped (a case note is never dropped)."""
-OUTAGE_RETRY = (5.0, 60.0)
-"""First and longest pause before the staff group is tried again after it was unreachable."""
-WARN_EVERY = 60.0
+PROMPT_GIVE_UP_AFTER = 6
+"""Attempts after which a prompt for the counsellors is dropped (2 + 4 + ... + 32 s of backoff)."""
 CLAIM_SPACE = 0x4C4F5453
 """The first key of a row's claim (an advisory lock on two int4 keys: this, the row id)."""
 UNSET = StaffUnreachable("STAFF_CHAT_ID is not set", "set STAFF_CHAT_ID to the staff group's id "
                          "(like -1001234567890) and restart")
-
-
-@dataclass(frozen=True)
-class _Row:
-    id: int
-    kind: str
-    case_id: int | None
-    payload: dict[str, Any]
-    attempts: int
-    next_attempt_at: dt.datetime
-    person: str | None  # the person's id on their channel (User.external_id) for person rows
-
-    @property
-    def to_staff(self) -> bool:
-        return self.kind in STAFF_KINDS
-
-    @property
-    def lane(self) -> tuple[bool, int]:
-        return (self.to_staff, self.case_id if self.case_id is not None else -self.id)
 
 
 def _describe(exc: BaseException) -> str:
@@ -129,16 +99,18 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _gives_up_after(kind: str) -> float:
+    limits: dict[str, float] = {OutboxKind.CASE_NOTE: math.inf,
+                                OutboxKind.STAFF_PROMPT: PROMPT_GIVE_UP_AFTER}
+    return limits.get(kind, GIVE_UP_AFTER)
+
+
 async def backlog(storage: Storage, now: dt.datetime) -> list[metrics.Waiting]:
     """What waits for delivery, per kind: how many and for how long. One grouped query over the
     index on delivered_at, cheap enough for every scrape of /metrics."""
-    async with storage.session() as session:
-        rows = (await session.execute(
-            select(OutboxMessage.kind, func.count(), func.min(OutboxMessage.created_at))
-            .where(OutboxMessage.delivered_at.is_(None)).group_by(OutboxMessage.kind))).all()
-    return [metrics.Waiting(kind, "staff" if kind in STAFF_KINDS else "person", count,
-                            max(0.0, (now - oldest).total_seconds()))
-            for kind, count, oldest in rows]
+    return [metrics.Waiting(w.kind, "staff" if w.kind in STAFF_KINDS else "person", w.count,
+                            max(0.0, (now - w.oldest).total_seconds()))
+            for w in await OutboxRows(storage).backlog()]
 
 
 class OutboxWorker:
@@ -151,16 +123,13 @@ class OutboxWorker:
                  halt: Halt | None = None, poll_seconds: float = POLL_SECONDS,
                  leadership: Leadership | None = None) -> None:
         self.storage = storage
-        self.content = content
-        self.people = people
+        self.rows = OutboxRows(storage)
         self.staff = staff
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.halt = halt or Halt()
-        self._outage: StaffUnreachable | None = None
-        self._outage_pause = OUTAGE_RETRY[0]
-        self._outage_until = 0.0
-        self._warned: tuple[str, float] | None = None
+        self.deliveries = Deliveries(self.rows, content, people, staff, clock)
+        self.outage = StaffOutage(None if staff is None else staff.where)
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.leadership = leadership or leadership_for(storage.engine.url, self._wakeup.set)
@@ -173,9 +142,17 @@ class OutboxWorker:
     def wake(self) -> None:
         """Something new waits in the outbox: look now instead of at the next poll (and try an
         unreachable staff group again at once; a rate limit is still respected)."""
-        self._outage_until = 0.0
+        self.outage.retry_now()
         self._rows_added = True
         self._wakeup.set()
+
+    async def prompt(self, topic: int | None, prompt: Prompt) -> None:
+        """A prompt for the counsellors in the staff channel's `topic` (None: where its general
+        messages go): a row of its own, delivered paced and retried like every staff row, so
+        the handler that asks for it never waits for the channel."""
+        await self.rows.add(OutboxKind.STAFF_PROMPT, {"topic": topic, **prompt.as_json()},
+                            self.clock())
+        self.wake()
 
     @property
     def running(self) -> bool:
@@ -240,7 +217,7 @@ class OutboxWorker:
                 if claimed:
                     await self._deliver(row)
                 else:
-                    busy.add(row.lane)
+                    busy.add(lane(row))
         return 0.0
 
     async def _holding(self) -> bool:
@@ -252,36 +229,32 @@ class OutboxWorker:
         return held
 
     @contextlib.asynccontextmanager
-    async def _claim(self, row: _Row) -> AsyncIterator[bool]:
+    async def _claim(self, row: OutboxRow) -> AsyncIterator[bool]:
         """Whether `row` is still waiting and no other instance has it; the claim lasts until the
-        block ends (a transaction-level advisory lock). Only one instance uses SQLite."""
+        block ends. Only one instance uses SQLite."""
         if not self.leadership.shared:
             yield True
             return
-        async with self.storage.session() as session:
-            claimed = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:space, :row)"),
-                                           {"space": CLAIM_SPACE, "row": row.id})
-            if claimed:  # a former holder may have finished the row since it was read
-                attempts = await session.scalar(select(OutboxMessage.attempts).where(
-                    OutboxMessage.id == row.id, OutboxMessage.delivered_at.is_(None)))
-                claimed = attempts == row.attempts
-            yield bool(claimed)
+        async with self.rows.claim(CLAIM_SPACE, row) as claimed:
+            yield claimed
 
-    async def _next_ready(self, busy: set[tuple[bool, int]]) -> tuple[_Row | None, float]:
+    async def _next_ready(self, busy: set[tuple[bool, int]]) -> tuple[OutboxRow | None, float]:
         now = self.clock()
         staff_wait = self.staff_wait()
-        rows = await self._load(include_staff=self.staff is not None)
-        if self.staff is None and self._warning_due(UNSET) and await self._staff_rows_waiting():
-            self._warn(UNSET)
+        groups = [PERSON_KINDS, STAFF_KINDS] if self.staff is not None else [PERSON_KINDS]
+        rows = await self.rows.waiting(groups)
+        if self.staff is None and self.outage.warning_due(UNSET) and \
+                await self.rows.any_waiting(STAFF_KINDS):
+            self.outage.warn(UNSET)
         seen = set(busy)
         wait = math.inf
         for row in rows:
-            if row.lane in seen:
+            if lane(row) in seen:
                 continue
-            seen.add(row.lane)
+            seen.add(lane(row))
             due_in = (row.next_attempt_at - now).total_seconds()
-            ready_in = max(due_in, staff_wait if row.to_staff else
-                           await self.people.delay(row.person) if row.person else 0.0)
+            ready_in = max(due_in, staff_wait if to_staff(row) else
+                           await self.deliveries.people.delay(row.person) if row.person else 0.0)
             if ready_in <= 0:
                 return row, 0.0
             wait = min(wait, ready_in)
@@ -291,55 +264,19 @@ class OutboxWorker:
         """Seconds until a staff row may go: the channel's pacing, or the pause after it was
         unreachable."""
         pacing = self.staff.delay() if self.staff is not None else 0.0
-        return max(self._outage_until - self._now(), pacing)
-
-    async def _load(self, include_staff: bool) -> list[_Row]:
-        """The oldest undelivered rows, separately per destination so neither starves the other
-        (read by the holder alone; each row is claimed before it goes, see `_claim`)."""
-        groups = [PERSON_KINDS, STAFF_KINDS] if include_staff else [PERSON_KINDS]
-        rows: list[_Row] = []
-        async with self.storage.session() as session:
-            for kinds in groups:
-                query = (select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.case_id,
-                                OutboxMessage.payload, OutboxMessage.attempts,
-                                OutboxMessage.next_attempt_at, User.external_id)
-                         .outerjoin(Case, Case.id == OutboxMessage.case_id)
-                         .outerjoin(User, User.id == Case.user_id)
-                         .where(OutboxMessage.delivered_at.is_(None),
-                                OutboxMessage.kind.in_(sorted(kinds)))
-                         .order_by(OutboxMessage.id).limit(SCAN_LIMIT))
-                rows += [_Row(*r) for r in (await session.execute(query)).all()]
-        return sorted(rows, key=lambda r: r.id)
-
-    async def _staff_rows_waiting(self) -> bool:
-        async with self.storage.session() as session:
-            return await session.scalar(
-                select(OutboxMessage.id).where(OutboxMessage.delivered_at.is_(None),
-                                               OutboxMessage.kind.in_(sorted(STAFF_KINDS)))
-                .limit(1)) is not None
+        return max(self.outage.wait(), pacing)
 
     # ----- one row ----------------------------------------------------------------------------
 
-    async def _deliver(self, row: _Row) -> None:
-        handlers: dict[str, Callable[[_Row], Awaitable[None]]] = {
-                    OutboxKind.CASE_NOTE: self._case_note,
-                    OutboxKind.CASE_UPDATE: self._case_update,
-                    OutboxKind.RELAY_TO_STAFF: self._relay_to_staff,
-                    OutboxKind.STAFF_NOTICE: self._staff_notice,
-                    OutboxKind.RELAY_TO_USER: self._relay_to_user,
-                    OutboxKind.REPLY_TO_USER: self._reply_to_user,
-                    OutboxKind.CASE_ERASED: self._case_erased}
-        handler = handlers.get(row.kind)
+    async def _deliver(self, row: OutboxRow) -> None:
         try:
-            if handler is None:
-                raise Undeliverable(f"unknown kind {row.kind!r}")
-            await handler(row)
+            await self.deliveries.deliver(row)
         except Stopping:
             raise
         except RateLimited:
             pass  # the destination waits (its channel keeps the pause); the row is no failure
         except StaffUnreachable as problem:
-            self._staff_down(problem)
+            self.outage.down(problem)
         except PersonGone as exc:
             await self._person_gone(row, exc)
         except Undeliverable as exc:
@@ -349,13 +286,13 @@ class OutboxWorker:
             log.debug("outbox row=%s kind=%s failed", row.id, row.kind, exc_info=True)
             await self._failed(row, exc)
         else:
-            if row.to_staff:
-                self._staff_up()
+            if to_staff(row):
+                self.outage.up()
 
-    async def _failed(self, row: _Row, exc: BaseException) -> None:
+    async def _failed(self, row: OutboxRow, exc: BaseException) -> None:
         attempts = row.attempts + 1
         error = _describe(exc)
-        if attempts >= GIVE_UP_AFTER and row.kind != OutboxKind.CASE_NOTE:
+        if attempts >= _gives_up_after(row.kind):
             log.error("outbox row=%s kind=%s case=%s given up after %d attempts: %s",
                       row.id, row.kind, row.case_id, attempts, error)
             await self._drop(row, f"gave up: {error}", attempts)
@@ -365,171 +302,21 @@ class OutboxWorker:
         metrics.SEND_RETRIES.labels("outbox", reason).inc()
         log.warning("outbox row=%s kind=%s case=%s attempt %d failed, next in %.0fs: %s",
                     row.id, row.kind, row.case_id, attempts, delay, error)
-        async with self.storage.session() as session:
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
-                attempts=attempts, last_error=error,
-                next_attempt_at=self.clock() + dt.timedelta(seconds=delay)))
+        await self.rows.failed(row.id, attempts, error,
+                               self.clock() + dt.timedelta(seconds=delay))
 
-    async def _drop(self, row: _Row, reason: str, attempts: int | None = None) -> None:
+    async def _drop(self, row: OutboxRow, reason: str, attempts: int | None = None) -> None:
         """Mark a row that can never arrive as done, with the reason in last_error."""
         log.info("outbox row=%s kind=%s case=%s dropped: %s", row.id, row.kind, row.case_id,
                  reason)
         metrics.OUTBOX_DROPPED.labels(row.kind).inc()
-        async with self.storage.session() as session:
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
-                delivered_at=self.clock(), last_error=reason,
-                attempts=row.attempts if attempts is None else attempts))
+        await self.rows.drop(row.id, self.clock(), reason,
+                             row.attempts if attempts is None else attempts)
 
-    async def _person_gone(self, row: _Row, exc: PersonGone) -> None:
+    async def _person_gone(self, row: OutboxRow, exc: PersonGone) -> None:
         """The person blocked the bot, or their account is gone."""
-        async with self.storage.session() as session:
-            user_id = await session.scalar(select(Case.user_id).where(Case.id == row.case_id))
+        user_id = await self.rows.user_of(row.case_id)
         if exc.blocked and user_id is not None:
             await self.storage.mark_blocked(user_id)
             log.info("blocked by user=%s", user_id)
         await self._drop(row, "blocked" if exc.blocked else str(exc))
-
-    async def _mark_delivered(self, row: _Row, **case_values: Any) -> None:
-        async with self.storage.session() as session:
-            if case_values:
-                await session.execute(update(Case).where(Case.id == row.case_id)
-                                      .values(case_values))
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
-                                  .values(delivered_at=self.clock(), last_error=None))
-        log.info("outbox delivered row=%s kind=%s case=%s", row.id, row.kind, row.case_id)
-        metrics.OUTBOX_DELIVERED.labels(row.kind).inc()
-
-    # ----- the staff channel's state ----------------------------------------------------------
-
-    def _staff_down(self, problem: StaffUnreachable) -> None:
-        if self._outage is None:
-            self._outage_pause = OUTAGE_RETRY[0]
-        else:
-            self._outage_pause = min(self._outage_pause * 2, OUTAGE_RETRY[1])
-        self._outage = problem
-        self._outage_until = self._now() + self._outage_pause
-        self._warn(problem)
-
-    def _staff_up(self) -> None:
-        if self._outage is not None:
-            log.warning("staff group %s reachable again; delivering what waited",
-                        self._staff_channel().where)
-        self._outage = None
-        self._outage_until = 0.0
-        self._warned = None
-
-    def _warning_due(self, problem: StaffUnreachable) -> bool:
-        return self._warned is None or self._warned[0] != problem.key or \
-            self._now() - self._warned[1] >= WARN_EVERY
-
-    def _warn(self, problem: StaffUnreachable) -> None:
-        """At most once a minute (or when the problem changes): what is wrong, how to fix it."""
-        if not self._warning_due(problem):
-            return
-        self._warned = (problem.key, self._now())
-        if self.staff is None:
-            log.warning("%s — %s; case notes wait in the outbox until then", problem.problem,
-                        problem.fix)
-        else:
-            log.warning("%s: %s — %s; case notes wait in the outbox until then",
-                        self.staff.where, problem.problem, problem.fix)
-
-    # ----- the staff channel: case notes, updates, relays, notices ----------------------------
-
-    def _staff_channel(self) -> StaffChannel:
-        assert self.staff is not None  # staff rows are loaded only when there is a channel
-        return self.staff
-
-    async def _case(self, row: _Row) -> Case:
-        async with self.storage.session() as session:
-            case = await session.get(Case, row.case_id) if row.case_id is not None else None
-        if case is None:
-            raise Undeliverable("no such case")
-        return case
-
-    async def _topic(self, row: _Row) -> tuple[int, Case]:
-        """The case's topic and the case (LookupError while it has no topic)."""
-        case = await self._case(row)
-        if case.staff_thread_id is None:
-            raise LookupError("the case has no topic yet")
-        return case.staff_thread_id, case
-
-    def _note(self, case: Case) -> CaseNote:
-        return CaseNote(case.id, CaseStatus(case.status), case.note,
-                        staff_topic(self.content(), case))
-
-    async def _case_note(self, row: _Row) -> None:
-        staff, case = self._staff_channel(), await self._case(row)
-        if case.staff_thread_id is None:
-            topic = await staff.open_topic(self._note(case).topic)
-            async with self.storage.session() as session:  # committed before anything is posted
-                await session.execute(update(Case).where(Case.id == case.id).values(
-                    staff_thread_id=topic))
-            case.staff_thread_id = topic
-            log.info("topic created case=%s thread=%s", case.id, case.staff_thread_id)
-        if case.staff_message_id is not None:
-            await self._mark_delivered(row)
-            return
-        try:
-            message_id = await staff.post_note(case.staff_thread_id, self._note(case))
-        except TopicGone:  # deleted before the note was posted: the next try opens another
-            async with self.storage.session() as session:
-                await session.execute(update(Case).where(Case.id == case.id)
-                                      .values(staff_thread_id=None))
-            raise
-        await self._mark_delivered(row, staff_message_id=message_id)
-
-    async def _case_update(self, row: _Row) -> None:
-        topic, case = await self._topic(row)
-        if case.staff_message_id is None:
-            raise LookupError("the case note is not posted yet")
-        await self._staff_channel().update_note(topic, case.staff_message_id, self._note(case))
-        await self._mark_delivered(row)
-
-    async def _relay_to_staff(self, row: _Row) -> None:
-        topic, _ = await self._topic(row)
-        await self._staff_channel().relay(topic, await self._transcript(row))
-        await self._mark_delivered(row)
-
-    async def _staff_notice(self, row: _Row) -> None:
-        topic, _ = await self._topic(row)
-        await self._staff_channel().notice(topic, str(row.payload.get("text", "")))
-        await self._mark_delivered(row)
-
-    async def _case_erased(self, row: _Row) -> None:
-        """The person deleted their data (or its time ran out): the case's topic with everything
-        in it is deleted, and one line in the group says why."""
-        topic, _ = await self._topic(row)
-        await self._staff_channel().erase_topic(topic, str(row.payload.get("notice", "")))
-        await self._mark_delivered(row)
-
-    # ----- people -----------------------------------------------------------------------------
-
-    def _person(self, row: _Row) -> str:
-        if row.person is None:
-            raise Undeliverable("no person to deliver to")
-        return row.person
-
-    async def _relay_to_user(self, row: _Row) -> None:
-        person = self._person(row)
-        await self.people.relay(person, await self._transcript(row))
-        await self._mark_delivered(row)
-
-    async def _reply_to_user(self, row: _Row) -> None:
-        person = self._person(row)
-        await self.people.reply(person, Reply.from_json(row.payload))
-        await self._mark_delivered(row)
-
-    # ----- shared -----------------------------------------------------------------------------
-
-    async def _transcript(self, row: _Row) -> Relayed:
-        message_id = row.payload.get("message")
-        async with self.storage.session() as session:
-            message = await session.get(TranscriptMessage, message_id) if message_id else None
-        if message is None:
-            raise Undeliverable("no such transcript message")
-        return Relayed(message.kind, message.text, message.file_id)
-
-    @staticmethod
-    def _now() -> float:
-        return time.monotonic()

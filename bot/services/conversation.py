@@ -29,7 +29,8 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, 
                              RefusedButton, RelayToCase, Reply, SetLocale, Text)
 from bot.core.state import State
 from bot.core.handling import Step
-from bot.handoff.cases import Cases, Claim, ClaimResult, Counsellor
+from bot.handoff.cases import Cases
+from bot.handoff.records import Claim, ClaimResult, Counsellor
 from bot.ops import metrics
 from bot.semantic.layer import Semantic
 from bot.services.replay import replies_of, with_record

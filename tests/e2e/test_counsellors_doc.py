@@ -90,7 +90,9 @@ class Transcript:
                 alert = " (als Fenster)" if call.params.get("show_alert") in (True, "true") else ""
                 self._part.append(f"  Hinweis am Knopf{alert}: „{call.params['text']}“")
         chats = dict.fromkeys(str(c.params.get("chat_id")) for c in calls if c not in callbacks)
-        for chat in chats:
+        # the staff group first, then people: the group is paced apart from the private chats,
+        # so which of them the bot reached first in a step is timing, not the workflow
+        for chat in sorted(chats, key=lambda chat: chat != str(self.group.chat_id)):
             mine = sorted((c for c in calls if str(c.params.get("chat_id")) == chat),
                           key=lambda c: (ORDER.index(c.method), int(c.params.get(
                               "message_id") or 0) if c.method.startswith("edit") else 0))

@@ -15,7 +15,7 @@ from typing import Any
 from bot.core import bidi
 from bot.core.content.model import Content
 from tests.e2e.harness import BotProcess
-from tests.fake_bot_api import FakeBotApi, SentMessage
+from tests.fake_bot_api import FakeBotApi, Faults, RateLimits, SentMessage
 from tests.fake_bot_api.actors import FakeGroup, FakeUser
 
 STAFF = -1001234567890
@@ -302,3 +302,27 @@ async def test_canned_reply_arrives_in_the_persons_language_and_the_queue(
         assert received.text == bidi.for_rtl(arabic)
         assert f"{bidi.LRI}{content.organisation.phone}{bidi.PDI}" in received.text
     all_calls_accepted(api)
+
+
+async def test_staff_prompts_are_retried_and_paced_with_the_group(tmp_path: Path) -> None:
+    """The router's answers in the group (`staff.say`, /reload's report) are outbox rows, paced
+    with the group and retried: a 502 on the first one, then a burst of commands, and the group
+    never gets more than its limits allow."""
+    limits = RateLimits(group_rate=1.0, group_burst=3, enforce=False)
+    faults = Faults(rate=1.0, kinds=(502,), limit=1, methods=("sendMessage",))
+    async with FakeBotApi(rate_limits=limits, faults=faults) as api:
+        api = patient(api)
+        lena = api.user(7001, "Lena")
+        group = api.group(STAFF, "Beratung", members=[lena])
+        async with staff_bot(api, tmp_path, STAFF_GROUP_MESSAGES_PER_MINUTE="60",
+                             ADMIN_IDS=str(lena.id), CONTENT_WATCH_SECONDS="0"):
+            await lena.send("/queue", chat=group)
+            await api.wait_for(group, lambda m: m.text == "Keine offenen Fälle ohne Bearbeitung.")
+            assert api.injected_faults == [("sendMessage", 502)]
+            for _ in range(4):
+                await lena.send("/queue", chat=group)
+            await lena.send("/reload", chat=group)
+            await api.wait_for(group, lambda m: "Content unchanged" in (m.text or ""))
+            await api.wait_until(lambda: len([m for m in api.messages(group) if m.from_bot and
+                                              "Keine offenen" in (m.text or "")]) == 5)
+        assert [v for v in api.rate_violations if v.scope == "group"] == []

@@ -374,6 +374,11 @@ class FakeBotApi:
                 if m.from_bot and not m.deleted and not m.is_service
                 and (thread_id is None or m.thread_id == thread_id)]
 
+    @property
+    def polls_started(self) -> int:
+        """How many getUpdates calls have started (a long poll counts while it still waits)."""
+        return self._world.poll_generation
+
     def topics(self, chat: ChatRef) -> list[Topic]:
         found = self._world.chats.get(_chat_id(chat))
         return list(found.topics.values()) if found else []

@@ -19,7 +19,7 @@ async def test_long_poll_returns_when_a_user_writes(
         fake_api: FakeBotApi, fake_bot: Bot) -> None:  # noqa: F811
     user = fake_api.user(42, "Amira", language_code="ar")
     poll = asyncio.create_task(fake_bot.get_updates(timeout=5))
-    await asyncio.sleep(0.2)
+    await fake_api.wait_until(lambda: fake_api.polls_started == 1)  # waiting in the server
     assert not poll.done()
     started = time.monotonic()
     await user.send("/start de")

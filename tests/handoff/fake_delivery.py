@@ -11,7 +11,8 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.core.events import Reply
-from bot.handoff.delivery import CaseNote, PersonGone, RateLimited, Relayed, Undeliverable
+from bot.handoff.delivery import (CaseNote, PersonGone, Prompt, RateLimited, Relayed,
+                                  Undeliverable)
 
 SENDABLE = frozenset({"text", "photo", "document", "voice", "video"})
 
@@ -104,6 +105,12 @@ class FakeStaff(Failures):
 
     async def erase_topic(self, topic: int, notice: str) -> None:
         await self._called("erase_topic", (topic, notice))
+
+    async def delete_topic(self, topic: int) -> None:
+        await self._called("delete_topic", topic)
+
+    async def prompt(self, topic: int | None, prompt: Prompt) -> None:
+        await self._called("prompt", (topic, prompt))
 
     def in_topic(self, topic: int) -> list[str]:
         """What the topic shows, in order: "note", then each relay's and notice's text."""

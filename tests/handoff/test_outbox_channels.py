@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.content.model import Content
-from bot.handoff.cases import Cases, Counsellor
+from bot.handoff.cases import Cases
+from bot.handoff.records import Counsellor
 from bot.handoff.delivery import CaseNote, PersonGone, Relayed, Retry, StaffUnreachable
 from bot.handoff.outbox import OutboxWorker
 from bot.storage.models import Case, OutboxMessage, User
@@ -92,3 +93,35 @@ async def test_the_channels_errors_decide_retry_rest_drop_or_wait(
         user = await session.scalar(select(User).where(User.external_id == "4002"))
     assert relay.last_error == "blocked" and user is not None and user.blocked_at is not None
     assert people.sent == []
+
+
+async def test_a_note_whose_answer_was_lost_goes_again_in_a_new_topic_one_refused_in_the_same(
+        storage: Storage, content: Content, clock: Clock, open_case,
+        channels: tuple[OutboxWorker, FakeStaff, FakePeople]) -> None:
+    """A post that may have arrived (the answer lost: a timeout) is not posted again beside
+    itself: its topic is deleted and the note goes into a new one. A post Telegram refused goes
+    again in the same topic."""
+    outbox, staff, _ = channels
+    lost = await open_case(4003)
+    staff.fail("post_note", TimeoutError())
+    await outbox.deliver_ready()
+    clock.advance(60)
+    await outbox.deliver_ready()
+    assert [name for name, _ in staff.calls] == ["open_topic", "delete_topic", "open_topic",
+                                                 "post_note"]
+    assert staff.calls[1] == ("delete_topic", 71) and staff.calls[0][1] == staff.calls[2][1]
+    async with storage.session() as session:
+        case = await session.get_one(Case, lost)
+    assert (case.staff_thread_id, case.staff_message_id) == (72, 900)
+
+    refused = await open_case(4004)
+    staff.calls.clear()
+    staff.fail("post_note", Retry("TelegramServerError: Bad Gateway", "5xx"))
+    await outbox.deliver_ready()
+    clock.advance(60)
+    await outbox.deliver_ready()
+    assert [name for name, _ in staff.calls] == ["open_topic", "post_note"]
+    async with storage.session() as session:
+        case = await session.get_one(Case, refused)
+    assert (case.staff_thread_id, case.staff_message_id) == (73, 900)
+    assert await waiting(storage) == []

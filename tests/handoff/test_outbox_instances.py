@@ -212,7 +212,7 @@ async def test_a_new_holder_waits_for_a_whole_burst_before_its_first_group_call(
     """The old holder may have spent the group's allowance just before it died."""
     await open_cases(instances, range(1))
     instance = instances[0]
-    outbox = make_outbox(instance.storage, instance.bot, instance.outbox.content, STAFF, 120)
+    outbox = make_outbox(instance.storage, instance.bot, instance.outbox.deliveries.content, STAFF, 120)
     try:
         assert await outbox.leadership.held()
         started = time.monotonic()

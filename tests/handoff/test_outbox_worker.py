@@ -150,7 +150,7 @@ async def test_relays_and_notices_follow_their_case_note_in_order(
     assert all(r.delivered_at is None and r.attempts == 0 for r in await rows(storage))
 
     staff = api.group(STAFF, forum=True)
-    outbox._outage_until = 0  # the test does not wait out the pause after an outage
+    outbox.outage.until = 0  # the test does not wait out the pause after an outage
     await drain(outbox)
     [topic] = api.topics(staff)
     sent = api.messages(staff, thread_id=topic.thread_id)
@@ -288,12 +288,12 @@ async def test_a_long_429_ends_the_attempt_without_counting_it(
 async def test_an_unreachable_staff_group_is_reported_once_a_minute_and_resumes(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
         open_case, caplog: pytest.LogCaptureFixture, worker: Worker) -> None:
-    caplog.set_level(logging.WARNING, "bot.handoff.outbox")
+    caplog.set_level(logging.WARNING, "bot.handoff")
     await open_case(1010)
     await open_case(1011)
     outbox = worker(storage, bot, content, clock)
     for _ in range(3):
-        outbox._outage_until = 0
+        outbox.outage.until = 0
         await drain(outbox)
     warnings = [r.getMessage() for r in caplog.records]
     assert warnings == [f"STAFF_CHAT_ID={STAFF}: Bad Request: chat not found — check the id "
@@ -302,12 +302,12 @@ async def test_an_unreachable_staff_group_is_reported_once_a_minute_and_resumes(
     assert all(r.attempts == 0 and r.delivered_at is None for r in await rows(storage))
 
     group = api.group(STAFF, forum=False)  # there now, but without topics
-    outbox._outage_until = 0
+    outbox.outage.until = 0
     await drain(outbox)
     assert "turn on Topics" in caplog.records[-1].getMessage()
 
     group.chat.is_forum = True
-    outbox._outage_until = 0
+    outbox.outage.until = 0
     await drain(outbox)
     assert [t.name[:3] for t in api.topics(group)] == ["#1 ", "#2 "]
     assert "reachable again" in caplog.records[-1].getMessage()
@@ -316,7 +316,7 @@ async def test_an_unreachable_staff_group_is_reported_once_a_minute_and_resumes(
 async def test_without_staff_chat_id_people_still_get_theirs(
         api: FakeBotApi, bot: Bot, storage: Storage, content: Content, clock: Clock,
         open_case, caplog: pytest.LogCaptureFixture, worker: Worker) -> None:
-    caplog.set_level(logging.WARNING, "bot.handoff.outbox")
+    caplog.set_level(logging.WARNING, "bot.handoff")
     person = api.user(1012)
     person.started = True
     case_id = await open_case(1012)

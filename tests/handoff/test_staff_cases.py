@@ -14,7 +14,7 @@ from bot.core import bidi
 from bot.core.content.model import Content
 from bot.core.events import OpenCase
 from bot.core.state import State
-from bot.handoff.cases import Counsellor
+from bot.handoff.records import Counsellor
 from bot.services.conversation import Conversations, Person
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage
 from bot.storage.repository import Storage

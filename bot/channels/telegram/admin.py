@@ -15,12 +15,15 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import Message as TelegramMessage
 
+from bot.channels.telegram import staff
+from bot.channels.telegram.staff_messages import topic_of
 from bot.channels.telegram.render import Message
 from bot.channels.telegram.sender import Blocked, Sender
 from bot.config import Settings
 from bot.core import telegram_html
 from bot.core.content.problems import Problem
 from bot.core.telegram_html import escape
+from bot.handoff.outbox import OutboxWorker
 from bot.ops.content_store import ContentStore, Outcome, ReloadResult
 from bot.ops.content_watch import changes
 from bot.ops.pidfile import PidFile
@@ -81,9 +84,10 @@ class Reloads:
         else:
             self._rejected = ()
         for admin in sorted(self.admin_ids):
-            await self._send(admin, report(result))
+            await self.tell(admin, report(result))
 
-    async def _send(self, chat_id: int, text: str) -> None:
+    async def tell(self, chat_id: int, text: str) -> None:
+        """`text` to an admin's private chat, paced and retried (the Sender); best effort."""
         try:
             for part in telegram_html.split(text):
                 await self.sender.send(chat_id, Message(part))
@@ -113,12 +117,16 @@ def _admin_asks(message: TelegramMessage, reloads: Reloads | None = None) -> boo
 
 
 @router.message(Command("reload"), _admin_asks)
-async def on_reload(message: TelegramMessage, reloads: Reloads) -> None:
+async def on_reload(message: TelegramMessage, reloads: Reloads, outbox: OutboxWorker) -> None:
+    """The report goes where the admin asked: in the staff group as a prompt (`staff.say`: an
+    outbox row, paced with the group and retried), in a private chat through the Sender."""
     assert message.from_user is not None
     log.info("content reload trigger=/reload admin=%s", message.from_user.id)
     result = await reloads.store.reload()
-    for part in telegram_html.split(report(result)):
-        await message.answer(part)
+    if message.chat.id == reloads.staff_chat_id:
+        await staff.say(outbox, topic_of(message), report(result))
+    else:
+        await reloads.tell(message.chat.id, report(result))
 
 
 def install(dispatcher: Dispatcher, settings: Settings, store: ContentStore, bot: Bot) -> None:

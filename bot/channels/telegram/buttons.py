@@ -17,7 +17,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.events import Choice
-from bot.handoff.cases import CaseAction
+from bot.handoff.records import CaseAction
 
 
 class OptionButton(CallbackData, prefix="o"):

@@ -4,28 +4,36 @@ Buttons on the case note claim, take over and close a case; what a counsellor wr
 topic goes to the person; /note keeps an internal note, /canned sends a ready answer in the
 person's language, /queue lists the cases nobody holds yet. Only members of the staff group (and
 ADMIN_IDS) may act; everything else in the group is left alone. Counsellor-facing text is German.
+The bot's answers in the group (`say`) are outbox rows, paced and retried with everything else the
+bot posts there; a handler never waits for the group.
 
 A module-level router like `users.py`; `install` includes it and puts what its handlers are given
 into the dispatcher's data (aiogram's workflow data): `staff_chat_id`, `cases`, `staff_gate` and
-`closed_told` (the cases whose topic was told once that the case is closed)."""
+`closed_told` (the cases whose topic was told once that the case is closed); `say` writes to the
+`outbox` that `app.make_dispatcher` puts there."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
+from collections.abc import Iterable
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Dispatcher, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, Message
 
-from bot.channels.telegram.buttons import CaseButton, CaseChoice, Key, keyboard
-from bot.channels.telegram.media import largest_photo
+from bot.channels.telegram.buttons import CaseButton, CaseChoice
 from bot.channels.telegram.staff_gate import StaffGate
+from bot.channels.telegram.staff_messages import (counsellor, is_command, media_of, topic_link,
+                                                  topic_of, waiting)
 from bot.clock import utcnow
 from bot.core.case_note import OUTCOMES
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
-from bot.handoff.cases import CaseAction, CaseRecord, Cases, Claim, Counsellor
+from bot.handoff.cases import Cases
+from bot.handoff.records import CaseAction, CaseRecord, Claim, Counsellor
+from bot.handoff.delivery import Prompt
+from bot.handoff.outbox import OutboxWorker
 from bot.services.conversation import Conversations
 
 log = logging.getLogger(__name__)
@@ -65,48 +73,13 @@ def install(dispatcher: Dispatcher, staff_chat_id: int, cases: Cases, gate: Staf
     dispatcher["closed_told"] = set()
 
 
-def counsellor(user: User) -> Counsellor:
-    """The acting counsellor: id and first name only (never shown to the person)."""
-    return Counsellor(user.id, user.first_name or "?")
-
-
-def topic_of(message: Message | None) -> int | None:
-    """The forum topic a message is in (None for General or a plain reply there)."""
-    if message is None or not message.is_topic_message:
-        return None
-    return message.message_thread_id
-
-
-def waiting(since: dt.datetime, now: dt.datetime) -> str:
-    """"3 min", "2 h 5 min", "1 T 4 h"."""
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} T {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
-
-
-def topic_link(chat_id: int, thread_id: int | None) -> str | None:
-    """A t.me link to a topic of a supergroup (-100… ids), for counsellors."""
-    text = str(chat_id)
-    if thread_id is None or not text.startswith("-100"):
-        return None
-    return f"https://t.me/c/{text[4:]}/{thread_id}"
-
-
-async def say(bot: Bot, chat_id: int, thread_id: int | None, text: str,
-              markup: InlineKeyboardMarkup | None = None) -> Message | None:
-    """A direct answer to a counsellor in the group (best effort; never raises)."""
-    try:
-        return await bot.send_message(chat_id, text, message_thread_id=thread_id,
-                                      reply_markup=markup)
-    except TelegramAPIError as exc:
-        log.warning("staff answer failed chat=%s thread=%s: %s", chat_id, thread_id,
-                    type(exc).__name__)
-        return None
+async def say(outbox: OutboxWorker, thread_id: int | None, text: str,
+              rows: Iterable[Iterable[tuple[str, CallbackData]]] = ()) -> None:
+    """A direct answer to a counsellor in the group (HTML) with rows of (label, what pressing
+    sends), in topic `thread_id` (None: General): an outbox row (`OutboxWorker.prompt`), so it
+    is paced with every other call into the group and retried, and the handler never waits."""
+    buttons = tuple(tuple((label, does.pack()) for label, does in row) for row in rows)
+    await outbox.prompt(thread_id, Prompt(text, tuple(row for row in buttons if row)))
 
 
 async def answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
@@ -133,9 +106,9 @@ async def drop_buttons(query: CallbackQuery, text: str | None = None) -> None:
 # ----- buttons --------------------------------------------------------------------------------
 
 @router.callback_query(CaseButton.filter())
-async def on_case_button(query: CallbackQuery, callback_data: CaseButton, bot: Bot,
-                         conversations: Conversations, cases: Cases, staff_gate: StaffGate,
-                         staff_chat_id: int, update_key: str) -> None:
+async def on_case_button(query: CallbackQuery, callback_data: CaseButton,
+                         outbox: OutboxWorker, conversations: Conversations, cases: Cases,
+                         staff_gate: StaffGate, update_key: str) -> None:
     """A button on a case's note or prompt; `update_key` (the update) keys what it changes, so a
     press delivered again after a crash finds it done and is answered as the first time."""
     action = callback_data.action
@@ -144,10 +117,10 @@ async def on_case_button(query: CallbackQuery, callback_data: CaseButton, bot: B
         return
     case, who = found
     if action in (CaseAction.CLAIM, CaseAction.TAKEOVER):
-        await claim(query, bot, conversations, staff_chat_id, case, who,
+        await claim(query, outbox, conversations, case, who,
                     takeover=action == CaseAction.TAKEOVER, update_key=update_key)
     elif action == CaseAction.CLOSE:
-        await ask_outcome(query, bot, staff_chat_id, case)
+        await ask_outcome(query, outbox, case)
     elif action == CaseAction.KEEP:
         await answer(query)
         await drop_buttons(query, f"Fall #{case.id} bleibt offen.")
@@ -201,9 +174,8 @@ async def on_other_button(query: CallbackQuery) -> None:
     await answer(query, OUTDATED)
 
 
-async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations,
-                staff_chat_id: int, case: CaseRecord, who: Counsellor, takeover: bool,
-                update_key: str) -> None:
+async def claim(query: CallbackQuery, outbox: OutboxWorker, conversations: Conversations,
+                case: CaseRecord, who: Counsellor, takeover: bool, update_key: str) -> None:
     result = await conversations.claim(case.id, who, takeover=takeover, update_key=update_key)
     log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
     if result.result == Claim.CLOSED:
@@ -214,9 +186,9 @@ async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations,
         holder = result.holder or "?"
         await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
         takeover_button = CaseButton(action=CaseAction.TAKEOVER, case=case.id)
-        await say(bot, staff_chat_id, case.staff_thread_id,
+        await say(outbox, case.staff_thread_id,
                   f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
-                  keyboard([[("Ja, übernehmen", takeover_button)]]))
+                  [[("Ja, übernehmen", takeover_button)]])
     elif result.changed:
         await answer(query, "Fall übernommen.")
         if takeover:  # pressed on the router's prompt, never on the note the worker keeps
@@ -225,20 +197,19 @@ async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations,
         await answer(query)
 
 
-async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
-                      case: CaseRecord) -> None:
+async def ask_outcome(query: CallbackQuery, outbox: OutboxWorker, case: CaseRecord) -> None:
     if case.closed:
         await answer(query, CLOSED)
         return
     await answer(query)
-    def outcome(name: str) -> Key:
+    def outcome(name: str) -> tuple[str, CallbackData]:
         return OUTCOMES[name], CaseChoice(action=CaseAction.OUTCOME, case=case.id, value=name)
 
-    rows: list[list[Key]] = [
+    rows: list[list[tuple[str, CallbackData]]] = [
         [outcome("answered"), outcome("referred")], [outcome("callback"), outcome("no_reply")],
         [("Abbrechen", CaseButton(action=CaseAction.KEEP, case=case.id))]]
-    await say(bot, staff_chat_id, case.staff_thread_id,
-              f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
+    await say(outbox, case.staff_thread_id,
+              f"Fall #{case.id} schließen – mit welchem Ergebnis?", rows)
 
 
 async def close(query: CallbackQuery, conversations: Conversations, case: CaseRecord,
@@ -278,8 +249,8 @@ async def acting(message: Message, staff_gate: StaffGate) -> Counsellor | None:
 
 
 @router.message(Command("queue"))
-async def on_queue(message: Message, bot: Bot, conversations: Conversations, cases: Cases,
-                   staff_gate: StaffGate, staff_chat_id: int) -> None:
+async def on_queue(message: Message, outbox: OutboxWorker, conversations: Conversations,
+                   cases: Cases, staff_gate: StaffGate, staff_chat_id: int) -> None:
     if await acting(message, staff_gate) is None:
         return
     content = conversations.content()
@@ -295,19 +266,19 @@ async def on_queue(message: Message, bot: Bot, conversations: Conversations, cas
                      f"wartet seit {waiting(case.created_at, now)}")
     text = ("<b>Offene Fälle ohne Bearbeitung</b> (älteste zuerst):\n" + "\n".join(lines)
             if lines else "Keine offenen Fälle ohne Bearbeitung.")
-    await say(bot, staff_chat_id, topic_of(message), text)
+    await say(outbox, topic_of(message), text)
 
 
 @router.message(Command("note"))
-async def on_note(message: Message, command: CommandObject, bot: Bot, cases: Cases,
-                  staff_gate: StaffGate, staff_chat_id: int, update_key: str) -> None:
-    found = await command_in_case(message, bot, cases, staff_gate, staff_chat_id)
+async def on_note(message: Message, command: CommandObject, outbox: OutboxWorker,
+                  cases: Cases, staff_gate: StaffGate, update_key: str) -> None:
+    found = await command_in_case(message, outbox, cases, staff_gate)
     if found is None:
         return
     who, case = found
     text = (command.args or "").strip()
     if not text:
-        await say(bot, staff_chat_id, case.staff_thread_id,
+        await say(outbox, case.staff_thread_id,
                   "So geht es: <code>/note Text der Notiz</code>")
         return
     await cases.add_note(case.id, who, text, update_key)
@@ -315,24 +286,24 @@ async def on_note(message: Message, command: CommandObject, bot: Bot, cases: Cas
 
 
 @router.message(Command("canned"))
-async def on_canned(message: Message, bot: Bot, conversations: Conversations, cases: Cases,
-                    staff_gate: StaffGate, staff_chat_id: int) -> None:
-    found = await command_in_case(message, bot, cases, staff_gate, staff_chat_id)
+async def on_canned(message: Message, outbox: OutboxWorker, conversations: Conversations,
+                    cases: Cases, staff_gate: StaffGate) -> None:
+    found = await command_in_case(message, outbox, cases, staff_gate)
     if found is None:
         return
     _, case = found
     if case.closed:
-        await say(bot, staff_chat_id, case.staff_thread_id, CLOSED)
+        await say(outbox, case.staff_thread_id, CLOSED)
         return
     replies = conversations.content().canned_replies
     if not replies:
-        await say(bot, staff_chat_id, case.staff_thread_id, "Es gibt keine Textbausteine.")
+        await say(outbox, case.staff_thread_id, "Es gibt keine Textbausteine.")
         return
     rows = [[(reply.title, CaseChoice(action=CaseAction.CANNED, case=case.id, value=name))]
             for name, reply in replies.items()]
-    await say(bot, staff_chat_id, case.staff_thread_id,
+    await say(outbox, case.staff_thread_id,
               f"Textbaustein für Fall #{case.id} – die Person erhält ihn in ihrer Sprache "
-              f"({escape(german_name(case.locale))}):", keyboard(rows))
+              f"({escape(german_name(case.locale))}):", rows)
 
 
 async def case_here(message: Message, cases: Cases) -> CaseRecord | None:
@@ -340,15 +311,15 @@ async def case_here(message: Message, cases: Cases) -> CaseRecord | None:
     return None if thread is None else await cases.in_topic(thread)
 
 
-async def command_in_case(message: Message, bot: Bot, cases: Cases, staff_gate: StaffGate,
-                          staff_chat_id: int) -> tuple[Counsellor, CaseRecord] | None:
+async def command_in_case(message: Message, outbox: OutboxWorker, cases: Cases,
+                          staff_gate: StaffGate) -> tuple[Counsellor, CaseRecord] | None:
     """Who gave a case command and in which case's topic; None (with a hint to a counsellor
     who wrote it outside a case topic) when nothing is to be done."""
     who = await acting(message, staff_gate)
     case = await case_here(message, cases)
     if who is None or case is None:
         if who is not None:
-            await say(bot, staff_chat_id, topic_of(message), IN_A_TOPIC)
+            await say(outbox, topic_of(message), IN_A_TOPIC)
         return None
     return who, case
 
@@ -356,8 +327,8 @@ async def command_in_case(message: Message, bot: Bot, cases: Cases, staff_gate: 
 # ----- relay ----------------------------------------------------------------------------------
 
 @router.message()
-async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: StaffGate,
-                     staff_chat_id: int, closed_told: set[int], update_key: str) -> None:
+async def on_message(message: Message, outbox: OutboxWorker, cases: Cases, staff_gate: StaffGate,
+                     closed_told: set[int], update_key: str) -> None:
     thread = topic_of(message)
     if thread is None or message.from_user is None or message.from_user.is_bot:
         return  # General, service messages, other bots
@@ -367,7 +338,7 @@ async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: Staff
         if message.content_type in NOT_RELAYED:
             case = await cases.in_topic(thread)
             if case is not None and await acting(message, staff_gate) is not None:
-                await say(bot, staff_chat_id, thread,
+                await say(outbox, thread,
                           "Diese Art Nachricht kann nicht weitergeleitet werden. Möglich "
                           "sind Text, Fotos, Dokumente und Sprachnachrichten.")
         return
@@ -378,34 +349,16 @@ async def on_message(message: Message, bot: Bot, cases: Cases, staff_gate: Staff
     if who is None:
         return
     if kind == "text" and text and text.startswith("/") and is_command(message):
-        await say(bot, staff_chat_id, thread, "Unbekannter Befehl. Möglich sind /note, "
+        await say(outbox, thread, "Unbekannter Befehl. Möglich sind /note, "
                   "/canned und /queue.")
         return
     if case.closed:
         if case.id not in closed_told:
             closed_told.add(case.id)
-            await say(bot, staff_chat_id, thread, CLOSED)
+            await say(outbox, thread, CLOSED)
         return
     sent = await cases.relay_to_user(case.id, kind, text, file_id, update_key)
     if sent is None:
-        await say(bot, staff_chat_id, thread, CLOSED)
+        await say(outbox, thread, CLOSED)
         return
     log.info("relay to user case=%s user=%s kind=%s", case.id, who.id, kind)
-
-
-def media_of(message: Message) -> tuple[str | None, str | None]:
-    """What a counsellor sent: ("text", None), ("photo", file_id of the largest size), … or
-    (None, None) for what is not relayed."""
-    if message.text is not None:
-        return "text", None
-    if message.photo:
-        return "photo", largest_photo(message.photo)
-    for kind in ("document", "voice", "video"):
-        item = getattr(message, kind, None)
-        if item is not None:
-            return kind, item.file_id
-    return None, None
-
-
-def is_command(message: Message) -> bool:
-    return any(e.type == "bot_command" and e.offset == 0 for e in message.entities or ())

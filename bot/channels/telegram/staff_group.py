@@ -1,5 +1,6 @@
 """The staff supergroup (STAFF_CHAT_ID) as the outbox's `StaffChannel`: one forum topic per case,
-the case note with its buttons, relays, notices, the topic deleted on erasure.
+the case note with its buttons, relays, notices, the topic deleted on erasure, and the staff
+router's prompts (`bot.channels.telegram.staff.say` puts them in the outbox).
 
 Every call into the group (creating or renaming a topic, posting, editing) takes a token from one
 bucket: `per_minute` tokens a minute, at most `STAFF_BURST` at once, for all topics together, and
@@ -20,7 +21,7 @@ from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError,
                                 TelegramMigrateToChat, TelegramRetryAfter)
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram.buttons import CaseButton, keyboard
 from bot.channels.telegram.calls import (NO_PREVIEW, caption, classified, describe,
@@ -29,8 +30,8 @@ from bot.channels.telegram.pacing import Pacer
 from bot.core import telegram_html
 from bot.core.case_status import CaseStatus
 from bot.core.telegram_html import escape
-from bot.handoff.cases import CaseAction
-from bot.handoff.delivery import CaseNote, Relayed, StaffUnreachable, TopicGone
+from bot.handoff.records import CaseAction
+from bot.handoff.delivery import CaseNote, Prompt, Relayed, StaffUnreachable, TopicGone
 from bot.shared.buckets import HEADROOM, TokenBucket
 
 T = TypeVar("T")
@@ -154,14 +155,31 @@ class StaffGroup:
             await self._text(topic, text)
 
     async def erase_topic(self, topic: int, notice: str) -> None:
+        await self.delete_topic(topic)
+        with classified(staff_problem):
+            await self._call(partial(self.bot.send_message, self.chat_id, escape(notice),
+                                     parse_mode=ParseMode.HTML))
+
+    async def delete_topic(self, topic: int) -> None:
         with classified(staff_problem):
             try:
                 await self._call(lambda: self.bot.delete_forum_topic(self.chat_id, topic))
             except TelegramBadRequest as exc:
                 if "not found" not in exc.message.lower():
                     raise
-            await self._call(partial(self.bot.send_message, self.chat_id, escape(notice),
-                                     parse_mode=ParseMode.HTML))
+
+    async def prompt(self, topic: int | None, prompt: Prompt) -> None:
+        parts = telegram_html.split(prompt.text)
+        markup = InlineKeyboardMarkup(inline_keyboard=[
+            [InlineKeyboardButton(text=label, callback_data=data) for label, data in row]
+            for row in prompt.buttons]) if prompt.buttons else None
+        with classified(staff_problem):
+            for i, part in enumerate(parts):
+                await self._call(partial(
+                    self.bot.send_message, self.chat_id, part, message_thread_id=topic,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if i == len(parts) - 1 else None,
+                    link_preview_options=NO_PREVIEW))
 
     async def _text(self, topic: int, text: str) -> None:
         for part in telegram_html.split(text):

@@ -12,6 +12,7 @@ import phonenumbers
 
 from bot.core import telegram_html
 from bot.core.content import readability, schema, sections
+from bot.core.content.flow_graph import automatic_cycles, reachable_nodes
 from bot.core.content.freshness import (flow_languages, outdated_entry_languages,
                                         outdated_flow_languages)
 from bot.core.content.parsed import Parsed
@@ -304,12 +305,12 @@ class Checker:
             self.reference(source, (*keys, "default"), "node", node.default, flow.nodes)
 
     def check_graph(self, source: SourceFile, flow: schema.Flow) -> None:
-        reachable = _reachable(flow, flow.start)
+        reachable = reachable_nodes(flow, flow.start)
         for node_id in flow.nodes:
             if node_id not in reachable and flow.start in flow.nodes:  # else: reported once
                 self.warn(source, ("nodes", node_id), f"node '{node_id}' can never be reached "
                           f"from the start node '{flow.start}'")
-        for cycle in _cycles(flow):
+        for cycle in automatic_cycles(flow):
             self.error(source, ("nodes", cycle[0]), "loop with no way out: "
                        f"{' → '.join([*cycle, cycle[0]])} never waits for the user")
 
@@ -327,57 +328,6 @@ def _answer_parts(text: schema.EntryText, german: schema.EntryText | None
 def outdated(lang: str, default: str) -> str:
     return (f"the '{lang}' translation was made from an older {default} text: update it, then "
             f"run `lotse content stamp`")
-
-
-def _edges(node: Any) -> Iterator[str]:
-    """Every node that `node` can lead to."""
-    yield from (b.goto for b in getattr(node, "buttons", []) if b.goto)
-    if isinstance(node, schema.AskNode):
-        yield node.next
-    yield from _automatic(node)
-
-
-def _automatic(node: Any) -> Iterator[str]:
-    """Nodes the engine moves to without waiting for the user."""
-    if isinstance(node, schema.BranchNode):
-        yield from node.cases.values()
-        yield node.default
-    elif isinstance(node, schema.AnswerNode) and node.next:
-        yield node.next
-
-
-def _reachable(flow: schema.Flow, start: str) -> set[str]:
-    seen, todo = set(), [start]
-    while todo:
-        node_id = todo.pop()
-        if node_id in seen or node_id not in flow.nodes:
-            continue
-        seen.add(node_id)
-        node = flow.nodes[node_id]
-        todo.extend(_edges(node))
-    return seen
-
-
-def _cycles(flow: schema.Flow) -> list[list[str]]:
-    """Cycles of nodes that move on by themselves, each reported once."""
-    found: list[list[str]] = []
-    done: set[str] = set()
-
-    def visit(node_id: str, path: list[str]) -> None:
-        if node_id in path:
-            cycle = path[path.index(node_id):]
-            if not set(cycle) & done:
-                found.append(cycle)
-            return
-        if node_id in done or node_id not in flow.nodes:
-            return
-        for target in _automatic(flow.nodes[node_id]):
-            visit(target, [*path, node_id])
-
-    for node_id in flow.nodes:
-        visit(node_id, [])
-        done.add(node_id)
-    return found
 
 
 def check(parsed: Parsed) -> list[Problem]:

@@ -1,0 +1,87 @@
+"""What the staff side knows of a case and of a counsellor's action on it: plain records and
+the names of the actions and their results, as `bot.handoff.cases` hands them out and the
+channels and the service layer use them."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.case_status import CaseStatus
+
+
+@dataclass(frozen=True)
+class Counsellor:
+    """Who acts in the staff group: their Telegram id and first name (nothing else is kept)."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """What the staff side needs to know about a case."""
+
+    id: int
+    user_id: int | None
+    status: CaseStatus
+    locale: str
+    topic: str | None
+    staff_thread_id: int | None
+    claimed_by_id: int | None
+    claimed_by_name: str | None
+    created_at: dt.datetime
+
+    @property
+    def closed(self) -> bool:
+        return self.status == CaseStatus.CLOSED
+
+
+class CaseAction(StrEnum):
+    """What a counsellor does with a case in the staff channel (its buttons carry it)."""
+
+    CLAIM = "claim"
+    TAKEOVER = "takeover"
+    """Claim a case another counsellor holds."""
+    CLOSE = "close"
+    """Ask for the outcome to close with."""
+    OUTCOME = "outcome"
+    """Close with the outcome chosen."""
+    KEEP = "keep"
+    """Do not close after all."""
+    CANNED = "canned"
+    """Send a canned reply."""
+
+
+class Claim(StrEnum):
+    """What a claim did."""
+
+    CLAIMED = "claimed"
+    TAKEN_OVER = "taken_over"
+    YOURS = "yours"
+    """Already held by the same counsellor."""
+    HELD = "held"
+    """Held by someone else: an explicit takeover is needed."""
+    CLOSED = "closed"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """What a claim did, and who held the case before (or holds it, when it was not taken)."""
+
+    result: Claim
+    holder: str | None = None
+    again: bool = False
+    """The same update claimed it before (a second delivery of it)."""
+
+    @property
+    def changed(self) -> bool:
+        return self.result in (Claim.CLAIMED, Claim.TAKEN_OVER)
+
+
+@dataclass(frozen=True)
+class CannedSent:
+    title: str
+    """The German title, for the counsellors' notice."""
+    transcript_id: int
