@@ -5,7 +5,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run check test setup services catalogs migrate extract bench clean
+.PHONY: help run check test setup services catalogs migrate extract bench clean
+
+# The first target, so that `make` alone says what there is instead of starting the bot.
+help:
+	@echo "make run       start the bot (sets up .venv, compiles the catalogs, migrates the database)"
+	@echo "make check     ruff, mypy, the content check and the conversation tests (seconds)"
+	@echo "make test      every test, with the servers they need (make services)"
+	@echo "make setup     .venv with Lotse installed in editable mode, the catalogs compiled"
+	@echo "make services  install the Debian packages the tests need (as root)"
+	@echo "make migrate   bring the database to the newest schema (lotse db upgrade)"
+	@echo "make extract   collect the interface strings into every translations/ catalog"
+	@echo "make bench     the benchmarks (BENCHMARKS.md; about 8 minutes)"
+	@echo "make clean     remove .venv and data/"
 
 run: setup migrate
 	$(BIN)/lotse run
@@ -14,10 +26,13 @@ test: setup services
 	$(BIN)/python -m pytest
 
 # The static checks, in seconds (no services, no database): ruff with the rules in
-# pyproject.toml, then the shipped content as an admin checks it (every problem as file:line)
-# and its conversation tests in conversations/. --root .: whatever CONTENT_ROOT a .env names.
+# pyproject.toml, mypy on bot/ (its settings there too; the first run takes half a minute, then
+# its cache in .mypy_cache), then the shipped content as an admin checks it (every problem as
+# file:line) and its conversation tests in conversations/. --root .: whatever CONTENT_ROOT a
+# .env names.
 check: setup
 	$(BIN)/ruff check --no-cache .
+	$(BIN)/mypy
 	$(BIN)/lotse content check --root .
 	$(BIN)/lotse content test --root .
 
@@ -35,10 +50,15 @@ services:
 	ldconfig -p | grep -q 'libpango-1.0.so.0 ' || missing="$$missing libpango-1.0-0"; \
 	ldconfig -p | grep -q 'libharfbuzz-subset.so.0 ' || missing="$$missing libharfbuzz-subset0"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
-	[ -z "$$missing" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 && \
-		$(STOP_SYSTEM_POSTGRES); } || { \
-		echo "could not install$$missing (needs root): apt-get install$$missing" >&2; exit 1; }
+	[ -z "$$missing" ] || [ "$$(id -u)" = 0 ] || { \
+		echo "make services: missing$$missing; installing them needs root: sudo apt-get install$$missing" >&2; \
+		exit 1; }; \
+	[ -z "$$missing" ] || { log=$$(mktemp); { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $$missing; } >$$log 2>&1 || { \
+		echo "make services: apt-get could not install$$missing; what it said:" >&2; \
+		grep -E '^(E|W|Err):' $$log >&2 || tail -n 5 $$log >&2; rm -f $$log; \
+		echo "(a failed download: check the network or the mirror in /etc/apt/sources.list*)" >&2; \
+		exit 1; }; rm -f $$log; $(STOP_SYSTEM_POSTGRES); }
 
 # The postgresql package creates and starts a system cluster on port 5432 unless a policy-rc.d
 # forbids it; the tests never use it (tests/services.py starts its own), so it is stopped again.
@@ -48,8 +68,12 @@ STOP_SYSTEM_POSTGRES := { command -v pg_lsclusters >/dev/null || exit 0; pg_lscl
 
 setup: $(STAMP) catalogs
 
+# Debian and Ubuntu ship Python's venv without ensurepip (the python3-venv package): `venv` then
+# fails after creating .venv/bin/python, so the half-made .venv is removed and the cause named.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "make: '$(PYTHON) -m venv' failed (above); on Debian and Ubuntu its pip comes with the python3-venv package: sudo apt-get install python3-venv" >&2; \
+		exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)

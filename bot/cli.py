@@ -5,6 +5,8 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -95,6 +97,21 @@ def _day(text: str) -> dt.date:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `lotse` command. A reader that stops early (`lotse … | head`) ends it quietly, with
+    the exit code a shell gives a command ended by SIGPIPE, instead of a BrokenPipeError."""
+    try:
+        try:
+            return command(argv)
+        finally:
+            sys.stdout.flush()  # here, where a closed pipe can still be caught
+    except BrokenPipeError:
+        # nothing more can be written; point stdout at /dev/null so that the flush at exit
+        # does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+
+
+def command(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "doctor":  # a broken setting is one of the things it reports
         from bot.ops.doctor import doctor
@@ -271,7 +288,7 @@ def unknown_language(loaded: Content, lang: str | None) -> bool:
 
 
 def show_gaps(settings: Settings, loaded: Content, args: argparse.Namespace) -> int:
-    from bot.ops.gaps import report
+    from bot.reports.gaps import report
 
     if unknown_language(loaded, args.lang):
         return 2

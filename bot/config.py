@@ -79,10 +79,37 @@ class Settings(BaseSettings):
     """Sent as `Authorization: Bearer …` when set."""
     EMBEDDINGS_TIMEOUT: float = Field(0.3, gt=0, le=0.3)
     """Seconds a person's question may wait for its embedding; slower, and words alone answer."""
+    TRANSLATION_LLM_URL: AnyHttpUrl | None = None
+    """Base URL (with /v1) of an OpenAI-compatible chat-completions server the county runs
+    (Ollama, vLLM, LiteLLM), for the routes to `llm` (bot/translation/)."""
+    TRANSLATION_LLM_MODEL: str | None = None
+    """The model's name on that server, e.g. translategemma or gemma3:27b."""
+    TRANSLATION_LLM_API_KEY: str | None = None
+    """Sent as `Authorization: Bearer …` when set."""
+    TRANSLATION_LIBRETRANSLATE_URL: AnyHttpUrl | None = None
+    """Base URL of a LibreTranslate server (its `/translate`), for the routes to `libretranslate`."""
+    TRANSLATION_LIBRETRANSLATE_API_KEY: str | None = None
+    TRANSLATION_DEEPL_API_KEY: str | None = None
+    """DeepL's API key; DeepL is off without it."""
+    TRANSLATION_DEEPL_URL: AnyHttpUrl | None = None
+    """DeepL's server; unset: the one the key belongs to (free or pro)."""
+    TRANSLATION_TIMEOUT: float = Field(10.0, gt=0, le=120)
+    """Seconds one message may wait for its translation, retries included; then the original goes
+    through, marked as not translated."""
+    TRANSLATION_RETRIES: int = Field(2, ge=0, le=5)
+    """Further tries after a timeout, a 5xx or a 429 (with backoff), within TRANSLATION_TIMEOUT."""
+    TRANSLATION_PER_MINUTE: float = Field(60.0, gt=0)
+    """Requests per minute to each translation provider (its own limit, or what the server bears)."""
+    TRANSLATION_ROUTES: Annotated[dict[str, str], NoDecode] = {}
+    """Which provider translates which language, e.g. `libretranslate: ar fa uk ru tr; llm: ps
+    ku ti` (bot/translation/routes.py); empty: nothing is translated."""
 
     @field_validator("BOT_TOKEN", "BOT_USERNAME", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
                      "METRICS_LISTEN", "EMBEDDINGS_URL", "EMBEDDINGS_MODEL",
-                     "EMBEDDINGS_API_KEY", "CONTENT_CACHE", mode="before")
+                     "EMBEDDINGS_API_KEY", "CONTENT_CACHE", "TRANSLATION_LLM_URL",
+                     "TRANSLATION_LLM_MODEL", "TRANSLATION_LLM_API_KEY",
+                     "TRANSLATION_LIBRETRANSLATE_URL", "TRANSLATION_LIBRETRANSLATE_API_KEY",
+                     "TRANSLATION_DEEPL_API_KEY", "TRANSLATION_DEEPL_URL", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -119,6 +146,17 @@ class Settings(BaseSettings):
         if value is None and info.data.get("EMBEDDINGS_URL") is not None:
             raise ValueError("required with EMBEDDINGS_URL: the model's name on that server, "
                              "e.g. bge-m3")
+        return value
+
+    @field_validator("TRANSLATION_ROUTES", mode="before")
+    @classmethod
+    def _translation_routes(cls, value: object, info: ValidationInfo) -> object:
+        from bot.translation.routes import parse_routes
+
+        if isinstance(value, str):
+            value = parse_routes(value)
+        if isinstance(value, dict):
+            check_routes(value, info.data)
         return value
 
     @field_validator("ADMIN_IDS", mode="before")
@@ -197,6 +235,24 @@ class Settings(BaseSettings):
     @property
     def embeddings_base(self) -> str | None:
         return None if self.EMBEDDINGS_URL is None else str(self.EMBEDDINGS_URL).rstrip("/")
+
+
+def check_routes(routes: dict[str, str], settings: dict[str, object]) -> None:
+    """A route needs its provider's settings; DeepL has no Tigrinya."""
+    from bot.translation.routes import DEEPL_LACKS
+
+    needs = {"llm": ("TRANSLATION_LLM_URL", "TRANSLATION_LLM_MODEL"),
+             "libretranslate": ("TRANSLATION_LIBRETRANSLATE_URL",),
+             "deepl": ("TRANSLATION_DEEPL_API_KEY",)}
+    for provider in sorted(set(routes.values())):
+        missing = [name for name in needs[provider] if settings.get(name) is None]
+        if missing:
+            raise ValueError(f"routes languages to {provider}, which needs {' and '.join(missing)}")
+    lacking = sorted(lang for lang, provider in routes.items()
+                     if provider == "deepl" and lang in DEEPL_LACKS)
+    if lacking:
+        raise ValueError(f"DeepL does not translate {', '.join(lacking)} (it has no Tigrinya): "
+                         "route it to llm or libretranslate")
 
 
 class SettingsError(Exception):

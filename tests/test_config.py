@@ -86,3 +86,44 @@ def test_metrics_listen_is_another_address_than_the_webhook(
     assert str(caught.value).startswith("setting METRICS_LISTEN: must differ from WEBHOOK_LISTEN")
     monkeypatch.setenv("METRICS_LISTEN", "127.0.0.1:9100")
     assert load_settings(_env_file=None).METRICS_LISTEN == "127.0.0.1:9100"
+
+
+TRANSLATION_SERVERS = {"TRANSLATION_LLM_URL": "http://127.0.0.1:11434/v1",
+                       "TRANSLATION_LLM_MODEL": "gemma3:12b",
+                       "TRANSLATION_LIBRETRANSLATE_URL": "http://127.0.0.1:5000",
+                       "TRANSLATION_DEEPL_API_KEY": "key:fx"}
+
+
+def test_translation_routes_read_per_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in TRANSLATION_SERVERS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TRANSLATION_ROUTES", "libretranslate: ar, fa uk;LLM: ti ;; deepl: tr")
+    assert load_settings(_env_file=None).TRANSLATION_ROUTES == {
+        "ar": "libretranslate", "fa": "libretranslate", "uk": "libretranslate", "ti": "llm",
+        "tr": "deepl"}
+    monkeypatch.setenv("TRANSLATION_ROUTES", "")
+    assert load_settings(_env_file=None).TRANSLATION_ROUTES == {}
+
+
+@pytest.mark.parametrize(("routes", "servers", "words"), [
+    ("ar fa: libretranslate", True, "'provider: languages'"),
+    ("google: ar", True, "llm, libretranslate, deepl"),
+    ("llm:", True, "no languages"),
+    ("llm: arabic", True, "not a language code"),
+    ("llm: ar; deepl: ar", True, "ar is routed twice (llm and deepl)"),
+    ("deepl: uk ti", True, "DeepL does not translate ti"),
+    ("llm: ps", False, "needs TRANSLATION_LLM_URL and TRANSLATION_LLM_MODEL"),
+    ("deepl: uk", False, "needs TRANSLATION_DEEPL_API_KEY"),
+])
+def test_wrong_translation_routes_say_what_is_wrong(monkeypatch: pytest.MonkeyPatch, routes: str,
+                                                     servers: bool, words: str) -> None:
+    for name, value in TRANSLATION_SERVERS.items():
+        if servers:
+            monkeypatch.setenv(name, value)
+        else:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TRANSLATION_ROUTES", routes)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None)
+    assert str(caught.value).startswith("setting TRANSLATION_ROUTES: ")
+    assert words in str(caught.value)

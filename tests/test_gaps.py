@@ -15,7 +15,8 @@ import pytest
 from bot.config import REPO_ROOT
 from bot.core.clusters import cluster
 from bot.core.content.model import Content
-from bot.ops.gaps import find_gaps, unanswered_questions
+from bot.reports.gaps import find_gaps
+from bot.storage.usage import unanswered_questions
 from bot.ops.retention import purge
 from bot.storage import migrate
 from bot.storage.models import UnansweredQuestion

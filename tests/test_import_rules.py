@@ -134,8 +134,16 @@ def test_the_handoff_pulls_in_no_channel_when_imported() -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_cases_and_erasure_reach_the_database_through_the_storage_api() -> None:
-    """Their rows are `bot.storage.cases`' (the rest of the handoff follows: issue 14)."""
-    for name in ("cases.py", "erasure.py"):
-        assert not any(module.split(".")[0] == "sqlalchemy"
-                       for module in imported(BOT / "handoff" / name)), name
+DATABASE_LIBRARIES = ("sqlalchemy", "alembic")
+NOT_YET_MOVED = {"bot/handoff/outbox.py"}
+"""Modules that still use the ORM themselves while their database code moves into bot/storage/
+(issue 14: the outbox helper moves outbox.py's). Shrink it as each lands; empty, it goes."""
+
+
+def test_only_storage_imports_the_database_libraries() -> None:
+    """Everything else reaches the database through the storage API (bot/storage/)."""
+    importing = {str(path.relative_to(BOT.parent)) for path in BOT.rglob("*.py")
+                 if (BOT / "storage") not in path.parents
+                 and any(name.split(".")[0] in DATABASE_LIBRARIES for name in imported(path))}
+    assert importing - NOT_YET_MOVED == set()
+    assert NOT_YET_MOVED - importing == set(), "moved: take it off NOT_YET_MOVED"

@@ -1,6 +1,8 @@
-"""The Makefile's `catalogs` target, as `make run` and `make setup` use it: the real `make` and
-`pybabel` on a copy of the Makefile and the catalogs, with a virtualenv folder whose pybabel is
-this one (so that nothing is installed)."""
+"""The Makefile: its `catalogs` target, as `make run` and `make setup` use it (the real `make`
+and `pybabel` on a copy of the Makefile and the catalogs, with a virtualenv folder whose pybabel
+is this one, so that nothing is installed); `make` alone; and the messages of a setup that cannot
+work (a Python without venv's pip, apt-get that cannot download), with stand-ins for the Debian
+Python and apt-get that fail as those do."""
 from __future__ import annotations
 
 import os
@@ -14,6 +16,7 @@ import pytest
 
 from bot.config import REPO_ROOT
 
+MAKE = shutil.which("make") or "make"
 LANGS = sorted(p.name for p in (REPO_ROOT / "translations").iterdir() if p.is_dir())
 
 
@@ -35,9 +38,17 @@ def checkout(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def make(checkout: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", "--no-print-directory", "catalogs"], cwd=checkout,
-                          capture_output=True, text=True, timeout=120)
+def make(checkout: Path, *targets: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    """`make TARGETS` (default: catalogs) in `checkout`; `variables` replace the environment's."""
+    env = {**os.environ, **variables}
+    return subprocess.run([MAKE, "--no-print-directory", *(targets or ("catalogs",))],
+                          cwd=checkout, capture_output=True, text=True, timeout=120, env=env)
+
+
+def script(path: Path, text: str) -> Path:
+    path.write_text("#!/bin/sh\n" + text)
+    path.chmod(0o755)
+    return path
 
 
 def edited_after_its_compile(checkout: Path, lang: str) -> None:
@@ -87,3 +98,73 @@ def test_a_broken_catalog_stops_make_and_is_named(checkout: Path) -> None:
     assert broken.returncode != 0
     assert "translations/tr/LC_MESSAGES/lotse.po" in broken.stdout + broken.stderr
     assert "unknown named placeholder 'anzahl'" in broken.stdout + broken.stderr
+
+
+def test_make_alone_prints_the_targets_and_starts_nothing(checkout: Path) -> None:
+    plan = subprocess.run(["make", "--no-print-directory", "--dry-run"], cwd=checkout,
+                          capture_output=True, text=True, timeout=60)
+    assert plan.returncode == 0, plan.stderr
+    lines = plan.stdout.splitlines()
+    assert lines and all(line.startswith("echo ") for line in lines), lines  # no other recipe
+    alone = subprocess.run(["make", "--no-print-directory"], cwd=checkout,
+                           capture_output=True, text=True, timeout=60)
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout.startswith("make run ")
+    assert {"make check", "make test", "make setup"} <= {
+        " ".join(line.split()[:2]) for line in alone.stdout.splitlines()}
+
+
+def test_a_python_without_venvs_pip_is_named_and_leaves_no_half_made_venv(
+        tmp_path: Path) -> None:
+    """Debian's python3 without python3-venv creates .venv/bin/python, then fails in ensurepip;
+    the next `make` used to skip the venv and fail with "No module named pip"."""
+    shutil.copy(REPO_ROOT / "Makefile", tmp_path / "Makefile")
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    debian_python = script(tmp_path / "python3", f"""\
+mkdir -p "$3/bin" && ln -sf {sys.executable} "$3/bin/python"
+echo "The virtual environment was not created successfully because ensurepip is not"
+echo "available.  On Debian/Ubuntu systems, you need to install the python3-venv"
+echo "package using the following command."
+exit 1
+""")
+    for _ in range(2):
+        failed = make(tmp_path, "setup", PYTHON=str(debian_python))
+        assert failed.returncode != 0
+        assert "sudo apt-get install python3-venv" in failed.stderr
+        assert "No module named pip" not in failed.stdout + failed.stderr
+        assert not (tmp_path / ".venv").exists()
+
+
+def apt_world(tmp_path: Path, uid: int) -> dict[str, str]:
+    """A PATH without redis-server, chromium and zbarimg (so `make services` wants them), with
+    `id` saying `uid` and an apt-get that cannot reach its mirror, as when offline."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("grep", "ldconfig", "ls", "mktemp", "tail", "rm", "cat", "mkdir"):
+        found = shutil.which(tool, path=os.defpath + ":/sbin:/usr/sbin")
+        assert found is not None, tool
+        (bin_dir / tool).symlink_to(found)
+    script(bin_dir / "id", f"echo {uid}\n")
+    script(bin_dir / "apt-get", """\
+case "$*" in *update*) echo "W: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  \
+Temporary failure resolving 'deb.debian.org'"; exit 0;; esac
+echo "E: Unable to locate package redis-server"
+exit 100
+""")
+    return {"PATH": str(bin_dir)}
+
+
+def test_a_failed_apt_download_is_named_as_such(tmp_path: Path) -> None:
+    shutil.copy(REPO_ROOT / "Makefile", tmp_path / "Makefile")
+    failed = make(tmp_path, "services", **apt_world(tmp_path, 0))
+    assert failed.returncode != 0
+    assert "apt-get could not install redis-server chromium zbar-tools" in failed.stderr
+    assert "Temporary failure resolving 'deb.debian.org'" in failed.stderr  # the real cause
+    assert "needs root" not in failed.stderr
+
+
+def test_installing_without_root_says_so(tmp_path: Path) -> None:
+    shutil.copy(REPO_ROOT / "Makefile", tmp_path / "Makefile")
+    failed = make(tmp_path, "services", **apt_world(tmp_path, 1000))
+    assert failed.returncode != 0
+    assert "installing them needs root: sudo apt-get install redis-server" in failed.stderr

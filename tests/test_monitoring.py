@@ -10,7 +10,7 @@ from aiogram import Bot
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.channels.telegram.app import make_outbox
-from bot.channels.telegram.monitoring import Health, database_check
+from bot.channels.telegram.monitoring import Health
 from bot.core.content.model import Content
 from bot.handoff.outbox import backlog
 from bot.ops import metrics
@@ -33,7 +33,7 @@ async def storage(database_url: str) -> AsyncIterator[Storage]:
 async def test_health_is_503_until_serving_and_when_the_database_does_not_answer(
         storage: Storage, fake_bot: Bot, shipped_content: Content) -> None:
     worker = make_outbox(storage, fake_bot, lambda: shipped_content, None)
-    health = Health({"database": database_check(storage)}, worker)
+    health = Health({"database": storage.ping}, worker)
     assert await health.problem() == "not serving (starting or stopping)"
     health.running = True
     assert await health.problem() == "the outbox worker is not running"
@@ -45,7 +45,7 @@ async def test_health_is_503_until_serving_and_when_the_database_does_not_answer
 
         nobody = Storage.open(f"postgresql+asyncpg://lotse:secret@127.0.0.1:{free_port()}/lotse")
         try:
-            down = Health({"database": database_check(nobody)}, worker)
+            down = Health({"database": nobody.ping}, worker)
             down.running = True
             assert (await down.problem() or "").startswith("database does not answer (")
             response = await down.answer(None)  # type: ignore[arg-type]

@@ -211,4 +211,4 @@ async def test_start_up_and_every_reload_prepare_the_index_and_shutdown_closes_i
     finally:
         await dispatcher.emit_shutdown(bot=fake_bot, **dispatcher.workflow_data)
         await storage.close()
-    assert semantic._client is not None and semantic._client._session is None  # closed
+    assert semantic._client is not None and not semantic._client._session.is_open

@@ -103,7 +103,9 @@ class _Handling(SignalHandling):
                  "\n\n" +
                  self._("I answer questions about German courses, work and vocational training, "
                         "in your language. I only keep what you tell me; /privacy explains more."))
-        if payload in self.content.flows:
+        if payload is None:
+            self.main_menu()
+        elif payload in self.content.flows:
             self.open_flow(payload)
         elif payload in self.content.entries:
             self.show_entry(payload)
@@ -463,7 +465,8 @@ class _Handling(SignalHandling):
 
     # ----- answers ----------------------------------------------------------------------------
 
-    def show_entry(self, entry_id: str, *, extra: Sequence[Sequence[tuple[str, Action]]] = (),
+    def show_entry(self, entry_id: str, *,
+                   extra: Sequence[Sequence[tuple[str, Action] | Button]] = (),
                    final: bool = True, lang: str | None = None, common: bool = True) -> None:
         """The entry's answer in the person's language (`lang`: in that one, the current German
         text asked for beside an outdated translation), with the sections that apply to what the
@@ -545,7 +548,7 @@ class _Handling(SignalHandling):
                 self.offer_candidates(result.candidates[:3])
             else:
                 self.no_match()
-        if written not in (None, self.locale, *self.content.lingua_francas):
+        if written is not None and written not in (self.locale, *self.content.lingua_francas):
             self.offer_language(written, answered)
 
     def offer_candidates(self, candidates: Sequence[Candidate]) -> None:

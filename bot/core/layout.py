@@ -32,5 +32,8 @@ def retyped(text: str) -> tuple[str, ...]:
         return ()
     if sum(c in "aeiou" for c in letters) > MAX_VOWEL_SHARE * len(letters):
         return ()
-    return tuple(_KEY.sub(lambda key, layout=layout: layout[key.group()], text)
-                 for layout in _LAYOUTS)
+    return tuple(_on_layout(text, layout) for layout in _LAYOUTS)
+
+
+def _on_layout(text: str, layout: dict[str, str]) -> str:
+    return _KEY.sub(lambda key: layout[key.group()], text)

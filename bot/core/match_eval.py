@@ -161,9 +161,9 @@ def judge(matcher: Matcher, signals: Signals, case: EvalCase, emergency_id: str 
         if beside is None or case.expect is None:
             return Outcome(case, False, False, False, signal.possible_crisis, [HUMAN])
         offered = 1 if beside.confidence is Confidence.CONFIDENT else 3
-        shown = [candidate.entry_id for candidate in beside.candidates[:offered]]
-        return Outcome(case, shown[:1] == [case.expect], case.expect in shown, False,
-                       signal.possible_crisis, shown)
+        answers = [candidate.entry_id for candidate in beside.candidates[:offered]]
+        return Outcome(case, answers[:1] == [case.expect], case.expect in answers, False,
+                       signal.possible_crisis, answers)
     result = matcher.match(case.text, case.lang)
     got = [candidate.entry_id for candidate in result.candidates]  # ("No, I am safe" leads on)
     if case.expect is None:

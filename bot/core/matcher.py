@@ -139,9 +139,6 @@ class Matcher:
         self._stems = Stems(next(iter(mixed_langs), "de"))
         self._doc_entry: list[str] = []
         self._doc_lang: list[str] = []
-        # The docs' comparable texts, UTF-8, one after the other (`_texts_start[d]` on): one
-        # buffer, not a string object per doc.
-        self._texts = bytearray()
         self._texts_start = array("I", [0])
         # Every feature (trigram, stem, concept) once, as an integer id; a doc's features are a
         # run of ids in one flat array (`_doc_grams[_doc_start[d]:_doc_start[d + 1]]`), and the
@@ -150,11 +147,14 @@ class Matcher:
         self._doc_grams = array("I")
         self._doc_start = array("I", [0])
         self._postings: list[array[int]] = []
-        self._learned = NaiveBayes(self._indexed(docs), LEARNED_SMOOTHING)
+        # The docs' comparable texts, UTF-8, one after the other (`_texts_start[d]` on): one
+        # buffer, not a string object per doc.
+        texts = bytearray()
+        self._learned = NaiveBayes(self._indexed(docs, texts), LEARNED_SMOOTHING)
         # Two bytes a gram where the ids fit (tens of thousands of distinct features).
         if len(self._gram_ids) < 2**16:
             self._doc_grams = array("H", self._doc_grams)
-        self._texts = bytes(self._texts)
+        self._texts = bytes(texts)
         # The docs by their text, for `_exact` to look a question up by bisection.
         self._by_text = array("I", sorted(range(len(self._doc_entry)), key=self._text_bytes))
         doc_count = len(self._doc_entry)
@@ -165,9 +165,11 @@ class Matcher:
         self._doc_weight = array("d", (math.fsum(map(self._idf.__getitem__, self._grams_of(d)))
                                        for d in range(doc_count)))
 
-    def _indexed(self, docs: Iterable[MatchDoc]) -> Iterator[tuple[str, set[str]]]:
-        """Index each doc and yield its entry and learned features, for the model to count in
-        the same pass: no doc's features are held once it is counted."""
+    def _indexed(self, docs: Iterable[MatchDoc], texts: bytearray
+                 ) -> Iterator[tuple[str, set[str]]]:
+        """Index each doc (its text appended to `texts`) and yield its entry and learned
+        features, for the model to count in the same pass: no doc's features are held once it
+        is counted."""
         for doc in docs:
             text = self._comparable(doc.text)
             if not text:
@@ -183,8 +185,8 @@ class Matcher:
             self._doc_start.append(len(self._doc_grams))
             self._doc_entry.append(doc.entry_id)
             self._doc_lang.append(doc.lang)
-            self._texts += text.encode()
-            self._texts_start.append(len(self._texts))
+            texts += text.encode()
+            self._texts_start.append(len(texts))
             yield doc.entry_id, _learned_features(text, grams)
 
     def _text_bytes(self, doc: int) -> bytes:

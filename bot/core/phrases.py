@@ -125,8 +125,8 @@ class PhraseSet:
                 ids.append(word_ids[word])
             self._phrases.append((label, phrase, tuple(ids)))
         self._by_word: defaultdict[int, list[int]] = defaultdict(list)
-        for index, (_, _, ids) in enumerate(self._phrases):
-            for word_id in set(ids):
+        for index, (_, _, phrase_ids) in enumerate(self._phrases):
+            for word_id in set(phrase_ids):
                 self._by_word[word_id].append(index)
         self._stems: dict[Mode, dict[str, int]] = {mode: {} for mode in Mode}
         for alternative, index in alternative_ids.items():

@@ -136,6 +136,9 @@ class SignalHandling(IntakeHandling):
                    = (), final: bool = True) -> None:
         raise NotImplementedError
 
+    def offer_candidates(self, candidates: Sequence[Candidate]) -> None:
+        raise NotImplementedError
+
     def stale(self) -> None:
         raise NotImplementedError
 

@@ -1,8 +1,9 @@
 """`lotse doctor`: everything a running Lotse needs, checked one line at a time, each failure with
 what to do about it. Exit code 1 when anything failed.
 
-It answers within about ten seconds even when something does not: the database and the Bot API
-are asked side by side, each gets `REACH_SECONDS` for all its questions and nothing is retried
+It answers within about ten seconds even when something does not: the database, the Bot API and
+the translation providers (a test sentence per routed language, TRANSLATION_ROUTES) are asked side
+by side, each gets `REACH_SECONDS` for all its questions and nothing is retried
 (a failure is the finding); then the content loads (from the content cache when it is current,
 as `lotse run` would)."""
 from __future__ import annotations
@@ -10,20 +11,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiogram import Bot
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import User
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import UI_DIR, Settings, SettingsError, load_settings
 from bot.core.content.problems import Severity
 from bot.storage import migrate
-from bot.storage.models import OutboxMessage, utcnow
+from bot.storage.database import DatabaseError, location, sqlite_file
+from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 
 OUTBOX_TOO_OLD = dt.timedelta(minutes=10)
@@ -60,15 +58,47 @@ def doctor() -> int:
 
 async def diagnose(settings: Settings) -> list[Finding]:
     """Every check after the settings, in the order an admin would fix them."""
-    (database_found, outbox_found), telegram_found = await asyncio.gather(
-        database_and_outbox(settings), telegram(settings))
+    (database_found, outbox_found), telegram_found, translation_found = await asyncio.gather(
+        database_and_outbox(settings), telegram(settings), translation(settings))
     return [database_found, content(settings), *telegram_found,
             Finding(True, f"ADMIN_IDS: {len(settings.ADMIN_IDS)} admin(s)")
             if settings.ADMIN_IDS else
             Finding(False, "ADMIN_IDS is empty", "add the Telegram user ids of the people who "
                     "edit the content (comma-separated): they can /reload and hear about broken "
                     "content"),
-            outbox_found]
+            outbox_found, *translation_found]
+
+
+TEST_SENTENCE = "Bitte bringen Sie Ihren Ausweis und den Brief vom Amt mit."
+TRANSLATION_FIXES = {
+    "llm": "check TRANSLATION_LLM_URL and TRANSLATION_LLM_MODEL, that the server runs and has "
+           "that model",
+    "libretranslate": "check TRANSLATION_LIBRETRANSLATE_URL, that the server runs and has this "
+                      "language's model (LibreTranslate has none for ps, ku, ti)",
+    "deepl": "check TRANSLATION_DEEPL_API_KEY and the account's quota",
+}
+
+
+async def translation(settings: Settings) -> list[Finding]:
+    """A test sentence from the office's language to each routed one, all at once, once each
+    (no retries, our rate limit out of the way), within REACH_SECONDS; none without routes."""
+    from bot.translation.setup import translator_from_settings
+
+    translator = translator_from_settings(settings, retries=0, timeout=REACH_SECONDS,
+                                          per_minute=60 * len(settings.TRANSLATION_ROUTES) + 60)
+    languages = sorted(settings.TRANSLATION_ROUTES, key=lambda lang: (
+        settings.TRANSLATION_ROUTES[lang], lang))
+    office = settings.DEFAULT_LOCALE
+    try:
+        results = await asyncio.gather(*(translator.translate(TEST_SENTENCE, office, lang)
+                                         for lang in languages))
+    finally:
+        await translator.close()
+    return [Finding(True, f"translation {office}→{r.target} by {r.provider} answers")
+            if r.translated else
+            Finding(False, f"translation {office}→{r.target} by {r.provider} failed "
+                    f"({r.reason.value if r.reason else ''})", TRANSLATION_FIXES[r.provider])
+            for r in results]
 
 
 def _error(exc: BaseException) -> str:
@@ -78,28 +108,26 @@ def _error(exc: BaseException) -> str:
 
 async def database_and_outbox(settings: Settings) -> tuple[Finding, Finding]:
     """The database's finding and the outbox's, both within REACH_SECONDS."""
-    url = make_url(settings.DATABASE_URL)
     try:
         async with asyncio.timeout(REACH_SECONDS):
             found = await database(settings)
             return found, (await outbox(settings) if found.ok else
                            Finding(None, "outbox: not checked (needs a current database)"))
     except TimeoutError:
-        return (Finding(False, f"the database at {url.host or url.database} did not answer "
+        return (Finding(False, f"the database at {location(settings.DATABASE_URL)} did not answer "
                         f"within {REACH_SECONDS:g} s", "check DATABASE_URL, that the database "
                         "server runs and that this machine may reach it"),
                 Finding(None, "outbox: not checked (needs a database that answers)"))
 
 
 async def database(settings: Settings) -> Finding:
-    url = make_url(settings.DATABASE_URL)
-    if url.get_backend_name() == "sqlite" and url.database and \
-            not Path(url.database).exists():
-        return Finding(False, f"database file {url.database} does not exist",
+    file = sqlite_file(settings.DATABASE_URL)
+    if file is not None and not file.exists():
+        return Finding(False, f"database file {file} does not exist",
                        "run `lotse db upgrade` (`make run` does it too)")
     try:
         revision = await migrate.current_revision(settings.DATABASE_URL)
-    except (SQLAlchemyError, OSError) as exc:
+    except (DatabaseError, OSError) as exc:
         return Finding(False, f"database not reachable ({_error(exc)})",
                        "check DATABASE_URL and that the database server runs")
     head = migrate.head_revision()
@@ -132,7 +160,7 @@ def content(settings: Settings) -> Finding:
 
 async def telegram(settings: Settings) -> list[Finding]:
     """The token, the staff group and the webhook, as Telegram sees them."""
-    later = ("staff group", "webhook")
+    later: tuple[str, ...] = ("staff group", "webhook")
     if settings.BOT_TOKEN is None:
         return [Finding(False, "BOT_TOKEN is not set", "create a bot with @BotFather "
                         "(/newbot) and put its token in .env"),
@@ -219,13 +247,10 @@ async def webhook(settings: Settings, bot: Bot) -> Finding:
 async def outbox(settings: Settings) -> Finding:
     storage = Storage.open(settings.DATABASE_URL)
     try:
-        async with storage.session() as session:
-            waiting, oldest = (await session.execute(
-                select(func.count(), func.min(OutboxMessage.created_at))
-                .where(OutboxMessage.delivered_at.is_(None)))).one()
+        waiting, oldest = await storage.outbox_backlog()
     finally:
         await storage.close()
-    if not waiting:
+    if not waiting or oldest is None:
         return Finding(True, "outbox: nothing waiting for delivery")
     age = utcnow() - oldest
     what = f"outbox: {waiting} message(s) waiting, the oldest for {_duration(age)}"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, PlatformCollector,
-                               ProcessCollector, disable_created_metrics)
+from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, Histogram,
+                               PlatformCollector, ProcessCollector, disable_created_metrics)
 from prometheus_client.exposition import choose_encoder
 
 from bot.core.case_note import OUTCOMES
@@ -64,6 +64,20 @@ SEMANTIC_REQUESTS = Counter("lotse_semantic_requests", "Typed questions for the 
                             "semantic layer (bot/semantic/layer.py), by outcome: ok, timeout, error "
                             "(the embeddings server's), not_ready (not sent: its index for the "
                             "live content is not built).", ["outcome"], registry=REGISTRY)
+
+TRANSLATIONS = Counter("lotse_translations", "Texts through the machine translator "
+                       "(bot/translation/), by provider and outcome: translated, cached (a "
+                       "provider's earlier answer), passed (not sent: not routed, same language, "
+                       "nothing to translate), failed (the original went through, marked).",
+                       ["provider", "outcome"], registry=REGISTRY)
+TRANSLATION_FAILURES = Counter("lotse_translation_failures", "Translations that failed, by "
+                               "provider and reason (timeout, server_error, rate_limited, "
+                               "rejected, network, malformed, placeholders, markup, unexpected).",
+                               ["provider", "reason"], registry=REGISTRY)
+TRANSLATION_SECONDS = Histogram("lotse_translation_seconds", "Seconds a text waited for its "
+                                "provider, retries included (not the cached ones), by provider.",
+                                ["provider"], registry=REGISTRY,
+                                buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30))
 
 RETRY_REASONS = ("429", "5xx", "network", "other")
 SEMANTIC_OUTCOMES = ("ok", "timeout", "error", "not_ready")

@@ -2,7 +2,7 @@
 
 Only aggregates leave this module: counts, medians and shares keyed by month, language code,
 topic, outcome, flow and node. Session keys, user ids, names, phone numbers and message texts are
-never read into a figure (the case query does not even select them).
+never read into a figure (the case query, `bot.storage.usage.period`, does not even select them).
 
 Definitions (months are calendar months in the office's time zone, `office_hours.timezone` of
 faq/organisation.yaml, like the "person" events the bot writes; `DEFAULT_TIME_ZONE` when the
@@ -41,10 +41,8 @@ from itertools import groupby
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
-from bot.storage.database import make_engine
-from bot.storage.models import Case, UsageEvent
+from bot.storage import usage
+from bot.storage.repository import Storage
 
 UNKNOWN = "unknown"
 DEFAULT_TIME_ZONE = "Europe/Berlin"
@@ -226,20 +224,13 @@ async def load(url: str, start: dt.date, end: dt.date, time_zone: str) -> Report
     zone = ZoneInfo(time_zone)
     since = dt.datetime.combine(start, dt.time(), zone)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
-    event_query = (select(UsageEvent.occurred_at, UsageEvent.session, UsageEvent.kind,
-                          UsageEvent.locale, UsageEvent.topic, UsageEvent.flow, UsageEvent.node)
-                   .where(UsageEvent.occurred_at >= since, UsageEvent.occurred_at < until)
-                   .order_by(UsageEvent.session, UsageEvent.occurred_at, UsageEvent.id))
-    case_query = (select(Case.created_at, Case.topic, Case.claimed_at, Case.closed_at, Case.outcome,
-                         Case.rating)
-                  .where(Case.created_at >= since, Case.created_at < until))
-    engine = make_engine(url)
+    storage = Storage.open(url)
     try:
-        async with engine.connect() as connection:
-            events = [Event(*row) for row in await connection.execute(event_query)]
-            cases = [CaseRow(*row) for row in await connection.execute(case_query)]
+        event_rows, case_rows = await usage.period(storage, since, until)
     finally:
-        await engine.dispose()
+        await storage.close()
+    events = [Event(*row) for row in event_rows]
+    cases = [CaseRow(*row) for row in case_rows]
     return compute(start, end, events, cases, time_zone)
 
 

@@ -26,14 +26,11 @@ CACHE_NAME = "embeddings-cache.npz"
 
 def cache_path(settings: Settings) -> Path:
     """Next to the SQLite database, else (PostgreSQL, in-memory SQLite) the repository's data/."""
-    from sqlalchemy.engine import make_url
-
     from bot.config import REPO_ROOT
+    from bot.storage.database import sqlite_file
 
-    url = make_url(settings.DATABASE_URL)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(str(url.database)).resolve().parent / CACHE_NAME
-    return REPO_ROOT / "data" / CACHE_NAME
+    file = sqlite_file(settings.DATABASE_URL)
+    return REPO_ROOT / "data" / CACHE_NAME if file is None else file.resolve().parent / CACHE_NAME
 
 
 class VectorCache:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import aiohttp
 import numpy as np
 
+from bot.shared.http_session import LazySession
+
 __all__ = ["EmbeddingsClient", "EmbeddingsError", "EmbeddingsTimeout"]
 
 
@@ -32,7 +34,7 @@ class EmbeddingsClient:
         self.url = base_url.rstrip("/") + "/embeddings"
         self.model = model
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._session: aiohttp.ClientSession | None = None
+        self._session = LazySession()
 
     async def embed(self, texts: Sequence[str], *, timeout: float) -> np.ndarray:
         """One float32 row per text, in the order of `texts` (not normalised). Raises
@@ -42,7 +44,7 @@ class EmbeddingsClient:
         payload = {"model": self.model, "input": list(texts), "encoding_format": "float"}
         try:
             async with asyncio.timeout(timeout):
-                async with self._open().post(self.url, json=payload,
+                async with self._session.get().post(self.url, json=payload,
                                              headers=self._headers) as response:
                     status, body = response.status, await response.read()
         except TimeoutError:
@@ -53,15 +55,8 @@ class EmbeddingsClient:
             raise EmbeddingsError(f"HTTP {status}")
         return parse_embeddings(body, len(texts))
 
-    def _open(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
-        return self._session
-
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._session.close()
 
 
 def parse_embeddings(body: bytes, count: int) -> np.ndarray:

@@ -191,7 +191,8 @@ class Semantic:
             return None
         index = self._index
         if index is None or index.version != (version or self._live):
-            return self._outcome("not_ready", "index not built for the live content")
+            self._outcome("not_ready", "index not built for the live content")
+            return None
         question = text.strip()[:MAX_QUERY_CHARS]
         if not question or not index.entry_ids:
             return None  # nothing to compare: no opinion, and no request
@@ -201,9 +202,11 @@ class Semantic:
                 raise EmbeddingsError(f"{vector.shape[0]} dimensions, the index has "
                                       f"{index.matrix.shape[1]}")
         except EmbeddingsTimeout as exc:
-            return self._outcome("timeout", str(exc))
+            self._outcome("timeout", str(exc))
+            return None
         except EmbeddingsError as exc:
-            return self._outcome("error", str(exc))
+            self._outcome("error", str(exc))
+            return None
         best = np.maximum.reduceat(index.matrix @ vector, index.starts)
         SEMANTIC_REQUESTS.labels("ok").inc()
         return dict(zip(index.entry_ids, best.tolist()))

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+DatabaseError = SQLAlchemyError
+"""What a failing database raises, by the name callers outside bot/storage/ catch it."""
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Per process: a webhook instance handles updates concurrently, and each holds a connection only
 # for one short transaction. Several instances share PostgreSQL's max_connections (100 by default),
@@ -50,6 +53,13 @@ def make_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
         database.parent.mkdir(parents=True, exist_ok=True)
     _configure_sqlite_connections(engine, enforce_foreign_keys)
     return engine
+
+
+def location(url: str) -> str:
+    """Where the database is, for messages: a server's host or SQLite's file (never the
+    password)."""
+    parsed = make_url(url)
+    return str(parsed.host or parsed.database)
 
 
 class TransactionQueue:
@@ -93,8 +103,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def sqlite_file(url: URL) -> Path | None:
+def sqlite_file(url: str | URL) -> Path | None:
     """The database file of a SQLite `url`; None for another database or one in memory."""
+    url = make_url(url)
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or \
             database.startswith("file:"):

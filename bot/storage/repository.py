@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Row, Update, and_, delete, insert, select, update
+from sqlalchemy import Insert, Row, Update, and_, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.storage.database import TransactionQueue, make_engine, make_sessionmaker
-from bot.storage.models import ConversationState, ProcessedUpdate, User, utcnow
+from bot.storage.models import ConversationState, OutboxMessage, ProcessedUpdate, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class Storage:
             .values(channel=channel, external_id=external_id, created_at=now, last_seen_at=now)
             .returning(*USER_RECORD_COLUMNS)
         )
-        return UserRecord(*await self._update_or_insert(seen, first_contact))
+        return UserRecord(**(await self._update_or_insert(seen, first_contact))._mapping)
 
     async def set_locale(self, user_id: int, locale: str) -> None:
         await self._update_user(user_id, locale=locale)
@@ -144,6 +144,19 @@ class Storage:
         except IntegrityError:
             return False
         return True
+
+    async def outbox_backlog(self) -> tuple[int, datetime | None]:
+        """How many outbox rows wait for delivery, and since when the oldest does."""
+        async with self.session() as session:
+            waiting, oldest = (await session.execute(
+                select(func.count(), func.min(OutboxMessage.created_at))
+                .where(OutboxMessage.delivered_at.is_(None)))).one()
+        return waiting, oldest
+
+    async def ping(self) -> None:
+        """Raises when the database does not answer (`/healthz`)."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def _update_user(self, user_id: int, **values: object) -> None:
         async with self.session() as session:

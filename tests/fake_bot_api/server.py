@@ -294,6 +294,10 @@ class FakeBotApi:
         self._held = {method.lower() for method in methods}
         self._released.clear()
 
+    def inject(self, faults: Faults | None) -> None:
+        """From the next call on, fail calls as `faults` says (None: none fail any more)."""
+        self._faults = FaultInjector(faults) if faults else None
+
     def release_answers(self) -> None:
         """Answer the held calls, and hold no more."""
         self._held = set()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
+from sqlalchemy import select
 
 from bot.core.content.model import Content
 from bot.core.events import OpenCase
@@ -17,7 +18,7 @@ from bot.handoff.cases import Cases
 from bot.channels.telegram.app import make_outbox
 from bot.handoff.outbox import OutboxWorker
 from bot.storage.migrate import upgrade
-from bot.storage.models import utcnow
+from bot.storage.models import OutboxMessage, utcnow
 from bot.storage.repository import Storage
 from tests.fake_bot_api import FakeBotApi
 
@@ -36,6 +37,13 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += dt.timedelta(seconds=seconds)
+
+
+async def waiting(storage: Storage) -> list[OutboxMessage]:
+    """The outbox rows not delivered yet, in id order."""
+    async with storage.session() as session:
+        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)
+                                          .where(OutboxMessage.delivered_at.is_(None))))
 
 
 @pytest.fixture(scope="session")

@@ -1,86 +1,23 @@
-"""The outbox against channels that are not Telegram (`bot.handoff.delivery`'s protocols, kept in
-lists): what each kind of row hands over, what the worker records of the answers, and how it
+"""The outbox against channels that are not Telegram (the fake delivery, `fake_delivery.py`):
+what each kind of row hands over, what the worker records of the answers, and how it
 classifies the channels' errors (retry, rest, drop, unreachable). The Telegram channels are
 tested against the fake Bot API in test_outbox_worker.py."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import select
 
 from bot.core.content.model import Content
-from bot.core.events import Reply
 from bot.handoff.cases import Cases, Counsellor
-from bot.handoff.delivery import (CaseNote, PersonGone, RateLimited, Relayed, Retry,
-                                  StaffUnreachable)
+from bot.handoff.delivery import CaseNote, PersonGone, Relayed, Retry, StaffUnreachable
 from bot.handoff.outbox import OutboxWorker
 from bot.storage.models import Case, OutboxMessage, User
 from bot.storage.repository import Storage
 
-from .conftest import Clock
-
-
-@dataclass
-class FakeStaff:
-    """A staff channel that keeps what it is given; `fail` is raised by the next calls."""
-
-    where: str = "FAKE_STAFF=1"
-    calls: list[tuple[str, object]] = field(default_factory=list)
-    fail: list[Exception] = field(default_factory=list)
-
-    def delay(self) -> float:
-        return 0.0
-
-    def start_spent(self) -> None:
-        pass
-
-    def _called(self, name: str, what: object) -> None:
-        if self.fail:
-            raise self.fail.pop(0)
-        self.calls.append((name, what))
-
-    async def open_topic(self, name: str) -> int:
-        self._called("open_topic", name)
-        return 70 + len(self.calls)
-
-    async def post_note(self, topic: int, note: CaseNote) -> int:
-        self._called("post_note", (topic, note))
-        return 900
-
-    async def update_note(self, topic: int, message_id: int, note: CaseNote) -> None:
-        self._called("update_note", (topic, message_id, note.status, note.topic))
-
-    async def relay(self, topic: int, message: Relayed) -> None:
-        self._called("relay", (topic, message))
-
-    async def notice(self, topic: int, text: str) -> None:
-        self._called("notice", (topic, text))
-
-    async def erase_topic(self, topic: int, notice: str) -> None:
-        self._called("erase_topic", (topic, notice))
-
-
-@dataclass
-class FakePeople:
-    sent: list[tuple[str, object]] = field(default_factory=list)
-    fail: list[Exception] = field(default_factory=list)
-    rest: float = 0.0
-    """What `delay` says (a channel that answered RateLimited rests)."""
-
-    async def delay(self, person: str) -> float:
-        return self.rest
-
-    async def relay(self, person: str, message: Relayed) -> None:
-        if self.fail:
-            raise self.fail.pop(0)
-        self.sent.append((person, message))
-
-    async def reply(self, person: str, reply: Reply) -> None:
-        if self.fail:
-            raise self.fail.pop(0)
-        self.sent.append((person, reply))
+from .conftest import Clock, waiting
+from .fake_delivery import FakePeople, FakeStaff, Rested
 
 
 @pytest.fixture
@@ -90,12 +27,6 @@ async def channels(storage: Storage, content: Content, clock: Clock
     outbox = OutboxWorker(storage, lambda: content, people, staff, clock)
     yield outbox, staff, people
     await outbox.stop()
-
-
-async def waiting(storage: Storage) -> list[OutboxMessage]:
-    async with storage.session() as session:
-        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)
-                                          .where(OutboxMessage.delivered_at.is_(None))))
 
 
 async def test_each_kind_of_row_reaches_its_channel_and_the_answers_are_recorded(
@@ -130,13 +61,13 @@ async def test_the_channels_errors_decide_retry_rest_drop_or_wait(
         channels: tuple[OutboxWorker, FakeStaff, FakePeople]) -> None:
     outbox, staff, people = channels
     case_id = await open_case(4002)
-    staff.fail = [StaffUnreachable("gone", "bring it back")]
+    staff.fail("open_topic", StaffUnreachable("gone", "bring it back"))
     await outbox.deliver_ready()
     [note] = await waiting(storage)
     assert note.attempts == 0 and outbox.staff_wait() > 0  # unreachable: waits, no failure
 
     outbox.wake()  # tries the channel again at once
-    staff.fail = [Retry("FakeError: busy", "other")]
+    staff.fail("open_topic", Retry("FakeError: busy", "other"))
     await outbox.deliver_ready()
     [note] = await waiting(storage)
     assert (note.attempts, note.last_error) == (1, "FakeError: busy")
@@ -147,13 +78,13 @@ async def test_the_channels_errors_decide_retry_rest_drop_or_wait(
 
     cases = Cases(storage, lambda: content, clock)
     await cases.relay_to_user(case_id, "text", "Hallo")
-    people.fail, people.rest = [RateLimited("429")], 90.0
+    people.fail("relay", Rested(90))
     assert 89 < await outbox.deliver_ready() <= 90  # the person's chat rests
     [relay] = await waiting(storage)
     assert relay.attempts == 0  # a rest is no failure
 
-    people.rest = 0.0
-    people.fail = [PersonGone("Forbidden: blocked", blocked=True)]
+    people.resting.clear()
+    people.fail("relay", PersonGone("Forbidden: blocked", blocked=True))
     await outbox.deliver_ready()
     assert await waiting(storage) == []
     async with storage.session() as session:

@@ -31,6 +31,7 @@ from bot.channels.telegram.people import People
 from bot.channels.telegram.polling import SHUTDOWN_GRACE_SECONDS, Poller
 from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
+from bot.channels.telegram.staff_gate import StaffGate
 from bot.channels.telegram.staff_group import StaffGroup
 from bot.config import Settings
 from bot.core.content.model import Content
@@ -168,7 +169,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     dispatcher["conversations"] = conversations
     if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
         staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
-                      staff.StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS))
+                      StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS))
     dispatcher["sender"] = Sender(bot, pacer)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox

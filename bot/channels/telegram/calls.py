@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
@@ -57,8 +57,10 @@ def caption(text: str) -> str:
 async def send_media(bot: Bot, chat_id: int, kind: str, file_id: str, caption: str | None,
                      thread_id: int | None) -> object:
     """A photo, document, voice note or video by its file id (Undeliverable for other kinds)."""
-    send = {"photo": bot.send_photo, "document": bot.send_document,
-            "voice": bot.send_voice, "video": bot.send_video}.get(kind)
+    sends: dict[str, Callable[..., Awaitable[object]]] = {
+        "photo": bot.send_photo, "document": bot.send_document, "voice": bot.send_voice,
+        "video": bot.send_video}
+    send = sends.get(kind)
     if send is None:
         raise Undeliverable(f"cannot send {kind!r}")
     return await send(chat_id, file_id, caption=caption, parse_mode=ParseMode.HTML,

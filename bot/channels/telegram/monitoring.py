@@ -15,7 +15,6 @@ from typing import Any
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
 from aiohttp import web
-from sqlalchemy import text
 
 from bot.handoff.outbox import OutboxWorker, backlog
 from bot.ops import metrics
@@ -124,20 +123,13 @@ class Monitoring:
             await runner.cleanup()
 
 
-def database_check(storage: Storage) -> Check:
-    async def check() -> None:
-        async with storage.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    return check
-
-
 def install(dispatcher: Dispatcher, storage: Storage, states: StateStore | None,
             worker: OutboxWorker) -> Monitoring:
     """Count updates (install right after de-duplication), follow the dispatcher's start and stop
     (install before the handlers that let a stop take its time), and keep the result in
     `dispatcher["monitoring"]`."""
     dispatcher.update.outer_middleware(CountUpdates())
-    checks: dict[str, Check] = {"database": database_check(storage)}
+    checks: dict[str, Check] = {"database": storage.ping}
     if isinstance(states, RedisStates):
         checks["redis"] = states.client.ping
     health = Health(checks, worker)

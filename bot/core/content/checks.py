@@ -178,6 +178,24 @@ class Checker:
         for source, reply in self.parsed.canned_replies.values():
             self.localized(source, ("text",), reply.text, html=True)
 
+    def check_glossary(self) -> None:
+        """Each term a word or words; explanations in the content's other languages, plain."""
+        for term, (source, explained) in self.parsed.glossary.items():
+            if not isinstance(term, str) or not re.fullmatch(r"\w[\w .-]*\w", term):
+                self.error(source, (), f"{term!r}: a term is a word or a few words, as the "
+                           "German content writes it")
+                continue
+            for lang, explanation in explained.root.items():
+                if lang == self.default:
+                    self.error(source, (lang,), f"'{term}' stays as it is in {lang}: an "
+                               "explanation is for the other languages")
+                elif lang not in self.settings.languages:
+                    self.error(source, (lang,),
+                               f"language '{lang}' is not listed in faq/languages.yaml")
+                if re.search(r"[<>()&]", explanation):
+                    self.error(source, (lang,), "an explanation is plain text without brackets "
+                               "or markup (the brackets are added around it)")
+
     def check_entries(self) -> None:
         seen = Counter(e.id for _, e in self.parsed.entries)
         for source, entry in self.parsed.entries:
@@ -362,6 +380,7 @@ def check(parsed: Parsed) -> list[Problem]:
     checker.check_organisation()
     checker.check_vocabularies()
     checker.check_canned_replies()
+    checker.check_glossary()
     checker.check_entries()
     checker.check_flows()
     return checker.problems + section_problems(parsed) + signal_problems(parsed)

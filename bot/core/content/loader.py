@@ -9,6 +9,7 @@ Layout under the content root:
   faq/signals/<lang>.yaml  crisis phrases and requests for a human, per language
   faq/signals/examples/<lang>.yaml  messages that show a crisis, a request for a human or neither
   faq/concepts.yaml        meanings that questions share across entries and languages (optional)
+  faq/glossary.yaml        office terms machine translation keeps, with explanations (optional)
   flows/*.yaml             one flow per file
 """
 from __future__ import annotations
@@ -44,6 +45,7 @@ SINGLE_FILES: dict[str, type[BaseModel] | None] = {
 CANNED_REPLIES = "canned-replies.yaml"
 """Optional: ready answers for counsellors, by name."""
 CONCEPTS = "concepts.yaml"
+GLOSSARY = "glossary.yaml"
 """Optional: shared meanings for the matcher, by name."""
 
 
@@ -124,6 +126,12 @@ def parse_folder(root: Path) -> Parsed:
     if source is not None:
         _parse_named(source, schema.Concept, parsed.concepts, parsed,
                      "expected concepts by name, each with phrases per language under it")
+    glossary = faq / GLOSSARY
+    source = _read(glossary, parsed) if glossary.is_file() else None
+    if source is not None:
+        _parse_named(source, schema.GlossaryTerm, parsed.glossary, parsed,
+                     "expected German terms, each with its explanation per language under it "
+                     "(or {})")
     for path in sorted((faq / "entries").rglob("*.yaml")) if faq.is_dir() else []:
         _parse_document(path, schema.FaqEntry, parsed.entries, parsed)
     for path in sorted((faq / "signals").glob("*.yaml")) if faq.is_dir() else []:
@@ -192,6 +200,7 @@ def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | 
         organisation=parsed.organisation[1],
         vocabularies={name: v for name, (_, v) in parsed.vocabularies.items()},
         canned_replies={name: r for name, (_, r) in parsed.canned_replies.items()},
+        glossary={term: dict(t.root) for term, (_, t) in parsed.glossary.items()},
         entries=entries,
         flows={f.id: f for _, f in parsed.flows},
         matcher=Matcher(match_docs(entries.values()),

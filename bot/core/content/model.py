@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.content.schema import (CannedReply, FaqEntry, Flow, LanguageSettings, Organisation,
@@ -44,6 +44,9 @@ class Content:
     ui: Catalogs
     retention_days: int = 90
     """How long a closed case's personal data is kept (the RETENTION_DAYS setting)."""
+    glossary: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """German office terms machine translation keeps → their explanation per language
+    (faq/glossary.yaml, `bot.translation.protect`)."""
 
     def pick(self, texts: Mapping[str, str], lang: str) -> Localized:
         """`texts` in `lang`, or in the first language of its fallback chain that has it."""

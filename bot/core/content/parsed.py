@@ -29,4 +29,5 @@ class Parsed:
     examples: dict[str, tuple[SourceFile, schema.SignalExamples]] = field(default_factory=dict)
     """Signal examples by language (the file's name)."""
     concepts: dict[str, tuple[SourceFile, schema.Concept]] = field(default_factory=dict)
+    glossary: dict[str, tuple[SourceFile, schema.GlossaryTerm]] = field(default_factory=dict)
     digest: Any = field(default_factory=hashlib.sha256)

@@ -5,7 +5,7 @@ every mistake becomes a problem with a file and line (see `loader`)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr,
                       model_validator)
@@ -91,7 +91,7 @@ class Organisation(Model):
 
     def unconfirmed(self) -> list[str]:
         """The values people are shown that nobody has confirmed yet (false or not listed)."""
-        return [name for name in OrganisationValue.__args__
+        return [name for name in get_args(OrganisationValue)
                 if getattr(self, name) is not None and not self.confirmed.get(name, False)]
 
 
@@ -206,6 +206,16 @@ class SignalExamples(Model):
 
 class Concept(RootModel[dict[LangCode, list[Text]]]):
     """One meaning that questions of several entries share, as phrases per language."""
+
+    model_config = ConfigDict(frozen=True, strict=True)
+
+
+# ----- faq/glossary.yaml ----------------------------------------------------------------------
+
+
+class GlossaryTerm(RootModel[dict[LangCode, Text]]):
+    """A German office term that machine translation keeps, with its explanation per language
+    (written in brackets after it); empty: kept, never explained."""
 
     model_config = ConfigDict(frozen=True, strict=True)
 

@@ -7,6 +7,7 @@ Create Date: 2026-11-21
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def timestamp(name: str, *, nullable: bool) -> sa.Column:
+def timestamp(name: str, *, nullable: bool) -> sa.Column[Any]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import select
 
 from bot.core.clusters import cluster
 from bot.core.content.model import Content
 from bot.core.matcher import Candidate, Confidence
-from bot.storage.models import UnansweredQuestion
 from bot.storage.repository import Storage
+from bot.storage.usage import unanswered_questions
 
 MAX_EXAMPLES = 3
 CLOSEST = 3
@@ -46,21 +43,6 @@ class Gap:
         return {"lang": self.locale, "count": self.count, "question": self.question,
                 "examples": list(self.examples), "verdict": VERDICTS[self.verdict],
                 "closest": [{"id": c.entry_id, "score": round(c.score, 1)} for c in self.closest]}
-
-
-async def unanswered_questions(storage: Storage, since: dt.datetime | None = None,
-                               locale: str | None = None) -> dict[str, list[str]]:
-    """The stored questions by language, optionally only those asked from `since` on."""
-    query = select(UnansweredQuestion.locale, UnansweredQuestion.text)
-    if since is not None:
-        query = query.where(UnansweredQuestion.asked_at >= since)
-    if locale is not None:
-        query = query.where(UnansweredQuestion.locale == locale)
-    by_locale: defaultdict[str, list[str]] = defaultdict(list)
-    async with storage.session() as session:
-        for lang, text in await session.execute(query):
-            by_locale[lang].append(text)
-    return dict(by_locale)
 
 
 def find_gaps(content: Content, questions: dict[str, list[str]]) -> list[Gap]:
