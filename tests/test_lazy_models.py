@@ -73,3 +73,16 @@ def test_otherwise_aiogram_imports_as_usual_with_a_warning(before: str, why: str
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]
     assert why in done.stderr
+
+
+def test_it_is_in_effect_in_the_e2e_fork_server() -> None:
+    """The fork server (tests/e2e/forks.py) imports the bot once for every forked `lotse run`."""
+    from tests.e2e.forks import SERVER
+    imports = next(line for line in SERVER.splitlines() if line.startswith("import bot."))
+    done = subprocess.run([sys.executable, "-W", "error", "-c",
+                           f"{imports}\nfrom bot.ops.lazy_models import effect\n"
+                           "from aiogram.types import Message\n"
+                           "print(effect.installed, Message.__pydantic_complete__)"],
+                          cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
