@@ -215,8 +215,8 @@ def db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def purge(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import utcnow
     from bot.ops.retention import purge as run_purge
-    from bot.storage.models import utcnow
     from bot.storage.repository import Storage
 
     async def purging() -> int:

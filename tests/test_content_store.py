@@ -53,8 +53,8 @@ def text(replies: list[Reply]) -> str:
     return "\n".join(telegram_html.parse(r.text) for r in replies)
 
 
-def data(replies: list[Reply], label: str) -> str:
-    """The callback data of the button labelled `label`."""
+def data(replies: list[Reply], label: str) -> Choice:
+    """The choice of the button labelled `label`."""
     found = [b.data for r in replies for row in r.buttons for b in row
              if b.label == label and b.data]
     assert found, (label, [b.label for r in replies for row in r.buttons for b in row])
@@ -85,9 +85,9 @@ async def test_a_reload_keeps_buttons_and_lands_a_vanished_place_in_the_menu(
     asking, browsing = Person("telegram", "1"), Person("telegram", "2")
     for person in (asking, browsing):
         await conversations.handle(person, Command("language", "en"))
-        work_menu = await conversations.handle(person, Choice(data(
-            await conversations.handle(person, Command("menu")), "Work")))
-    status_question = await conversations.handle(asking, Choice(data(work_menu, "May I work?")))
+        work_menu = await conversations.handle(person, data(
+            await conversations.handle(person, Command("menu")), "Work"))
+    status_question = await conversations.handle(asking, data(work_menu, "May I work?"))
     asylum = data(status_question, "Asylum procedure (Aufenthaltsgestattung)")
 
     flow = store.root / "flows/work.yaml"  # the node `asking` is at is renamed away
@@ -96,18 +96,18 @@ async def test_a_reload_keeps_buttons_and_lands_a_vanished_place_in_the_menu(
     edit(store.root / "faq/entries/work/job-search.yaml", "Arbeit", "Erwerbsarbeit")
     assert (await store.reload()).outcome is Outcome.APPLIED
 
-    landed = await conversations.handle(asking, Choice(asylum))
+    landed = await conversations.handle(asking, asylum)
     assert CHANGED in text(landed) and MENU in text(landed)
     assert STALE not in text(landed)
 
     # The screen did not change: a button shown before the reload still does what it said,
     # on the new content.
     find_job = data(work_menu, "How do I find a job?")
-    answer = await conversations.handle(browsing, Choice(find_job))
+    answer = await conversations.handle(browsing, find_job)
     assert STALE not in text(answer) and CHANGED not in text(answer)
     assert store().entries["job-search"].text["en"].title in text(answer)
     # Now that screen is gone: the same button is stale.
-    again = await conversations.handle(browsing, Choice(find_job))
+    again = await conversations.handle(browsing, find_job)
     assert STALE in text(again)
 
 

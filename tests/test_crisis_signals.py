@@ -8,6 +8,7 @@ import json
 import logging
 
 import pytest
+from bot.clock import utcnow
 from bot.core.case_note import CRISES, CaseFacts, note
 from bot.core.content.model import Content
 from bot.core.engine import step
@@ -18,7 +19,6 @@ from bot.handoff.cases import Counsellor
 from bot.logs import JsonFormatter
 from bot.ops.metrics import REGISTRY
 from bot.services.conversation import Conversations, Person
-from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 from tests.handoff.test_staff_cases import case_row, open_case, rows
 

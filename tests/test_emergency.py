@@ -44,7 +44,7 @@ def test_an_emergency_in_any_language_shows_the_numbers_first(content: Content, 
     state, replies, _ = run(content, State(locale="en"), Text(case.text))
     if replies[0].text == DANGER_QUESTION:
         assert not state.urgent
-        state, replies, _ = run(content, state, Choice(f"{state.screen}:0"))  # yes
+        state, replies, _ = run(content, state, Choice(state.screen, 0))  # yes
     assert shows_emergency(content, replies) and state.urgent
     assert "112" in replies[0].text
 
@@ -88,13 +88,13 @@ def test_before_a_language_is_chosen(content: Content) -> None:
 def test_during_intake_the_case_becomes_urgent(content: Content) -> None:
     state = State(locale="en")
     state, _, _ = run(content, state, Command("counsellor"))
-    state, _, _ = run(content, state, Choice(f"{state.screen}:0"))  # I agree
+    state, _, _ = run(content, state, Choice(state.screen, 0))  # I agree
     state, replies, _ = run(content, state, Text("my husband hits me"))
     assert shows_emergency(content, replies)
     assert state.intake_step == "topic" and "What is your question about?" in replies[-1].text
     while state.intake_step != "review":
-        state, _, _ = run(content, state, Choice(f"{state.screen}:{len(state.options) - 2}"))
-    state, _, effects = run(content, state, Choice(f"{state.screen}:0"))  # Send
+        state, _, _ = run(content, state, Choice(state.screen, len(state.options) - 2))
+    state, _, effects = run(content, state, Choice(state.screen, 0))  # Send
     assert [(e.urgent, e.crisis) for e in effects if isinstance(e, OpenCase)] == [
         (True, "violence")]
     assert not state.urgent and state.crisis is None  # the next case starts afresh

@@ -27,7 +27,7 @@ async def press(conversations: Conversations, person: Person, label_part: str) -
     state = await conversations.storage.load_state(user.id)
     assert state is not None
     index = next(i for i, o in enumerate(state["options"]) if label_part in o[2])
-    return await conversations.handle(person, Choice(f"{state['screen']}:{index}"))
+    return await conversations.handle(person, Choice(state['screen'], index))
 
 
 async def everything_stored(storage: Storage) -> str:

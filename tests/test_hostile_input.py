@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from bot.channels.telegram.buttons import OptionButton
 from bot.channels.telegram.render import MAX_MESSAGES_PER_UPDATE, Message, messages
 from bot.config import REPO_ROOT
 from bot.core import bidi, telegram_html
@@ -21,7 +22,8 @@ from bot.core.case_note import CaseFacts, note
 from bot.core.content.loader import load
 from bot.core.content.model import Content
 from bot.core.engine import MAX_TEXT, step
-from bot.core.events import (COMMANDS, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
+from bot.core.commands import NAMES as COMMANDS
+from bot.core.events import (FOREIGN, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
                              Event, Media, MediaKind, Reply, Start, Text, typed)
 from bot.core.intake import MAX_NAME, MAX_QUESTION, STEPS
 from bot.core.state import State
@@ -129,7 +131,7 @@ class TheirCase:
 def resolve(drawn: Event | LiveButton | TheirCase, state: State) -> Event:
     if isinstance(drawn, LiveButton):
         index = drawn.index % len(state.options) if state.options else drawn.index
-        return Choice(f"{state.screen}:{index}")
+        return Choice(state.screen, index)
     if isinstance(drawn, TheirCase):
         return (CaseClosed if drawn.closed else CaseClaimed)(state.case or 7)
     return drawn
@@ -156,12 +158,21 @@ def states(content: Content) -> st.SearchStrategy[State]:
     )
 
 
+def forged(data: str) -> Choice:
+    """What the Telegram adapter makes of forged button data (`bot.channels.telegram.users`)."""
+    try:
+        return OptionButton.unpack(data).choice
+    except (TypeError, ValueError):
+        return FOREIGN
+
+
 def events(content: Content) -> st.SearchStrategy[Event | LiveButton | TheirCase]:
     targets = [*content.flows, *content.entries, "nothing"]
     pressed = st.builds(LiveButton, st.integers(0, 63))
     return st.one_of(
         pressed, pressed, pressed,
-        HOSTILE.map(Choice),  # forged or stale button data
+        HOSTILE.map(forged),  # forged or stale button data
+        st.builds(Choice, st.integers(), st.integers()),
         HOSTILE.map(Text),
         HOSTILE.map(typed),
         st.builds(Command, st.sampled_from([*COMMANDS, "x"]),
@@ -196,7 +207,7 @@ def reach_review(content: Content, locale: str, question: str, name: str
             if state.intake_step != "contact_preference":
                 return None
             chat = next(i for i, o in enumerate(state.options) if o.action == ("intake", "chat"))
-            event = Choice(f"{state.screen}:{chat}")
+            event = Choice(state.screen, chat)
         result = step(content, state, event)
         state = result.state
     return (state, result.replies[-1]) if state.intake_step == "review" else None
@@ -258,7 +269,7 @@ def rendered(text: str, bold: bool, buttons: int) -> None:
     if bold:
         html = f"<b>Titel</b>\n\n<i>{html}</i>"
     assume(telegram_html.parse(html).strip())
-    rows = tuple((Button("x", data=f"{10**9}:{i}"),) for i in range(buttons))
+    rows = tuple((Button("x", data=Choice(10**9, i)),) for i in range(buttons))
     parts = messages(Reply(html, rows))
     plain = [sendable(part) for part in parts]
     assert squeezed("".join(plain)) == squeezed(telegram_html.parse(html))

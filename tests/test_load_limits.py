@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from bot.channels.telegram.render import MAX_MESSAGES_PER_UPDATE, outgoing
 from bot.core import telegram_html
-from bot.core.events import Button, Reply, ReplyKind
+from bot.core.events import Button, Choice, Reply, ReplyKind
 
 
 def reply(paragraphs: int, kind: ReplyKind = ReplyKind.ANSWER) -> Reply:
     text = "\n\n".join(f"<b>{i}</b> " + "word " * 700 for i in range(paragraphs))
-    return Reply(text, ((Button("Menu", data="1:0"),),), kind)
+    return Reply(text, ((Button("Menu", data=Choice(1, 0)),),), kind)
 
 
 def test_one_update_never_sends_more_than_five_messages() -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import utcnow
 from bot.config import REPO_ROOT
 from bot.core.events import OpenCase, Text
 from bot.ops.retention import purge
 from bot.services.conversation import Conversations, Person
-from bot.storage.models import Case, ProcessedUpdate, utcnow
+from bot.storage.models import Case, ProcessedUpdate
 from tests.database import rows
 
 NOW = dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)

@@ -5,7 +5,7 @@ import dataclasses
 import datetime as dt
 
 from bot.core.content.model import Content
-from bot.core.events import Choice, Command, Text
+from bot.core.events import Command, Text
 from bot.core.state import State
 from bot.services.conversation import Conversations, Person
 from bot.services.usage import Usage, scrub
@@ -58,7 +58,8 @@ async def test_a_section_chosen_under_an_answer_is_not_a_second_answer(
     replies = await conversations.handle(lena, Text("may i work in germany"))
     duldung = next(b.data for r in replies for row in r.buttons for b in row
                    if b.label == "Tolerated stay (Duldung)")
-    chosen = await conversations.handle(lena, Choice(duldung or ""))
+    assert duldung is not None
+    chosen = await conversations.handle(lena, duldung)
     assert "§ 60b" in chosen[0].text
     events = await rows(conversations.storage,
                         "SELECT kind, entry FROM usage_events WHERE kind = 'answer'")

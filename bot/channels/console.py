@@ -22,7 +22,7 @@ def render(reply: Reply) -> str:
             if button.url:
                 lines.append(f"   {label}: {button.url}")
             elif button.data:
-                lines.append(f"  [{int(button.data.split(':')[1]) + 1}] {label}")
+                lines.append(f"  [{button.data.index + 1}] {label}")
     return "\n".join(lines)
 
 

@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
 
 TOPIC_NAME_LIMIT = 128
-STATUS = {"new": "neu", "claimed": "in Bearbeitung", "closed": "geschlossen"}
+STATUS = {CaseStatus.NEW: "neu", CaseStatus.CLAIMED: "in Bearbeitung",
+          CaseStatus.CLOSED: "geschlossen"}
 OUTCOMES = {"answered": "beantwortet", "referred": "weitervermittelt",
             "callback": "Rückruf erledigt", "no_reply": "keine Rückmeldung",
             "deleted": "auf Wunsch der Person gelöscht"}
@@ -35,7 +37,7 @@ class CaseFacts:
     shown: Sequence[str] = ()
     path: Sequence[str] = ()
     consent_at: dt.datetime | None = None
-    status: str = "new"
+    status: CaseStatus = CaseStatus.NEW
     urgent: bool = False
     crisis: str | None = None
     """The kind of crisis that made it urgent, when known (a key of `CRISES`)."""
@@ -47,7 +49,7 @@ def topic_name(content: Content, facts: CaseFacts) -> str:
     """The forum topic's name, e.g. "#42 · Sprachkurs · Arabisch · neu"."""
     topic = content.vocabulary_label("topic", facts.intake.get("topic", "other"), "de")
     status = STATUS.get(facts.status, facts.status)
-    if facts.status == "claimed" and facts.claimed_by:
+    if facts.status == CaseStatus.CLAIMED and facts.claimed_by:
         status = f"bei {facts.claimed_by}"
     parts = [f"#{facts.number}", topic, german_name(facts.locale), status]
     if facts.urgent:

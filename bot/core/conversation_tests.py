@@ -271,7 +271,7 @@ def _button(result: Step, label: str) -> Choice | None:
     wanted = _label_key(label)
     for index, option in enumerate(result.state.options):
         if _label_key(option.label) == wanted:
-            return Choice(f"{result.state.screen}:{index}")
+            return Choice(result.state.screen, index)
     return None
 
 

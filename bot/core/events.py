@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from bot.core.matcher import Confidence
 
@@ -30,9 +31,15 @@ class Text:
 
 @dataclass(frozen=True)
 class Choice:
-    """A pressed button; `data` is what the button carried."""
+    """A pressed button: the option `index` of the screen numbered `screen` (`Turn.say` numbers
+    them). A press of a button that is no option of ours (forged, or another version's data) is
+    `FOREIGN`."""
 
-    data: str
+    screen: int
+    index: int
+
+
+FOREIGN = Choice(-1, -1)
 
 
 class MediaKind(Enum):
@@ -79,7 +86,6 @@ class CaseClosed:
 
 
 Event = Start | Text | Choice | Media | Command | CaseOpened | CaseClaimed | CaseClosed
-COMMANDS = ("start", "menu", "language", "counsellor", "privacy", "delete", "help")
 
 
 def typed(line: str) -> Text | Command:
@@ -95,7 +101,8 @@ def typed(line: str) -> Text | Command:
 @dataclass(frozen=True)
 class Button:
     label: str
-    data: str | None = None
+    data: Choice | None = None
+    """What pressing it chooses (a button without is a link, `url`)."""
     url: str | None = None
 
 
@@ -112,6 +119,40 @@ class Reply:
     """Telegram HTML; every user-supplied part is already escaped."""
     buttons: tuple[tuple[Button, ...], ...] = ()
     kind: ReplyKind = ReplyKind.ANSWER
+
+    def as_json(self) -> dict[str, Any]:
+        """The one JSON form a reply is kept in (the replay record, the outbox's reply rows)."""
+        return {"text": self.text, "kind": self.kind.value,
+                "buttons": [[{"label": b.label, "url": b.url} if b.url else
+                             {"label": b.label, "choice": _choice_json(b.data)} for b in row]
+                            for row in self.buttons]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        """A reply from `as_json`'s form, or from the two kept before it: a replay record's
+        buttons as [label, data, url], an outbox row's as {label, data} without a kind (an
+        answer), their data a choice as "<screen>:<index>"."""
+        def button(b: dict[str, Any] | list[Any]) -> Button:
+            if isinstance(b, list):
+                label, data, url = b
+                return Button(label, _old_choice(data), url)
+            choice = b.get("choice")
+            return Button(str(b["label"]), Choice(*choice) if choice else _old_choice(
+                b.get("data")), b.get("url"))
+
+        buttons = tuple(tuple(button(b) for b in row) for row in data.get("buttons", []))
+        return cls(str(data.get("text", "")), buttons, ReplyKind(data.get("kind", "answer")))
+
+
+def _choice_json(choice: Choice | None) -> list[int] | None:
+    return None if choice is None else [choice.screen, choice.index]
+
+
+def _old_choice(data: str | None) -> Choice | None:
+    if data is None:
+        return None
+    screen, _, index = data.partition(":")
+    return Choice(int(screen), int(index))
 
 
 # ----- effects: what the engine asks the services around it to do -----------------------------

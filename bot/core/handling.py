@@ -9,7 +9,7 @@ from babel.support import NullTranslations
 
 from bot.core import bidi
 from bot.core.content.model import Content
-from bot.core.events import Button, Effect, Reply, ReplyKind, SetLocale
+from bot.core.events import Button, Choice, Effect, Reply, ReplyKind, SetLocale
 from bot.core.i18n import is_rtl
 from bot.core.state import Action, Option, State
 from bot.core.telegram_html import escape
@@ -61,7 +61,7 @@ class Handling:
                                           url=item.url))
                     continue
                 label, action = item
-                data = f"{self.state.screen + 1}:{len(self.new_options)}"
+                data = Choice(self.state.screen + 1, len(self.new_options))
                 self.new_options.append(Option(action, label))
                 buttons.append(Button(bidi.RLM + label if rtl else label, data=data))
             built.append(tuple(buttons))

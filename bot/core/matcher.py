@@ -218,10 +218,6 @@ class Matcher:
         concepts = {f"§{hit.label}" for hit in self._concepts.find(words)}
         return trigrams(text) | concepts | {f"#{stem}" for stem in self._stems.of(words, lang)}
 
-    def concepts_of(self, text: str) -> list[str]:
-        """The concepts found in `text` (for the content check and the evaluation report)."""
-        return sorted({hit.label for hit in self._concepts.find(normalize(text).split())})
-
     def rank(self, text: str, lang: str, limit: int = 5,
              semantic: Mapping[str, float] | None = None) -> list[Candidate]:
         """Return up to `limit` distinct entries for the question, best first (ties by id)."""

@@ -128,7 +128,7 @@ class SignalHandling(IntakeHandling):
         else:
             self.main_menu()
 
-    # provided by the engine
+    # provided by the layers built on this one (`screens`, `answers`, `flows`)
     def language_picker(self) -> None:
         raise NotImplementedError
 

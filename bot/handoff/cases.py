@@ -17,17 +17,21 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from bot.clock import utcnow
 from bot.core import bidi, texts
 from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
+from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
+from bot.handoff.delivery import OutboxKind
 from bot.handoff.erasure import erase_person
 from bot.ops import metrics
 from bot.storage.cases import CaseRows, case_rows
-from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage, utcnow
+from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage
 from bot.storage.repository import Storage, UserRecord
 
 log = logging.getLogger(__name__)
@@ -43,7 +47,7 @@ def facts(case: Case, consent_at: dt.datetime | None) -> CaseFacts:
         intake["topic"] = case.topic
     return CaseFacts(number=case.id, created_at=case.created_at, locale=case.locale,
                      intake=intake, shown=case.shown_faq, path=case.flow_path,
-                     consent_at=consent_at, status=case.status, urgent=case.urgent,
+                     consent_at=consent_at, status=CaseStatus(case.status), urgent=case.urgent,
                      crisis=case.crisis,
                      claimed_by=case.claimed_by_name, outcome=case.outcome)
 
@@ -67,7 +71,7 @@ class CaseRecord:
 
     id: int
     user_id: int | None
-    status: str
+    status: CaseStatus
     locale: str
     topic: str | None
     staff_thread_id: int | None
@@ -77,28 +81,56 @@ class CaseRecord:
 
     @property
     def closed(self) -> bool:
-        return self.status == "closed"
+        return self.status == CaseStatus.CLOSED
 
 
 def _record(case: Case) -> CaseRecord:
-    return CaseRecord(case.id, case.user_id, case.status, case.locale, case.topic,
+    return CaseRecord(case.id, case.user_id, CaseStatus(case.status), case.locale, case.topic,
                       case.staff_thread_id, case.claimed_by_id,
                       case.claimed_by_name, case.created_at)
 
 
+class CaseAction(StrEnum):
+    """What a counsellor does with a case in the staff channel (its buttons carry it)."""
+
+    CLAIM = "claim"
+    TAKEOVER = "takeover"
+    """Claim a case another counsellor holds."""
+    CLOSE = "close"
+    """Ask for the outcome to close with."""
+    OUTCOME = "outcome"
+    """Close with the outcome chosen."""
+    KEEP = "keep"
+    """Do not close after all."""
+    CANNED = "canned"
+    """Send a canned reply."""
+
+
+class Claim(StrEnum):
+    """What a claim did."""
+
+    CLAIMED = "claimed"
+    TAKEN_OVER = "taken_over"
+    YOURS = "yours"
+    """Already held by the same counsellor."""
+    HELD = "held"
+    """Held by someone else: an explicit takeover is needed."""
+    CLOSED = "closed"
+    MISSING = "missing"
+
+
 @dataclass(frozen=True)
 class ClaimResult:
-    """What a claim did: "claimed", "taken_over", "yours" (already held by the same counsellor),
-    "held" (by `holder`; an explicit takeover is needed), "closed" or "missing"."""
+    """What a claim did, and who held the case before (or holds it, when it was not taken)."""
 
-    result: str
+    result: Claim
     holder: str | None = None
     again: bool = False
     """The same update claimed it before (a second delivery of it)."""
 
     @property
     def changed(self) -> bool:
-        return self.result in ("claimed", "taken_over")
+        return self.result in (Claim.CLAIMED, Claim.TAKEN_OVER)
 
 
 @dataclass(frozen=True)
@@ -135,10 +167,10 @@ class Cases:
         intake = request.intake
         now = self.clock()
         async with self._writing() as rows:
-            opened = await _written(rows, update_key, "case_note")
+            opened = await _written(rows, update_key, OutboxKind.CASE_NOTE)
             if opened is not None and opened.case_id is not None:
                 return opened.case_id
-            case = Case(user_id=user_id, status="new", urgent=request.urgent,
+            case = Case(user_id=user_id, status=CaseStatus.NEW, urgent=request.urgent,
                         crisis=request.crisis if request.urgent else None,
                         topic=intake.get("topic"),
                         locale=request.locale, flow_path=list(request.path),
@@ -150,8 +182,8 @@ class Cases:
             if case.question:
                 await rows.add(TranscriptMessage(case_id=case.id, direction="user", kind="text",
                                                  text=case.question, created_at=now))
-            rows.outbox("case_note", _key(update_key, "case_note", f"case:{case.id}:note"),
-                        case.id, {}, now)
+            key = _key(update_key, OutboxKind.CASE_NOTE, f"case:{case.id}:note")
+            rows.outbox(OutboxKind.CASE_NOTE, key, case.id, {}, now)
         metrics.CASES_OPENED.inc()
         log.info("case opened case=%s user=%s", case.id, user_id)
         return case.id
@@ -161,14 +193,16 @@ class Cases:
         (once per `update_key`)."""
         now = self.clock()
         async with self._writing() as rows:
-            if await _written(rows, update_key, "relay_to_staff") is not None:
+            if await _written(rows, update_key, OutboxKind.RELAY_TO_STAFF) is not None:
                 return
             message = TranscriptMessage(case_id=request.case_id, direction="user",
                                         kind=request.kind.value if request.kind else "text",
                                         text=request.text, file_id=request.ref, created_at=now)
             await rows.add(message)
-            key = _key(update_key, "relay_to_staff", f"case:{request.case_id}:user:{message.id}")
-            rows.outbox("relay_to_staff", key, request.case_id, {"message": message.id}, now)
+            key = _key(update_key, OutboxKind.RELAY_TO_STAFF,
+                       f"case:{request.case_id}:user:{message.id}")
+            rows.outbox(OutboxKind.RELAY_TO_STAFF, key, request.case_id, {"message": message.id},
+                        now)
 
     async def mark_urgent(self, case_id: int, crisis: str | None = None) -> None:
         """An emergency message in an open case: the note (with the kind of crisis) and the topic
@@ -181,7 +215,7 @@ class Cases:
                 return
             case.urgent, case.crisis = True, crisis
             await self._rerender(rows, case)
-            rows.outbox("staff_notice", f"case:{case_id}:urgent", case_id,
+            rows.outbox(OutboxKind.STAFF_NOTICE, f"case:{case_id}:urgent", case_id,
                         {"text": "🚨 <b>Notfall:</b> Die Person hat eine Notfall-Nachricht "
                                  "geschrieben. Sie hat die Notrufnummern bekommen."}, now)
 
@@ -194,7 +228,7 @@ class Cases:
     async def rate(self, user_id: int, case_id: int, rating: int) -> None:
         async with case_rows(self.storage) as rows:
             case = await rows.case_of(user_id, case_id)
-            if case is not None and case.status == "closed":
+            if case is not None and case.status == CaseStatus.CLOSED:
                 case.rating = rating
 
     # ----- the counsellors' side ----------------------------------------------------------------
@@ -240,19 +274,19 @@ class Cases:
                      update_key: str | None, replies: Sequence[Reply]) -> ClaimResult:
         now = self.clock()
         async with self._changing, self._writing() as rows:
-            if (done := await _written(rows, update_key, "staff_notice")) is not None:
+            if (done := await _written(rows, update_key, OutboxKind.STAFF_NOTICE)) is not None:
                 return ClaimResult(done.payload["claim"], done.payload.get("before"), again=True)
             case = await rows.case(case_id, lock=True)
             if case is None:
-                return ClaimResult("missing")
-            if case.status == "closed":
-                return ClaimResult("closed", case.claimed_by_name)
-            if case.status == "claimed" and case.claimed_by_id == counsellor.id:
-                return ClaimResult("yours", case.claimed_by_name)
-            if case.status == "claimed" and not takeover:
-                return ClaimResult("held", case.claimed_by_name)
-            before = case.claimed_by_name if case.status == "claimed" else None
-            case.status, case.claimed_at = "claimed", now
+                return ClaimResult(Claim.MISSING)
+            if case.status == CaseStatus.CLOSED:
+                return ClaimResult(Claim.CLOSED, case.claimed_by_name)
+            if case.status == CaseStatus.CLAIMED and case.claimed_by_id == counsellor.id:
+                return ClaimResult(Claim.YOURS, case.claimed_by_name)
+            if case.status == CaseStatus.CLAIMED and not takeover:
+                return ClaimResult(Claim.HELD, case.claimed_by_name)
+            before = case.claimed_by_name if case.status == CaseStatus.CLAIMED else None
+            case.status, case.claimed_at = CaseStatus.CLAIMED, now
             case.claimed_by_id, case.claimed_by_name = counsellor.id, counsellor.name
             await self._rerender(rows, case)
             text = f"Übernommen von {escape(counsellor.name)}."
@@ -260,7 +294,7 @@ class Cases:
                 text = f"Übernommen von {escape(counsellor.name)} (vorher bei {escape(before)})."
             else:  # a takeover is no news to the person
                 self._replies(rows, case.id, replies, update_key, now)
-            result = ClaimResult("taken_over" if before is not None else "claimed", before)
+            result = ClaimResult(Claim.TAKEN_OVER if before is not None else Claim.CLAIMED, before)
             self._notice(rows, case.id, text, now, update_key, claim=result.result, before=before)
             return result
 
@@ -281,12 +315,12 @@ class Cases:
         """"closed", "again" (by this `update_key` before) or "no"."""
         now = self.clock()
         async with self._changing, self._writing() as rows:
-            if await _written(rows, update_key, "staff_notice") is not None:
+            if await _written(rows, update_key, OutboxKind.STAFF_NOTICE) is not None:
                 return "again"
             case = await rows.case(case_id, lock=True)
-            if case is None or case.status == "closed":
+            if case is None or case.status == CaseStatus.CLOSED:
                 return "no"
-            case.status, case.closed_at, case.outcome = "closed", now, outcome
+            case.status, case.closed_at, case.outcome = CaseStatus.CLOSED, now, outcome
             await self._rerender(rows, case)
             self._replies(rows, case.id, replies, update_key, now)
             self._notice(rows, case.id, f"Geschlossen von {escape(counsellor.name)}: "
@@ -299,7 +333,7 @@ class Cases:
         person; once per `update_key`. Returns the transcript id (None for an unknown case)."""
         now = self.clock()
         async with self._writing() as rows:
-            if (done := await _written(rows, update_key, "staff_notice")) is not None:
+            if (done := await _written(rows, update_key, OutboxKind.STAFF_NOTICE)) is not None:
                 return int(done.payload["message"])
             if await rows.case(case_id) is None:
                 return None
@@ -318,17 +352,18 @@ class Cases:
         the transcript id; None when the case is closed or unknown."""
         now = self.clock()
         async with self._writing() as rows:
-            relayed = await _written(rows, update_key, "relay_to_user")
+            relayed = await _written(rows, update_key, OutboxKind.RELAY_TO_USER)
             if relayed is not None:
                 return int(relayed.payload["message"])
             case = await rows.case(case_id)
-            if case is None or case.status == "closed":
+            if case is None or case.status == CaseStatus.CLOSED:
                 return None
             message = TranscriptMessage(case_id=case_id, direction="counsellor", kind=kind,
                                         text=text, file_id=file_id, created_at=now)
             await rows.add(message)
-            key = _key(update_key, "relay_to_user", f"case:{case_id}:counsellor:{message.id}")
-            rows.outbox("relay_to_user", key, case_id, {"message": message.id}, now)
+            key = _key(update_key, OutboxKind.RELAY_TO_USER,
+                       f"case:{case_id}:counsellor:{message.id}")
+            rows.outbox(OutboxKind.RELAY_TO_USER, key, case_id, {"message": message.id}, now)
             return message.id
 
     async def canned(self, case_id: int, name: str,
@@ -340,19 +375,18 @@ class Cases:
         reply = content.canned_replies.get(name)
         now = self.clock()
         async with self._writing() as rows:
-            if (done := await _written(rows, update_key, "staff_notice")) is not None:
+            if (done := await _written(rows, update_key, OutboxKind.STAFF_NOTICE)) is not None:
                 return CannedSent(str(done.payload["title"]), int(done.payload["message"]))
             case = await rows.case(case_id)
-            if reply is None or case is None or case.status == "closed":
+            if reply is None or case is None or case.status == CaseStatus.CLOSED:
                 return None
             text = texts.fill(content, content.pick(reply.text, case.locale).text, case.locale)
             message = TranscriptMessage(case_id=case_id, direction="counsellor", kind="text",
                                         text=text, created_at=now)
             await rows.add(message)
-            rows.outbox("reply_to_user", _key(update_key, "reply_to_user",
+            rows.outbox(OutboxKind.REPLY_TO_USER, _key(update_key, OutboxKind.REPLY_TO_USER,
                                               f"case:{case_id}:canned:{message.id}"),
-                        case_id, {"text": bidi.for_locale(text, case.locale), "buttons": []},
-                        now)
+                        case_id, Reply(bidi.for_locale(text, case.locale)).as_json(), now)
             self._notice(rows, case_id, f"📋 Textbaustein gesendet: {escape(reply.title)}", now,
                          update_key, title=reply.title, message=message.id)
             return CannedSent(reply.title, message.id)
@@ -362,12 +396,9 @@ class Cases:
                  now: dt.datetime) -> None:
         """Engine replies for the person (after a claim or close), as outbox rows."""
         for index, reply in enumerate(replies):
-            buttons = [[{"label": b.label, "url": b.url} if b.url else
-                        {"label": b.label, "data": b.data} for b in row]
-                       for row in reply.buttons if row]
-            rows.outbox("reply_to_user", _key(update_key, f"reply_to_user:{index}",
-                                              f"case:{case_id}:reply:{uuid.uuid4().hex}"),
-                        case_id, {"text": reply.text, "buttons": buttons}, now)
+            key = _key(update_key, f"{OutboxKind.REPLY_TO_USER}:{index}",
+                       f"case:{case_id}:reply:{uuid.uuid4().hex}")
+            rows.outbox(OutboxKind.REPLY_TO_USER, key, case_id, reply.as_json(), now)
 
     async def _note(self, rows: CaseRows, case: Case) -> None:
         """Write the case's note afresh from what the case row and its person say now."""
@@ -376,7 +407,7 @@ class Cases:
     async def _rerender(self, rows: CaseRows, case: Case) -> None:
         """The changed note, and the outbox row that shows it in the staff channel."""
         await self._note(rows, case)
-        rows.outbox("case_update", f"case:{case.id}:update:{uuid.uuid4()}", case.id, {},
+        rows.outbox(OutboxKind.CASE_UPDATE, f"case:{case.id}:update:{uuid.uuid4()}", case.id, {},
                     self.clock())
 
     @staticmethod
@@ -384,7 +415,7 @@ class Cases:
                 update_key: str | None = None, **recorded: Any) -> None:
         """A notice in the case's topic; with an `update_key`, it is the mark that the update's
         change is done, and `recorded` is what a second delivery of the update answers from."""
-        rows.outbox("staff_notice", _key(update_key, "staff_notice",
+        rows.outbox(OutboxKind.STAFF_NOTICE, _key(update_key, OutboxKind.STAFF_NOTICE,
                                          f"case:{case_id}:notice:{uuid.uuid4()}"),
                     case_id, {"text": text} | (recorded if update_key is not None else {}), now)
 

@@ -13,9 +13,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
+from bot.core.case_status import CaseStatus
 from bot.core.events import Reply
+
+
+class OutboxKind(StrEnum):
+    """What an outbox row asks for (the database's `OutboxMessage.kind`): the staff channel's
+    kinds, then the person's."""
+
+    CASE_NOTE = "case_note"
+    """Open the case's topic and post its note."""
+    CASE_UPDATE = "case_update"
+    """Show the changed note (and topic name)."""
+    RELAY_TO_STAFF = "relay_to_staff"
+    STAFF_NOTICE = "staff_notice"
+    CASE_ERASED = "case_erased"
+    """Delete the topic of a case whose person was erased."""
+    RELAY_TO_USER = "relay_to_user"
+    REPLY_TO_USER = "reply_to_user"
+    """A reply of the engine or a canned reply for the person."""
+
+    @property
+    def to_staff(self) -> bool:
+        return self not in (OutboxKind.RELAY_TO_USER, OutboxKind.REPLY_TO_USER)
 
 
 @dataclass(frozen=True)
@@ -24,7 +47,7 @@ class CaseNote:
     German), the topic's name, and the status that decides the note's buttons."""
 
     case_id: int
-    status: str
+    status: CaseStatus
     text: str
     topic: str
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.core.case_status import CaseStatus
+from bot.handoff.delivery import OutboxKind
 from bot.ops import metrics
 from bot.storage.cases import CaseRows
 from bot.storage.models import Case, OutboxMessage
@@ -24,9 +26,9 @@ async def erase_person(rows: CaseRows, user_id: int, now: dt.datetime) -> list[i
     cases = await rows.cases_of(user_id)
     numbers = [case.id for case in cases]
     await rows.forget(numbers)
-    closing = [case for case in cases if case.status != "closed"]
+    closing = [case for case in cases if case.status != CaseStatus.CLOSED]
     for case in closing:
-        case.status, case.closed_at, case.outcome = "closed", now, "deleted"
+        case.status, case.closed_at, case.outcome = CaseStatus.CLOSED, now, "deleted"
     for case in cases:
         rows.add_outbox(anonymise(case, ERASED_NOTE.format(number=case.id), now))
     await rows.delete_user(user_id)
@@ -44,5 +46,6 @@ def anonymise(case: Case, note: str, now: dt.datetime) -> list[OutboxMessage]:
     case.user_id = None
     if case.staff_thread_id is None:
         return []
-    return [OutboxMessage(kind="case_erased", dedupe_key=f"case:{case.id}:erased", case_id=case.id,
-                          payload={"notice": note}, created_at=now, next_attempt_at=now)]
+    return [OutboxMessage(kind=OutboxKind.CASE_ERASED, dedupe_key=f"case:{case.id}:erased",
+                          case_id=case.id, payload={"notice": note}, created_at=now,
+                          next_attempt_at=now)]

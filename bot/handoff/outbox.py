@@ -65,28 +65,29 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, text, update
 
+from bot.clock import utcnow
+from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
-from bot.core.events import Button, Reply
+from bot.core.events import Reply
 from bot.handoff.cases import staff_topic
-from bot.handoff.delivery import (CaseNote, Halt, PersonChannel, PersonGone, RateLimited,
-                                  Relayed, Retry, StaffChannel, StaffUnreachable, Stopping,
-                                  TopicGone, Undeliverable)
+from bot.handoff.delivery import (CaseNote, Halt, OutboxKind, PersonChannel, PersonGone,
+                                  RateLimited, Relayed, Retry, StaffChannel, StaffUnreachable,
+                                  Stopping, TopicGone, Undeliverable)
 from bot.ops import metrics
 from bot.storage.leadership import Leadership, leadership_for
-from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
+from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
 from bot.storage.repository import Storage
 
 log = logging.getLogger(__name__)
 
-STAFF_KINDS = frozenset({"case_note", "case_update", "relay_to_staff", "staff_notice",
-                         "case_erased"})
-PERSON_KINDS = frozenset({"relay_to_user", "reply_to_user"})
+STAFF_KINDS = frozenset(kind for kind in OutboxKind if kind.to_staff)
+PERSON_KINDS = frozenset(kind for kind in OutboxKind if not kind.to_staff)
 POLL_SECONDS = 5.0
 SCAN_LIMIT = 200
 RETRY_BASE = 2.0
@@ -320,10 +321,14 @@ class OutboxWorker:
     # ----- one row ----------------------------------------------------------------------------
 
     async def _deliver(self, row: _Row) -> None:
-        handlers = {"case_note": self._case_note, "case_update": self._case_update,
-                    "relay_to_staff": self._relay_to_staff, "staff_notice": self._staff_notice,
-                    "relay_to_user": self._relay_to_user, "reply_to_user": self._reply_to_user,
-                    "case_erased": self._case_erased}
+        handlers: dict[str, Callable[[_Row], Awaitable[None]]] = {
+                    OutboxKind.CASE_NOTE: self._case_note,
+                    OutboxKind.CASE_UPDATE: self._case_update,
+                    OutboxKind.RELAY_TO_STAFF: self._relay_to_staff,
+                    OutboxKind.STAFF_NOTICE: self._staff_notice,
+                    OutboxKind.RELAY_TO_USER: self._relay_to_user,
+                    OutboxKind.REPLY_TO_USER: self._reply_to_user,
+                    OutboxKind.CASE_ERASED: self._case_erased}
         handler = handlers.get(row.kind)
         try:
             if handler is None:
@@ -350,7 +355,7 @@ class OutboxWorker:
     async def _failed(self, row: _Row, exc: BaseException) -> None:
         attempts = row.attempts + 1
         error = _describe(exc)
-        if attempts >= GIVE_UP_AFTER and row.kind != "case_note":
+        if attempts >= GIVE_UP_AFTER and row.kind != OutboxKind.CASE_NOTE:
             log.error("outbox row=%s kind=%s case=%s given up after %d attempts: %s",
                       row.id, row.kind, row.case_id, attempts, error)
             await self._drop(row, f"gave up: {error}", attempts)
@@ -450,7 +455,8 @@ class OutboxWorker:
         return case.staff_thread_id, case
 
     def _note(self, case: Case) -> CaseNote:
-        return CaseNote(case.id, case.status, case.note, staff_topic(self.content(), case))
+        return CaseNote(case.id, CaseStatus(case.status), case.note,
+                        staff_topic(self.content(), case))
 
     async def _case_note(self, row: _Row) -> None:
         staff, case = self._staff_channel(), await self._case(row)
@@ -511,9 +517,7 @@ class OutboxWorker:
 
     async def _reply_to_user(self, row: _Row) -> None:
         person = self._person(row)
-        buttons = tuple(tuple(Button(b["label"], b.get("data"), b.get("url")) for b in line)
-                        for line in row.payload.get("buttons", []))
-        await self.people.reply(person, Reply(str(row.payload.get("text", "")), buttons))
+        await self.people.reply(person, Reply.from_json(row.payload))
         await self._mark_delivered(row)
 
     # ----- shared -----------------------------------------------------------------------------

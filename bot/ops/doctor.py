@@ -17,11 +17,11 @@ from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import User
 
+from bot.clock import utcnow
 from bot.config import UI_DIR, Settings, SettingsError, load_settings
 from bot.core.content.problems import Severity
 from bot.storage import migrate
 from bot.storage.database import DatabaseError, location, sqlite_file
-from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 
 OUTBOX_TOO_OLD = dt.timedelta(minutes=10)

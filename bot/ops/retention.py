@@ -16,10 +16,10 @@ import asyncio
 import datetime as dt
 import logging
 
+from bot.clock import utcnow
 from bot.handoff.erasure import anonymise
 from bot.storage import expiry
 from bot.storage.expiry import Purged
-from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 from bot.storage.state_store import STATE_RETENTION
 

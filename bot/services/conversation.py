@@ -21,6 +21,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from bot.clock import utcnow
 from bot.core.content.model import Content
 from bot.core.engine import step
 from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, Effect, EraseMe,
@@ -28,13 +29,12 @@ from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, 
                              RefusedButton, RelayToCase, Reply, SetLocale, Text)
 from bot.core.state import State
 from bot.core.handling import Step
-from bot.handoff.cases import Cases, ClaimResult, Counsellor
+from bot.handoff.cases import Cases, Claim, ClaimResult, Counsellor
 from bot.ops import metrics
 from bot.semantic.layer import Semantic
 from bot.services.replay import replies_of, with_record
 from bot.services.usage import Usage
 from bot.shared.person_locks import LocalPersonLocks, PersonLocks
-from bot.storage.models import utcnow
 from bot.storage.repository import Storage, UserRecord
 from bot.storage.state_store import StateStore
 
@@ -90,7 +90,7 @@ class Conversations:
             case_id, CaseClaimed(case_id),
             lambda replies: self.cases.claim(case_id, counsellor, takeover=takeover,
                                              update_key=update_key, replies=replies),
-            lambda result: result.result == "claimed")
+            lambda result: result.result == Claim.CLAIMED)
 
     async def close(self, case_id: int, counsellor: Counsellor, outcome: str,
                     update_key: str | None = None) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.events import Button, Reply, ReplyKind
+from bot.core.events import Reply
 
 RECORD = "turn"
 """The key of the replay record in a saved state (the engine's `State` ignores it). Its name is
@@ -21,7 +21,7 @@ def replies_of(saved: dict[str, Any] | None, key: str) -> list[Reply] | None:
     record = (saved or {}).get(RECORD)
     if not isinstance(record, dict) or record.get("key") != key:
         return None
-    return [_reply(r) for r in record.get("replies", [])]
+    return [Reply.from_json(r) for r in record.get("replies", [])]
 
 
 def with_record(data: dict[str, Any], saved: dict[str, Any] | None, key: str | None,
@@ -29,16 +29,7 @@ def with_record(data: dict[str, Any], saved: dict[str, Any] | None, key: str | N
     """The state `data` to save, with the record of the update `key` and its replies; without a
     key (a counsellor's action, the console) the record saved before is kept."""
     if key is not None:
-        return data | {RECORD: {"key": key, "replies": [_json(r) for r in replies]}}
+        return data | {RECORD: {"key": key, "replies": [r.as_json() for r in replies]}}
     before = (saved or {}).get(RECORD)
     return data | {RECORD: before} if before is not None else data
 
-
-def _json(reply: Reply) -> dict[str, Any]:
-    return {"text": reply.text, "kind": reply.kind.value,
-            "buttons": [[[b.label, b.data, b.url] for b in row] for row in reply.buttons]}
-
-
-def _reply(data: dict[str, Any]) -> Reply:
-    buttons = tuple(tuple(Button(*b) for b in row) for row in data.get("buttons", []))
-    return Reply(str(data.get("text", "")), buttons, ReplyKind(data.get("kind", "answer")))

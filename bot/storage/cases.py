@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.case_status import CaseStatus
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
 from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
 
@@ -51,7 +52,7 @@ class CaseRows:
 
     async def unclaimed(self) -> list[Case]:
         """Open cases nobody holds, oldest first."""
-        return list(await self._session.scalars(select(Case).where(Case.status == "new")
+        return list(await self._session.scalars(select(Case).where(Case.status == CaseStatus.NEW)
                                                 .order_by(Case.created_at, Case.id)))
 
     async def person(self, case_id: int) -> tuple[str, str, UserRecord] | None:

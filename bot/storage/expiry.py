@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, delete, exists, func, select
 
+from bot.core.case_status import CaseStatus
 from bot.storage.models import (Case, ConversationState, OutboxMessage, ProcessedUpdate,
                                 TranscriptMessage, UnansweredQuestion, User)
 from bot.storage.repository import Storage
@@ -47,12 +48,12 @@ async def purge(storage: Storage, before: Deadlines,
     transcript here and its personal fields to `anonymise`, which returns the outbox rows that
     go with that (deleting its staff-group topic)."""
     keep = before.personal
-    expired_cases = select(Case).where(Case.status == "closed", Case.closed_at < keep,
+    expired_cases = select(Case).where(Case.status == CaseStatus.CLOSED, Case.closed_at < keep,
                                        Case.user_id.is_not(None) | Case.question.is_not(None))
     stale_states = select(ConversationState.user_id).where(
         ConversationState.updated_at < before.states)
     gone_people = select(User.id).where(User.last_seen_at < keep, ~exists().where(
-        and_(Case.user_id == User.id, Case.status != "closed")))
+        and_(Case.user_id == User.id, Case.status != CaseStatus.CLOSED)))
     old_questions = select(UnansweredQuestion.id).where(UnansweredQuestion.asked_at < keep)
     old_outbox = select(OutboxMessage.id).where(OutboxMessage.delivered_at < keep)
     old_updates = select(ProcessedUpdate.update_id).where(

@@ -1,4 +1,4 @@
-"""Schema migrations driven from code: upgrade, inspect and create revisions without an alembic.ini.
+"""Schema migrations driven from code: upgrade and inspect without an alembic.ini.
 
 Every function opens its own engine, hands Alembic a connection through `run_sync` and disposes
 the engine again, so they can be awaited from any running event loop (the `lotse` command, tests).
@@ -93,24 +93,6 @@ async def current_revision(url: str) -> str | None:
 async def pending(url: str) -> bool:
     """Whether the database lacks migrations that the code expects."""
     return not is_current(await current_revision(url))
-
-
-async def new_revision(url: str, message: str) -> Path:
-    """Write `versions/NNNN_<message>.py` from the difference between the models and the database.
-
-    The database must be at head. Read the file before committing it: autogenerate misses some
-    changes (renames, server defaults) and proposes drop-and-create where a rename was meant.
-    """
-    number = len(list(ScriptDirectory.from_config(alembic_config()).walk_revisions())) + 1
-
-    def write(connection: Connection) -> Path:
-        script = command.revision(
-            alembic_config(connection), message, autogenerate=True, rev_id=f"{number:04d}"
-        )
-        assert script is not None and not isinstance(script, list)  # one revision, one head
-        return Path(script.path)
-
-    return await _on_connection(url, write)
 
 
 async def _on_connection(url: str, work: Callable[[Connection], T]) -> T:

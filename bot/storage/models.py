@@ -19,6 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.clock import utcnow
+from bot.core.case_status import CaseStatus
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -30,10 +33,6 @@ NAMING_CONVENTION = {
 MAX_ID = 2**31 - 1
 """The largest id a row can have on every database: the tables' ids are PostgreSQL `integer`s
 (SQLite's go to 2**63 - 1); a larger number is no row's id, and asking for it is an error."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -107,7 +106,7 @@ class Case(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="new")  # "new", "claimed", "closed"
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.NEW)  # a CaseStatus
     urgent: Mapped[bool] = mapped_column(default=False)
     crisis: Mapped[str | None] = mapped_column(String(32))  # a CrisisKind value, when urgent
     topic: Mapped[str | None] = mapped_column(String(64))
@@ -157,7 +156,7 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # "case_note", "relay_to_user", "relay_to_staff"
+    kind: Mapped[str] = mapped_column(String(32))  # an OutboxKind (bot.handoff.delivery)
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), index=True

@@ -16,8 +16,9 @@ from sqlalchemy import Insert, Row, Update, and_, delete, func, insert, select, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.clock import utcnow
 from bot.storage.database import TransactionQueue, make_engine, make_sessionmaker
-from bot.storage.models import ConversationState, OutboxMessage, ProcessedUpdate, User, utcnow
+from bot.storage.models import ConversationState, OutboxMessage, ProcessedUpdate, User
 
 log = logging.getLogger(__name__)
 

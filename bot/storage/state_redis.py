@@ -15,8 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.clock import utcnow
 from bot.config import SettingsError
-from bot.storage.models import utcnow
 from bot.storage.state_store import STATE_RETENTION
 
 log = logging.getLogger(__name__)

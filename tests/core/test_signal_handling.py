@@ -30,14 +30,14 @@ def shipped(shipped_content: Content) -> Content:
 def press(state: State, action: tuple[str, str]) -> Choice:
     """The button of the last screen that does `action`."""
     index = next(i for i, o in enumerate(state.options) if tuple(o.action) == action)
-    return Choice(f"{state.screen}:{index}")
+    return Choice(state.screen, index)
 
 
 def press_no(state: State) -> Choice:
     """The "No, I am safe" button, whatever answer it carries."""
     index = next(i for i, o in enumerate(state.options) if o.action[0] == "danger"
                  and o.action[1].startswith("no:"))
-    return Choice(f"{state.screen}:{index}")
+    return Choice(state.screen, index)
 
 
 def labels(reply) -> list[list[str]]:
@@ -263,7 +263,7 @@ def test_a_switch_to_an_unknown_language_is_refused(shipped: Content) -> None:
     state, _, _ = run(shipped, State(locale="de"), Text(ARABIC_QUESTION))
     state.options[-1].action = ("switch", "xx:")
     state, replies, effects = run(shipped, state,
-                                  Choice(f"{state.screen}:{len(state.options) - 1}"))
+                                  Choice(state.screen, len(state.options) - 1))
     assert state.locale == "de"
     assert RefusedButton() in effects
     assert replies[0].text == shipped.ui.get("de").gettext(

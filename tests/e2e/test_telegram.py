@@ -169,6 +169,29 @@ async def test_stale_button_after_a_restart_gets_a_polite_answer(
     all_calls_accepted(api)
 
 
+async def test_a_button_sent_before_the_prefix_still_works_and_forged_data_is_answered(
+        fake_api: FakeBotApi, tmp_path: Path) -> None:
+    """People's buttons carried "<screen>:<index>" before they got the "o:" prefix; those still
+    in the chats do what they said. Data no button of ours carries gets the stale answer."""
+    api = fake_api
+    user = api.user(5002, language_code="en")
+    async with BotProcess(api, tmp_path):
+        await user.send("/start")
+        menu = await api.wait_for(user, lambda m: bool(m.buttons))
+        language = next(b for row in menu.buttons for b in row
+                        if bidi.strip_marks(b.text) == "🌐 Language")
+        prefix, old_layout = language.data.split(":", 1)
+        assert prefix == "o"
+        pressed = await user.press_data(old_layout, menu)
+        await pressed.wait_answered()
+        await api.wait_until(lambda: any("Please choose your language" in (m.text or "")
+                                         for m in api.messages(user)))  # the menu, edited
+        forged = await user.press_data("o:x:1", menu)
+        await forged.wait_answered()
+        await api.wait_for(user, lambda m: "older message" in m.text)
+    all_calls_accepted(api)
+
+
 async def test_webhook_mode_checks_the_secret_and_answers_healthz(
         fake_api: FakeBotApi, tmp_path: Path, unused_tcp_port: int) -> None:
     api = fake_api

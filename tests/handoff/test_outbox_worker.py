@@ -14,12 +14,13 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select, update
 
+from bot.clock import utcnow
 from bot.core.content.model import Content
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.staff_group import StaffGroup, case_keyboard
 from bot.handoff.outbox import GIVE_UP_AFTER, OutboxWorker
 from bot.shared.buckets import TokenBucket
-from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User, utcnow
+from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
 from bot.storage.repository import Storage
 from tests.fake_bot_api import FakeBotApi, Faults
 from tests.fake_bot_api.fixtures import bot_for
@@ -203,14 +204,15 @@ async def test_person_rows_reach_the_person_escaped_with_buttons(
                            file_id=file_id)
     await add_row(storage, case_id, "relay_to_user", "a", message=text)
     await add_row(storage, case_id, "relay_to_user", "b", message=doc)
+    # a row as it was written before Reply.as_json: no kind, the choice as "<screen>:<index>"
     await add_row(storage, case_id, "reply_to_user", "c", text="<b>Fertig</b>", buttons=[
-        [{"label": "👍", "data": "rate:1:3"}], [{"label": "Web", "url": "https://example.org"}]])
+        [{"label": "👍", "data": "4:0"}], [{"label": "Web", "url": "https://example.org"}]])
     await drain(worker(storage, bot, content, clock))
     sent = api.messages(person)
     assert [m.kind for m in sent] == ["text", "document", "text"]
     assert sent[0].text == "Hallo <Amira> & Co"
     assert sent[1].caption == "Formular"
-    assert sent[2].text == "Fertig" and sent[2].buttons == [[("👍", "rate:1:3")],
+    assert sent[2].text == "Fertig" and sent[2].buttons == [[("👍", "o:4:0")],
                                                             [("Web", "https://example.org")]]
 
 

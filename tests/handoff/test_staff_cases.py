@@ -132,7 +132,7 @@ async def test_close_records_the_outcome_and_the_person_gets_the_rating(
     assert t.gettext("Did we help you?") in told.payload["text"]
     labels = [b["label"] for row in told.payload["buttons"] for b in row]
     assert any(t.gettext("It helped") in label for label in labels) and len(labels) == 4
-    assert all("data" in b for row in told.payload["buttons"] for b in row)
+    assert all("choice" in b for row in told.payload["buttons"] for b in row)
     state = await state_of(storage, Person("telegram", "1001"))
     assert state["case"] is None and state["case_claimed"] is False
 
@@ -174,7 +174,8 @@ async def test_a_canned_reply_in_the_persons_language_with_placeholders_filled_a
     expected = content.canned_replies["appointment"].text["ar"].replace(
         "{phone}", content.organisation.phone or "")
     phone = content.organisation.phone or ""
-    assert phone and reply.payload == {"text": bidi.for_rtl(expected), "buttons": []}
+    assert phone and reply.payload == {"text": bidi.for_rtl(expected), "kind": "answer",
+                                       "buttons": []}
     assert reply.payload["text"].startswith(bidi.RLM)  # as the engine's replies in Arabic
     assert f"{bidi.LRI}{phone}{bidi.PDI}" in reply.payload["text"]  # the digits keep their order
     assert "{phone}" not in reply.payload["text"]

@@ -33,9 +33,10 @@ from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.staff_gate import StaffGate
 from bot.channels.telegram.staff_group import StaffGroup
+from bot.clock import utcnow
 from bot.config import Settings
+from bot.core.commands import COMMANDS
 from bot.core.content.model import Content
-from bot.core.i18n import N_
 from bot.handoff.delivery import Halt
 from bot.handoff.outbox import POLL_SECONDS, OutboxWorker
 from bot.ops import metrics
@@ -46,20 +47,10 @@ from bot.services.conversation import Conversations
 from bot.shared.setup import Shared
 from bot.shared.updates import ProcessedUpdates
 from bot.storage.leadership import Leadership
-from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 from bot.storage.state_redis import redacted
 
 log = logging.getLogger(__name__)
-COMMAND_DESCRIPTIONS = {
-    "start": N_("Start again"),
-    "menu": N_("Main menu"),
-    "language": N_("Change the language"),
-    "counsellor": N_("Talk to a counsellor"),
-    "privacy": N_("Your data and privacy"),
-    "delete": N_("Delete everything about me"),
-    "help": N_("How Lotse works"),
-}
 
 
 class Dedupe(BaseMiddleware):
@@ -194,8 +185,8 @@ async def set_commands(bot: Bot, content: Content) -> None:
     """The command menu in every language (Telegram picks it by the person's app language)."""
     for code in [None, *content.languages.languages]:
         t = content.ui.get(code or content.languages.default_language)
-        commands = [BotCommand(command=name, description=t.gettext(text))
-                    for name, text in COMMAND_DESCRIPTIONS.items()]
+        commands = [BotCommand(command=command.name, description=t.gettext(command.menu))
+                    for command in COMMANDS]
         await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
                                   language_code=code)
 

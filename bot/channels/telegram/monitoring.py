@@ -16,9 +16,9 @@ from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
 from aiohttp import web
 
+from bot.clock import utcnow
 from bot.handoff.outbox import OutboxWorker, backlog
 from bot.ops import metrics
-from bot.storage.models import utcnow
 from bot.storage.repository import Storage
 from bot.storage.state_redis import RedisStates
 from bot.storage.state_store import StateStore

@@ -6,10 +6,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
+from bot.channels.telegram.buttons import Key, OptionButton, keyboard
 from bot.core import telegram_html
-from bot.core.events import Reply
+from bot.core.events import Button, Reply
 
 log = logging.getLogger(__name__)
 MAX_MESSAGES_PER_UPDATE = 5
@@ -24,17 +25,22 @@ class Message:
     keyboard: InlineKeyboardMarkup | None = None
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(text=b.label, url=b.url) if b.url else
-             InlineKeyboardButton(text=b.label, callback_data=b.data) for b in row]
-            for row in reply.buttons if row]
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+def reply_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    return keyboard([_key(b) for b in row if b.url or b.data is not None]
+                    for row in reply.buttons)
+
+
+def _key(button: Button) -> Key:
+    """A link opens its URL, any other button sends its choice."""
+    if button.url or button.data is None:
+        return button.label, button.url or ""
+    return button.label, OptionButton.of(button.data)
 
 
 def messages(reply: Reply) -> list[Message]:
     """A reply as one or more messages within Telegram's length limit; buttons go on the last."""
     parts = telegram_html.split(reply.text)
-    markup = keyboard(reply)
+    markup = reply_keyboard(reply)
     return [Message(part, markup if i == len(parts) - 1 else None) for i, part in enumerate(parts)]
 
 

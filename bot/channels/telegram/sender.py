@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import InlineKeyboardMarkup
 
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.render import Message
@@ -50,15 +49,6 @@ class Sender:
             return False
         metrics.REPLIES.labels("edited").inc()
         return True
-
-    async def remove_keyboard(self, chat_id: int, message_id: int,
-                              keep: InlineKeyboardMarkup | None = None) -> None:
-        """Take the buttons off an older message (best effort)."""
-        try:
-            await self._call(lambda: self.bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=keep), chat_id)
-        except TelegramBadRequest:
-            pass
 
     async def _call(self, call: Callable[[], Awaitable[T]], chat_id: int) -> T:
         async with self.pacer.ordered(chat_id):

@@ -13,18 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 
+from bot.channels.telegram.buttons import CaseButton, CaseChoice, Key, keyboard
+from bot.channels.telegram.media import largest_photo
 from bot.channels.telegram.staff_gate import StaffGate
+from bot.clock import utcnow
 from bot.core.case_note import OUTCOMES
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
-from bot.handoff.cases import CaseRecord, Cases, Counsellor
+from bot.handoff.cases import CaseAction, CaseRecord, Cases, Claim, Counsellor
 from bot.services.conversation import Conversations
-from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +68,6 @@ def install(dispatcher: Dispatcher, staff_chat_id: int, cases: Cases, gate: Staf
 def counsellor(user: User) -> Counsellor:
     """The acting counsellor: id and first name only (never shown to the person)."""
     return Counsellor(user.id, user.first_name or "?")
-
-
-def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=label, callback_data=data) for label, data in row]
-        for row in rows])
 
 
 def topic_of(message: Message | None) -> int | None:
@@ -136,48 +132,67 @@ async def drop_buttons(query: CallbackQuery, text: str | None = None) -> None:
 
 # ----- buttons --------------------------------------------------------------------------------
 
-@router.callback_query(F.data.startswith("case:"))
-async def on_case_button(query: CallbackQuery, bot: Bot, conversations: Conversations,
-                         cases: Cases, staff_gate: StaffGate, staff_chat_id: int,
-                         update_key: str) -> None:
+@router.callback_query(CaseButton.filter())
+async def on_case_button(query: CallbackQuery, callback_data: CaseButton, bot: Bot,
+                         conversations: Conversations, cases: Cases, staff_gate: StaffGate,
+                         staff_chat_id: int, update_key: str) -> None:
     """A button on a case's note or prompt; `update_key` (the update) keys what it changes, so a
     press delivered again after a crash finds it done and is answered as the first time."""
-    parts = (query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    if len(parts) < 3 or not (parts[2].isascii() and parts[2].isdigit()):
-        await answer(query, OUTDATED)
+    action = callback_data.action
+    found = await pressed_on(query, action, callback_data.case, cases, staff_gate)
+    if found is None:
         return
-    case_id = int(parts[2])
+    case, who = found
+    if action in (CaseAction.CLAIM, CaseAction.TAKEOVER):
+        await claim(query, bot, conversations, staff_chat_id, case, who,
+                    takeover=action == CaseAction.TAKEOVER, update_key=update_key)
+    elif action == CaseAction.CLOSE:
+        await ask_outcome(query, bot, staff_chat_id, case)
+    elif action == CaseAction.KEEP:
+        await answer(query)
+        await drop_buttons(query, f"Fall #{case.id} bleibt offen.")
+    else:
+        await answer(query, OUTDATED)
+
+
+@router.callback_query(CaseChoice.filter())
+async def on_case_choice(query: CallbackQuery, callback_data: CaseChoice,
+                         conversations: Conversations, cases: Cases, staff_gate: StaffGate,
+                         update_key: str) -> None:
+    """A case's button that carries a choice: the outcome to close with, a canned reply."""
+    action, value = callback_data.action, callback_data.value
+    found = await pressed_on(query, action, callback_data.case, cases, staff_gate)
+    if found is None:
+        return
+    case, who = found
+    if action == CaseAction.OUTCOME and value in OUTCOMES:
+        await close(query, conversations, case, who, value, update_key)
+    elif action == CaseAction.CANNED:
+        await send_canned(query, cases, case, value, update_key)
+    else:
+        await answer(query, OUTDATED)
+
+
+async def pressed_on(query: CallbackQuery, action: CaseAction, case_id: int, cases: Cases,
+                     staff_gate: StaffGate) -> tuple[CaseRecord, Counsellor] | None:
+    """The case a button was pressed on and who pressed it; None (the press answered) when a
+    non-member pressed it, the case is unknown or the button is in another case's topic."""
     if not await staff_gate.allows(query.from_user.id):
         log.warning("staff action refused user=%s action=%s case=%s",
                     query.from_user.id, action, case_id)
         await answer(query, ONLY_STAFF, alert=True)
-        return
+        return None
     case = await cases.get(case_id)
     if case is None:
         await answer(query, OUTDATED)
-        return
+        return None
     thread = topic_of(query.message if isinstance(query.message, Message) else None)
     if case.staff_thread_id is not None and thread != case.staff_thread_id:
         log.warning("button for another topic user=%s case=%s thread=%s",
                     query.from_user.id, case_id, thread)
         await answer(query, NOT_HERE, alert=True)
-        return
-    who = counsellor(query.from_user)
-    if action in ("claim", "takeover"):
-        await claim(query, bot, conversations, staff_chat_id, case, who,
-                    takeover=action == "takeover", update_key=update_key)
-    elif action == "close":
-        await ask_outcome(query, bot, staff_chat_id, case)
-    elif action == "outcome" and len(parts) == 4 and parts[3] in OUTCOMES:
-        await close(query, conversations, case, who, parts[3], update_key)
-    elif action == "keep":
-        await answer(query)
-        await drop_buttons(query, f"Fall #{case.id} bleibt offen.")
-    elif action == "canned" and len(parts) == 4:
-        await send_canned(query, cases, case, parts[3], update_key)
-    else:
-        await answer(query, OUTDATED)
+        return None
+    return case, counsellor(query.from_user)
 
 
 @router.callback_query()
@@ -191,16 +206,17 @@ async def claim(query: CallbackQuery, bot: Bot, conversations: Conversations,
                 update_key: str) -> None:
     result = await conversations.claim(case.id, who, takeover=takeover, update_key=update_key)
     log.info("claim case=%s user=%s result=%s", case.id, who.id, result.result)
-    if result.result == "closed":
+    if result.result == Claim.CLOSED:
         await answer(query, CLOSED)
-    elif result.result == "yours":
+    elif result.result == Claim.YOURS:
         await answer(query, "Sie haben diesen Fall schon übernommen.")
-    elif result.result == "held":
+    elif result.result == Claim.HELD:
         holder = result.holder or "?"
         await answer(query, f"Fall ist bei {holder}. Übernehmen?", alert=False)
+        takeover_button = CaseButton(action=CaseAction.TAKEOVER, case=case.id)
         await say(bot, staff_chat_id, case.staff_thread_id,
                   f"Fall #{case.id} ist bei {escape(holder)}. Übernehmen?",
-                  keyboard([[("Ja, übernehmen", f"case:takeover:{case.id}")]]))
+                  keyboard([[("Ja, übernehmen", takeover_button)]]))
     elif result.changed:
         await answer(query, "Fall übernommen.")
         if takeover:  # pressed on the router's prompt, never on the note the worker keeps
@@ -215,11 +231,12 @@ async def ask_outcome(query: CallbackQuery, bot: Bot, staff_chat_id: int,
         await answer(query, CLOSED)
         return
     await answer(query)
-    rows = [[(OUTCOMES["answered"], f"case:outcome:{case.id}:answered"),
-             (OUTCOMES["referred"], f"case:outcome:{case.id}:referred")],
-            [(OUTCOMES["callback"], f"case:outcome:{case.id}:callback"),
-             (OUTCOMES["no_reply"], f"case:outcome:{case.id}:no_reply")],
-            [("Abbrechen", f"case:keep:{case.id}")]]
+    def outcome(name: str) -> Key:
+        return OUTCOMES[name], CaseChoice(action=CaseAction.OUTCOME, case=case.id, value=name)
+
+    rows: list[list[Key]] = [
+        [outcome("answered"), outcome("referred")], [outcome("callback"), outcome("no_reply")],
+        [("Abbrechen", CaseButton(action=CaseAction.KEEP, case=case.id))]]
     await say(bot, staff_chat_id, case.staff_thread_id,
               f"Fall #{case.id} schließen – mit welchem Ergebnis?", keyboard(rows))
 
@@ -311,7 +328,8 @@ async def on_canned(message: Message, bot: Bot, conversations: Conversations, ca
     if not replies:
         await say(bot, staff_chat_id, case.staff_thread_id, "Es gibt keine Textbausteine.")
         return
-    rows = [[(reply.title, f"case:canned:{case.id}:{name}")] for name, reply in replies.items()]
+    rows = [[(reply.title, CaseChoice(action=CaseAction.CANNED, case=case.id, value=name))]
+            for name, reply in replies.items()]
     await say(bot, staff_chat_id, case.staff_thread_id,
               f"Textbaustein für Fall #{case.id} – die Person erhält ihn in ihrer Sprache "
               f"({escape(german_name(case.locale))}):", keyboard(rows))
@@ -381,8 +399,7 @@ def media_of(message: Message) -> tuple[str | None, str | None]:
     if message.text is not None:
         return "text", None
     if message.photo:
-        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        return "photo", largest.file_id
+        return "photo", largest_photo(message.photo)
     for kind in ("document", "voice", "video"):
         item = getattr(message, kind, None)
         if item is not None:

@@ -20,13 +20,16 @@ from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError,
                                 TelegramMigrateToChat, TelegramRetryAfter)
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
+from bot.channels.telegram.buttons import CaseButton, keyboard
 from bot.channels.telegram.calls import (NO_PREVIEW, caption, classified, describe,
                                          rate_limited, send_media)
 from bot.channels.telegram.pacing import Pacer
 from bot.core import telegram_html
+from bot.core.case_status import CaseStatus
 from bot.core.telegram_html import escape
+from bot.handoff.cases import CaseAction
 from bot.handoff.delivery import CaseNote, Relayed, StaffUnreachable, TopicGone
 from bot.shared.buckets import HEADROOM, TokenBucket
 
@@ -39,13 +42,12 @@ MEDIA_NAMES = {"photo": "Foto", "document": "Dokument", "voice": "Sprachnachrich
 STAFF_FIX = "add the bot to the staff group as admin with 'Manage topics'"
 
 
-def case_keyboard(case_id: int, status: str) -> InlineKeyboardMarkup | None:
+def case_keyboard(case_id: int, status: CaseStatus) -> InlineKeyboardMarkup | None:
     """The buttons under a case note: claim and close while the case is open, none when closed."""
-    if status == "closed":
+    if status == CaseStatus.CLOSED:
         return None
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="Übernehmen", callback_data=f"case:claim:{case_id}"),
-        InlineKeyboardButton(text="Schließen", callback_data=f"case:close:{case_id}")]])
+    return keyboard([[("Übernehmen", CaseButton(action=CaseAction.CLAIM, case=case_id)),
+                      ("Schließen", CaseButton(action=CaseAction.CLOSE, case=case_id))]])
 
 
 def staff_problem(exc: TelegramAPIError) -> StaffUnreachable | None:

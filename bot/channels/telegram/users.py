@@ -10,9 +10,11 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message, User
 
+from bot.channels.telegram.buttons import OptionButton
+from bot.channels.telegram.media import largest_photo
 from bot.channels.telegram.render import outgoing
 from bot.channels.telegram.sender import Blocked, Sender
-from bot.core.events import Choice, Event, Media, MediaKind, ReplyKind, Start, typed
+from bot.core.events import FOREIGN, Choice, Event, Media, MediaKind, ReplyKind, Start, typed
 from bot.services.conversation import Conversations, Person
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ def file_ref(message: Message) -> str | None:
     """The file id of a photo (largest size), document, voice note or video, which a counsellor
     can be sent by id; None for anything else (audio, stickers … are not resent as they are)."""
     if message.photo:
-        return max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0)).file_id
+        return largest_photo(message.photo)
     item = message.document or message.voice or message.video
     return item.file_id if item is not None else None
 
@@ -85,11 +87,22 @@ async def on_other(message: Message, conversations: Conversations, sender: Sende
                   update_key)
 
 
+@router.callback_query(OptionButton.filter())
+async def on_button(query: CallbackQuery, callback_data: OptionButton,
+                    conversations: Conversations, sender: Sender, update_key: str) -> None:
+    await answer_press(query, callback_data.choice, conversations, sender, update_key)
+
+
 @router.callback_query()
-async def on_button(query: CallbackQuery, conversations: Conversations, sender: Sender,
-                    update_key: str) -> None:
+async def on_foreign_button(query: CallbackQuery, conversations: Conversations, sender: Sender,
+                            update_key: str) -> None:
+    """Data no button of ours carries: the engine answers as for a stale button."""
+    await answer_press(query, FOREIGN, conversations, sender, update_key)
+
+
+async def answer_press(query: CallbackQuery, choice: Choice, conversations: Conversations,
+                       sender: Sender, update_key: str) -> None:
     with contextlib.suppress(TelegramAPIError):  # the spinner stops anyway; the reply matters
         await query.answer()
-    pressed = query.message.message_id if query.message else None
-    await deliver(conversations, sender, query.from_user, Choice(query.data or ""), update_key,
-                  pressed)
+    message = query.message.message_id if query.message else None
+    await deliver(conversations, sender, query.from_user, choice, update_key, message)

@@ -26,6 +26,10 @@ REQUIRED_VOCABULARIES = CHOICE_STEPS  # the intake asks each of them
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
 BUTTON_LABEL_LIMIT = 64
 
+CANNED_NAME_BYTES = 40
+"""A canned reply's name travels in its button's data in the staff group ("case:canned:<case
+number>:<name>", `bot.channels.telegram.buttons.CaseChoice`), which Telegram limits to 64 bytes."""
+
 
 class Checker:
     def __init__(self, parsed: Parsed) -> None:
@@ -175,8 +179,12 @@ class Checker:
                                f"'{value}' is not a value of '{name}'")
 
     def check_canned_replies(self) -> None:
-        for source, reply in self.parsed.canned_replies.values():
+        for name, (source, reply) in self.parsed.canned_replies.items():
             self.localized(source, ("text",), reply.text, html=True)
+            if len(name.encode()) > CANNED_NAME_BYTES or ":" in name:
+                self.error(source, (), f"canned reply name '{name}' must be at most "
+                                       f"{CANNED_NAME_BYTES} bytes without ':' (a staff "
+                                       "button carries it)")
 
     def check_glossary(self) -> None:
         """Each term a word or words; explanations in the content's other languages, plain."""
