@@ -127,7 +127,7 @@ def _skip_rebuilds(module: ModuleType) -> None:
     namespace are skipped and the namespace kept; every other call runs as usual."""
     rebuild = _original_rebuild.__func__
 
-    def model_rebuild(cls: type[BaseModel], **arguments: Any) -> bool | None:
+    def model_rebuild(cls: type[BaseModel], /, **arguments: Any) -> bool | None:
         caller = sys._getframe(1).f_globals.get("__name__")
         if caller == TYPES and set(arguments) == {"_types_namespace"}:
             effect.namespace = arguments["_types_namespace"]
