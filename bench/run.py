@@ -1,8 +1,8 @@
 """`make bench`: the whole benchmark suite. The load generator (bench/suite.py) on SQLite and on
 PostgreSQL+Redis (real servers, started here as the tests start theirs), the matcher
 (bench/bench_matcher.py: crisis signals and matcher per text, and the matcher's index on two
-corpora), the optional semantic layer (bench/bench_semantic.py) and the cold start to the
-first answer (bench/bench_start.py). Prints a
+corpora), the optional semantic layer (bench/bench_semantic.py), what importing costs
+(bench/bench_import.py) and the cold start to the first answer (bench/bench_start.py). Prints a
 table with the targets and writes the figures as JSON.
 
 Run: python -m bench.run [--json bench/results/latest.json] [--people-with-state N]
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import bench_matcher, bench_semantic, bench_start
+from bench import bench_import, bench_matcher, bench_semantic, bench_start
 from bench.suite import Backend, BackendFigures, Plan, run_backend
 from bot.core.content.loader import load_or_raise
 from tests.servers import running_postgres, running_redis
@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         print(bench_matcher.describe(result), flush=True)
     semantic = bench_semantic.run()
     print(bench_semantic.describe(semantic), flush=True)
+    imports = bench_import.run()
+    print(bench_import.describe(imports), flush=True)
     start = bench_start.run()
     print(bench_start.describe(start), flush=True)
     figures = asyncio.run(measure(plan, args.backend or ["sqlite", "postgres+redis"]))
@@ -169,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
               "backends": [f.to_json() for f in figures],
               "matcher": [dataclasses.asdict(m) for m in matcher],
               "understanding": dataclasses.asdict(understanding),
-              "semantic": dataclasses.asdict(semantic), "start_s": start}
+              "semantic": dataclasses.asdict(semantic), "imports": imports,
+              "start_s": start}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"figures written to {args.json}")
