@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from aiogram.types import PhotoSize
 
-from bot.channels.telegram.buttons import CaseButton, CaseChoice, OptionButton, keyboard
+from bot.channels.telegram.buttons import CaseButton, CaseChoice, OptionButton, Packed, keyboard
 from bot.channels.telegram.media import largest_photo
 from bot.channels.telegram.render import reply_keyboard
 from bot.channels.telegram.staff_group import case_keyboard
@@ -15,6 +15,7 @@ from bot.core.case_status import CaseStatus
 from bot.core.content.checks import CANNED_NAME_BYTES
 from bot.core.content.model import Content
 from bot.core.events import Button, Choice, Reply
+from bot.handoff.delivery import Prompt
 from bot.handoff.records import CaseAction
 from bot.storage.models import MAX_ID
 
@@ -84,6 +85,18 @@ def test_the_keyboard_builder_makes_links_and_presses_and_nothing_of_no_buttons(
     assert (yes.url, yes.callback_data) == (None, "case:claim:3")
     assert keyboard([]) is None and keyboard([[]]) is None
     assert reply_keyboard(Reply("x")) is None
+
+
+def test_a_staff_prompts_packed_buttons_come_back_as_the_presses_they_were() -> None:
+    """A prompt waits in the outbox with its buttons packed (`Prompt`); delivered, each is the
+    press it was made from, not a link."""
+    pressed = CaseChoice(action=CaseAction.OUTCOME, case=7, value="answered")
+    prompt = Prompt.from_json(Prompt("Ergebnis?", ((("Beantwortet", pressed.pack()),),)).as_json())
+    markup = keyboard([(label, Packed(data)) for label, data in row] for row in prompt.buttons)
+    assert markup is not None
+    (button,), = markup.inline_keyboard
+    assert (button.url, button.callback_data) == (None, "case:outcome:7:answered")
+    assert CaseChoice.unpack(button.callback_data) == pressed
 
 
 def test_a_photo_is_sent_on_in_its_largest_size() -> None:

@@ -58,15 +58,25 @@ class CaseChoice(CallbackData, prefix="case"):
     value: str
 
 
-Key = tuple[str, CallbackData | str]
+class Packed(str):
+    """Callback data already packed: a staff prompt's buttons as the outbox keeps them."""
+
+
+Key = tuple[str, CallbackData | Packed | str]
 """A button of `keyboard`: its label and what pressing it does."""
 
 
 def keyboard(rows: Iterable[Iterable[Key]]) -> InlineKeyboardMarkup | None:
-    """Rows of (label, what pressing it does: the `CallbackData` it sends, or a URL it opens) as
-    an inline keyboard; None when there is no button."""
-    built = [[InlineKeyboardButton(text=label, url=does) if isinstance(does, str) else
-              InlineKeyboardButton(text=label, callback_data=does.pack()) for label, does in row]
-             for row in rows]
+    """Rows of (label, what pressing it does: the `CallbackData` it sends, packed or not, or a
+    URL it opens) as an inline keyboard; None when there is no button."""
+    built = [[_button(label, does) for label, does in row] for row in rows]
     built = [row for row in built if row]
     return InlineKeyboardMarkup(inline_keyboard=built) if built else None
+
+
+def _button(label: str, does: CallbackData | Packed | str) -> InlineKeyboardButton:
+    if isinstance(does, Packed):
+        return InlineKeyboardButton(text=label, callback_data=does)
+    if isinstance(does, str):
+        return InlineKeyboardButton(text=label, url=does)
+    return InlineKeyboardButton(text=label, callback_data=does.pack())

@@ -21,9 +21,9 @@ from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError,
                                 TelegramMigrateToChat, TelegramRetryAfter)
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.channels.telegram.buttons import CaseButton, keyboard
+from bot.channels.telegram.buttons import CaseButton, Packed, keyboard
 from bot.channels.telegram.calls import (NO_PREVIEW, caption, classified, describe,
                                          rate_limited, send_media)
 from bot.channels.telegram.pacing import Pacer
@@ -170,9 +170,8 @@ class StaffGroup:
 
     async def prompt(self, topic: int | None, prompt: Prompt) -> None:
         parts = telegram_html.split(prompt.text)
-        markup = InlineKeyboardMarkup(inline_keyboard=[
-            [InlineKeyboardButton(text=label, callback_data=data) for label, data in row]
-            for row in prompt.buttons]) if prompt.buttons else None
+        markup = keyboard([(label, Packed(data)) for label, data in row]
+                          for row in prompt.buttons)
         with classified(staff_problem):
             for i, part in enumerate(parts):
                 await self._call(partial(
