@@ -31,8 +31,13 @@ def timeless(answer: Any) -> Any:
 async def traffic() -> dict[str, Any]:
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.methods import TelegramMethod
-    from aiogram.types import (BotCommand, BotCommandScopeAllPrivateChats, InlineKeyboardButton,
-                               InlineKeyboardMarkup, LinkPreviewOptions)
+    from aiogram.types import (
+        BotCommand,
+        BotCommandScopeAllPrivateChats,
+        InlineKeyboardButton,
+        InlineKeyboardMarkup,
+        LinkPreviewOptions,
+    )
 
     from tests.fake_bot_api import FakeBotApi
     from tests.fake_bot_api.fixtures import bot_for

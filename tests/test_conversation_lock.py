@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.services.conversation import Conversations, Person
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, Text
 from bot.core.state import State
 from bot.handoff.records import Counsellor
+from bot.services.conversation import Conversations, Person
 from bot.shared.person_locks import LocalPersonLocks
 from bot.storage.repository import Storage
 

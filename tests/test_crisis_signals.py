@@ -8,6 +8,7 @@ import json
 import logging
 
 import pytest
+
 from bot.clock import utcnow
 from bot.core.case_note import CRISES, CaseFacts, note
 from bot.core.content.model import Content

@@ -11,8 +11,16 @@ import pytest
 
 from bot.config import REPO_ROOT
 from bot.core.content.model import Content
-from bot.core.events import (CaseOpened, Choice, Command, MarkUrgent, OpenCase, RelayToCase,
-                             Start, Text)
+from bot.core.events import (
+    CaseOpened,
+    Choice,
+    Command,
+    MarkUrgent,
+    OpenCase,
+    RelayToCase,
+    Start,
+    Text,
+)
 from bot.core.match_eval import load_eval_cases
 from bot.core.state import State
 from tests.steps import DANGER_QUESTION, run

@@ -15,12 +15,12 @@ import pytest
 from bot.config import REPO_ROOT
 from bot.core.clusters import cluster
 from bot.core.content.model import Content
-from bot.reports.gaps import find_gaps
-from bot.storage.usage import unanswered_questions
 from bot.ops.retention import purge
+from bot.reports.gaps import find_gaps
 from bot.storage import migrate
 from bot.storage.models import UnansweredQuestion
 from bot.storage.repository import Storage
+from bot.storage.usage import unanswered_questions
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 

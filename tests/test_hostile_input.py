@@ -19,12 +19,26 @@ from bot.channels.telegram.render import MAX_MESSAGES_PER_UPDATE, Message, messa
 from bot.config import REPO_ROOT
 from bot.core import bidi, telegram_html
 from bot.core.case_note import CaseFacts, note
+from bot.core.commands import NAMES as COMMANDS
 from bot.core.content.loader import load
 from bot.core.content.model import Content
 from bot.core.engine import MAX_TEXT, step
-from bot.core.commands import NAMES as COMMANDS
-from bot.core.events import (FOREIGN, Button, CaseClaimed, CaseClosed, CaseOpened, Choice, Command,
-                             Event, Media, MediaKind, Reply, Start, Text, typed)
+from bot.core.events import (
+    FOREIGN,
+    Button,
+    CaseClaimed,
+    CaseClosed,
+    CaseOpened,
+    Choice,
+    Command,
+    Event,
+    Media,
+    MediaKind,
+    Reply,
+    Start,
+    Text,
+    typed,
+)
 from bot.core.intake import MAX_NAME, MAX_QUESTION, STEPS
 from bot.core.state import State
 from tests.fake_bot_api.keyboards import inline_keyboard

@@ -5,10 +5,10 @@ from collections import Counter
 
 import pytest
 
+from bot.config import REPO_ROOT as REPO
 from bot.core.content.model import Content
 from bot.core.content.problems import Problem
 from bot.core.match_eval import evaluate, load_eval_cases
-from bot.config import REPO_ROOT as REPO
 from tests.shipped import UNCONFIRMED, on_purpose, unexpected
 
 LANGUAGES = ["de", "en", "ar", "fa", "ps", "uk", "ru", "tr", "ku", "ti"]

@@ -43,10 +43,10 @@ from bot.core.content.source import Key, SourceFile, plain_text, read_yaml
 from bot.core.content.validation import validate
 from bot.core.engine import step
 from bot.core.events import Answered, Choice, Event, Start, Text, typed
+from bot.core.handling import Step
 from bot.core.intake import STEPS
 from bot.core.normalize import normalize
 from bot.core.state import State
-from bot.core.handling import Step
 
 FOLDER = "conversations"
 SHOWN_TEXT = 100

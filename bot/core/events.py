@@ -9,7 +9,6 @@ from typing import Any
 
 from bot.core.matcher import Confidence
 
-
 # ----- events ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -8,12 +8,21 @@ import phonenumbers
 from babel.dates import format_skeleton, format_time
 
 from bot.core import office_hours, texts
-from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, GiveConsent, MediaKind,
-                             OpenCase, RateCase, RefusedButton, RelayToCase)
+from bot.core.events import (
+    CaseClaimed,
+    CaseClosed,
+    CaseOpened,
+    GiveConsent,
+    MediaKind,
+    OpenCase,
+    RateCase,
+    RefusedButton,
+    RelayToCase,
+)
+from bot.core.handling import Handling
 from bot.core.i18n import N_
 from bot.core.state import Action
 from bot.core.telegram_html import escape, truncate
-from bot.core.handling import Handling
 
 STEPS = ("topic", "residence_status", "german_level", "question", "contact_preference", "phone",
          "preferred_time", "first_name", "review")

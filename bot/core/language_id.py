@@ -9,6 +9,7 @@ Latin text is only attributed when the identifier is sure."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from bot.core.normalize import normalize

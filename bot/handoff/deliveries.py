@@ -22,14 +22,24 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.ops import metrics
-from bot.core.content.model import Content
 from bot.core.case_status import CaseStatus
+from bot.core.content.model import Content
 from bot.core.events import Reply
 from bot.handoff.cases import staff_topic
-from bot.handoff.delivery import (CaseNote, DeliveryError, OutboxKind, PersonChannel, Prompt,
-                                  Relayed, Retry, StaffChannel, Stopping, TopicGone,
-                                  Undeliverable)
+from bot.handoff.delivery import (
+    CaseNote,
+    DeliveryError,
+    OutboxKind,
+    PersonChannel,
+    Prompt,
+    Relayed,
+    Retry,
+    StaffChannel,
+    Stopping,
+    TopicGone,
+    Undeliverable,
+)
+from bot.ops import metrics
 from bot.storage.models import Case
 from bot.storage.outbox_rows import OutboxRow, OutboxRows
 

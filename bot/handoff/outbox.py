@@ -65,15 +65,25 @@ import logging
 import math
 from collections.abc import AsyncIterator, Callable
 
+from bot.clock import utcnow
 from bot.core.content.model import Content
 from bot.handoff.deliveries import PERSON_KINDS, STAFF_KINDS, Deliveries, lane, to_staff
-from bot.handoff.delivery import (Halt, OutboxKind, PersonChannel, PersonGone, Prompt,
-                                  RateLimited, Retry, StaffChannel, StaffUnreachable, Stopping,
-                                  Undeliverable)
+from bot.handoff.delivery import (
+    Halt,
+    OutboxKind,
+    PersonChannel,
+    PersonGone,
+    Prompt,
+    RateLimited,
+    Retry,
+    StaffChannel,
+    StaffUnreachable,
+    Stopping,
+    Undeliverable,
+)
 from bot.handoff.outage import StaffOutage
 from bot.ops import metrics
 from bot.storage.leadership import Leadership, leadership_for
-from bot.clock import utcnow
 from bot.storage.outbox_rows import OutboxRow, OutboxRows
 from bot.storage.repository import Storage
 

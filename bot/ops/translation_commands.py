@@ -8,8 +8,13 @@ from importlib import metadata
 from pathlib import Path
 
 from bot.core.content.model import Content
-from bot.core.content.translation_po import (TranslationError, export_catalog, import_catalog,
-                                             read_catalog, write_catalog)
+from bot.core.content.translation_po import (
+    TranslationError,
+    export_catalog,
+    import_catalog,
+    read_catalog,
+    write_catalog,
+)
 
 
 def export_po(content: Content, lang: str, output: Path | None) -> int:

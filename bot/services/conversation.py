@@ -24,11 +24,27 @@ from typing import Any, TypeVar
 from bot.clock import utcnow
 from bot.core.content.model import Content
 from bot.core.engine import step
-from bot.core.events import (CaseClaimed, CaseClosed, CaseOpened, CrisisSignal, Effect, EraseMe,
-                             Event, GiveConsent, MarkUrgent, Matched, OpenCase, RateCase,
-                             RefusedButton, RelayToCase, Reply, SetLocale, Text)
-from bot.core.state import State
+from bot.core.events import (
+    CaseClaimed,
+    CaseClosed,
+    CaseOpened,
+    CrisisSignal,
+    Effect,
+    EraseMe,
+    Event,
+    GiveConsent,
+    MarkUrgent,
+    Matched,
+    OpenCase,
+    RateCase,
+    RefusedButton,
+    RelayToCase,
+    Reply,
+    SetLocale,
+    Text,
+)
 from bot.core.handling import Step
+from bot.core.state import State
 from bot.handoff.cases import Cases
 from bot.handoff.records import Claim, ClaimResult, Counsellor
 from bot.ops import metrics

@@ -12,8 +12,15 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, exists, func, select
 
 from bot.core.case_status import CaseStatus
-from bot.storage.models import (Case, ConversationState, OutboxMessage, ProcessedUpdate,
-                                TranscriptMessage, UnansweredQuestion, User)
+from bot.storage.models import (
+    Case,
+    ConversationState,
+    OutboxMessage,
+    ProcessedUpdate,
+    TranscriptMessage,
+    UnansweredQuestion,
+    User,
+)
 from bot.storage.repository import Storage
 
 

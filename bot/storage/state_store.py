@@ -3,7 +3,6 @@ default, or Redis (`RedisStates`) when REDIS_URL is set."""
 from __future__ import annotations
 
 from datetime import timedelta
-
 from typing import Any, Protocol
 
 

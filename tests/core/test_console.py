@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from content_cases import BASE
 
 pytestmark = pytest.mark.e2e  # real `python -m bot chat` processes: seconds each

@@ -15,8 +15,20 @@ from bot.core import bidi, telegram_html
 from bot.core.content.loader import load
 from bot.core.content.model import Content
 from bot.core.engine import step
-from bot.core.events import (FOREIGN, Choice, Command, Effect, Event, Media, MediaKind, RefusedButton,
-                             Reply, SetLocale, Start, Text)
+from bot.core.events import (
+    FOREIGN,
+    Choice,
+    Command,
+    Effect,
+    Event,
+    Media,
+    MediaKind,
+    RefusedButton,
+    Reply,
+    SetLocale,
+    Start,
+    Text,
+)
 from bot.core.state import Option, State
 from content_cases import UI_DIR, build_tree
 

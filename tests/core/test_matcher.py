@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.match_eval import EvalCase, evaluate, load_eval_cases
+from bot.core.matcher import Confidence, MatchDoc, Matcher, MatchResult
+from bot.core.normalize import normalize
 from bot.core.phrases import PhraseSet, parse_phrase
 from bot.core.signals import SignalPhrases, Signals
-from bot.core.matcher import Confidence, Matcher, MatchDoc, MatchResult
-from bot.core.normalize import normalize
 
 CORPUS: dict[str, dict[str, list[str]]] = {
     "integration-course": {

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.phrases import (FUZZY_MIN_LETTERS, FUZZY_TWO_LETTERS, MIN_STEM_LETTERS,
-                              WINDOW_SLACK, Mode, PhraseError, PhraseSet, parse_phrase, words_of)
+from bot.core.phrases import (
+    FUZZY_MIN_LETTERS,
+    FUZZY_TWO_LETTERS,
+    MIN_STEM_LETTERS,
+    WINDOW_SLACK,
+    Mode,
+    PhraseError,
+    PhraseSet,
+    parse_phrase,
+    words_of,
+)
 
 
 def found(phrase: str, message: str) -> bool:

@@ -8,7 +8,19 @@ import datetime as dt
 import pytest
 
 from bot.core.content.model import Content
-from bot.core.events import (Answered, CaseClosed, CaseOpened, Choice, Command, CrisisSignal, MarkUrgent, RefusedButton, RelayToCase, SetLocale, Text)
+from bot.core.events import (
+    Answered,
+    CaseClosed,
+    CaseOpened,
+    Choice,
+    Command,
+    CrisisSignal,
+    MarkUrgent,
+    RefusedButton,
+    RelayToCase,
+    SetLocale,
+    Text,
+)
 from bot.core.matcher import Confidence
 from bot.core.signal_handling import SWITCH_QUESTION
 from bot.core.signals import CrisisKind

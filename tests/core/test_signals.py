@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.phrases import parse_phrase
 from bot.core.matcher import MatchDoc, Matcher
-from bot.core.signals import (MIXED_MIN_SCORE, CrisisKind, Signal, SignalPhrases, Signals,
-                              asks_an_ordinary_question)
+from bot.core.phrases import parse_phrase
+from bot.core.signals import (
+    MIXED_MIN_SCORE,
+    CrisisKind,
+    Signal,
+    SignalPhrases,
+    Signals,
+    asks_an_ordinary_question,
+)
 
 
 def signals(*labelled: tuple[str, str], lang: str = "en") -> Signals:

@@ -22,8 +22,14 @@ from bot.config import REPO_ROOT
 from bot.core.content.freshness import outdated_entry_languages
 from bot.core.content.loader import load
 from bot.core.content.schema import LanguageSettings, Organisation
-from bot.core.content.translation_po import (ImportResult, TranslationError, export_catalog,
-                                             import_catalog, read_catalog, write_catalog)
+from bot.core.content.translation_po import (
+    ImportResult,
+    TranslationError,
+    export_catalog,
+    import_catalog,
+    read_catalog,
+    write_catalog,
+)
 from content_cases import UI_DIR
 
 pytestmark = pytest.mark.e2e  # `lotse content` processes, round trips of every content file

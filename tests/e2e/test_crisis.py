@@ -22,8 +22,18 @@ from bot.core.content.model import Content
 from bot.core.language_id import identify
 from bot.core.matcher import Confidence
 from tests.e2e.harness import REPO, BotProcess
-from tests.e2e.test_staff import (STAFF, all_calls_accepted, button_texts, case_topic, db,
-                                  intake, patient, plain, press_when, topic_name)
+from tests.e2e.test_staff import (
+    STAFF,
+    all_calls_accepted,
+    button_texts,
+    case_topic,
+    db,
+    intake,
+    patient,
+    plain,
+    press_when,
+    topic_name,
+)
 from tests.fake_bot_api import FakeBotApi, SentMessage
 from tests.fake_bot_api.actors import FakeGroup, FakeUser
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.content.model import Content
-from tests.e2e.test_staff import (STAFF, all_calls_accepted, case_topic, db, intake, patient,
-                                  plain, press_when, staff_bot)
+from tests.e2e.test_staff import (
+    STAFF,
+    all_calls_accepted,
+    case_topic,
+    db,
+    intake,
+    patient,
+    plain,
+    press_when,
+    staff_bot,
+)
 from tests.fake_bot_api import FakeBotApi
 
 QUESTION = "Мій син шукає місце для навчання"

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
 from bot.core import bidi
 from bot.core.content.model import Content
 from tests.e2e.harness import BotProcess

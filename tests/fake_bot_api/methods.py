@@ -10,8 +10,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .errors import (NOT_FOUND, NOT_MODIFIED, POLL_TERMINATED, QUERY_TOO_OLD, WEBHOOK_ACTIVE,
-                     bad_request, forbidden)
+from .errors import (
+    NOT_FOUND,
+    NOT_MODIFIED,
+    POLL_TERMINATED,
+    QUERY_TOO_OLD,
+    WEBHOOK_ACTIVE,
+    bad_request,
+    forbidden,
+)
 from .keyboards import inline_keyboard
 from .markup import HtmlParseError, ParsedText, parse_html, trim, utf16_len
 from .models import Chat, SentMessage, StoredFile, Topic

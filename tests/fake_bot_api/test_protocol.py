@@ -4,10 +4,19 @@ from __future__ import annotations
 import aiohttp
 import pytest
 from aiogram import Bot
-from aiogram.exceptions import (TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter,
-                                TelegramServerError)
-from aiogram.types import (BotCommand, BotCommandScopeAllPrivateChats, BufferedInputFile,
-                           InlineKeyboardButton, InlineKeyboardMarkup)
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
 
 from tests.fake_bot_api import FakeBotApi, Faults, RateLimits
 from tests.fake_bot_api.fixtures import bot_for, fake_api, fake_bot  # noqa: F401

@@ -12,11 +12,11 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
+from bot.channels.telegram.app import make_outbox
 from bot.clock import utcnow
 from bot.core.content.model import Content
 from bot.core.events import OpenCase
 from bot.handoff.cases import Cases
-from bot.channels.telegram.app import make_outbox
 from bot.handoff.outbox import OutboxWorker
 from bot.storage.migrate import upgrade
 from bot.storage.models import OutboxMessage

@@ -11,8 +11,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.core.events import Reply
-from bot.handoff.delivery import (CaseNote, PersonGone, Prompt, RateLimited, Relayed,
-                                  Undeliverable)
+from bot.handoff.delivery import CaseNote, PersonGone, Prompt, RateLimited, Relayed, Undeliverable
 
 SENDABLE = frozenset({"text", "photo", "document", "voice", "video"})
 

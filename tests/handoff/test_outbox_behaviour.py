@@ -27,8 +27,8 @@ from tests.fake_bot_api import FakeBotApi, Faults
 from tests.fake_bot_api.fixtures import bot_for
 
 from .conftest import STAFF, Clock, waiting
-from .test_outbox_instances import connect, terminate_holder_session
 from .fake_delivery import FakePeople, FakeStaff, Rested
+from .test_outbox_instances import connect, terminate_holder_session
 
 
 class Delivery(Protocol):

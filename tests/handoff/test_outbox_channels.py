@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bot.core.content.model import Content
 from bot.handoff.cases import Cases
-from bot.handoff.records import Counsellor
 from bot.handoff.delivery import CaseNote, PersonGone, Relayed, Retry, StaffUnreachable
 from bot.handoff.outbox import OutboxWorker
+from bot.handoff.records import Counsellor
 from bot.storage.models import Case, OutboxMessage, User
 from bot.storage.repository import Storage
 

@@ -14,10 +14,10 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select, update
 
-from bot.clock import utcnow
-from bot.core.content.model import Content
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.staff_group import StaffGroup, case_keyboard
+from bot.clock import utcnow
+from bot.core.content.model import Content
 from bot.handoff.outbox import GIVE_UP_AFTER, OutboxWorker
 from bot.shared.buckets import TokenBucket
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User

@@ -5,10 +5,17 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
-from bot.channels.telegram.throttle import Throttle, Verdict
 from bot.channels.telegram.pacing import Pacer
-from bot.shared.buckets import (HEADROOM, KEY_PREFIX, SWEEP_FROM, Bucket, Buckets, LocalBuckets,
-                                RedisBuckets)
+from bot.channels.telegram.throttle import Throttle, Verdict
+from bot.shared.buckets import (
+    HEADROOM,
+    KEY_PREFIX,
+    SWEEP_FROM,
+    Bucket,
+    Buckets,
+    LocalBuckets,
+    RedisBuckets,
+)
 from tests.shared.conftest import Clock
 
 

@@ -8,8 +8,13 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from redis.asyncio import Redis
 
-from bot.shared.person_locks import (KEY_PREFIX, LocalPersonLocks, PersonLockLost, PersonLocks,
-                                     RedisPersonLocks)
+from bot.shared.person_locks import (
+    KEY_PREFIX,
+    LocalPersonLocks,
+    PersonLockLost,
+    PersonLocks,
+    RedisPersonLocks,
+)
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from aiogram.filters import Command
 from aiogram.types import Message as TelegramMessage
 
 from bot.channels.telegram import staff
-from bot.channels.telegram.staff_messages import topic_of
 from bot.channels.telegram.render import Message
 from bot.channels.telegram.sender import Blocked, Sender
+from bot.channels.telegram.staff_messages import topic_of
 from bot.config import Settings
 from bot.core import telegram_html
 from bot.core.content.problems import Problem

@@ -13,8 +13,14 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.channels.telegram.calls import (NO_PREVIEW, caption, classified, describe,
-                                         rate_limited, send_media)
+from bot.channels.telegram.calls import (
+    NO_PREVIEW,
+    caption,
+    classified,
+    describe,
+    rate_limited,
+    send_media,
+)
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.render import messages
 from bot.core import telegram_html

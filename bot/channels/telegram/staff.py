@@ -24,16 +24,22 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.channels.telegram.buttons import CaseButton, CaseChoice
 from bot.channels.telegram.staff_gate import StaffGate
-from bot.channels.telegram.staff_messages import (counsellor, is_command, media_of, topic_link,
-                                                  topic_of, waiting)
+from bot.channels.telegram.staff_messages import (
+    counsellor,
+    is_command,
+    media_of,
+    topic_link,
+    topic_of,
+    waiting,
+)
 from bot.clock import utcnow
 from bot.core.case_note import OUTCOMES
 from bot.core.i18n import german_name
 from bot.core.telegram_html import escape
 from bot.handoff.cases import Cases
-from bot.handoff.records import CaseAction, CaseRecord, Claim, Counsellor
 from bot.handoff.delivery import Prompt
 from bot.handoff.outbox import OutboxWorker
+from bot.handoff.records import CaseAction, CaseRecord, Claim, Counsellor
 from bot.services.conversation import Conversations
 
 log = logging.getLogger(__name__)

@@ -19,19 +19,30 @@ from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
-from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError,
-                                TelegramMigrateToChat, TelegramRetryAfter)
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramRetryAfter,
+)
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.channels.telegram.buttons import CaseButton, Packed, keyboard
-from bot.channels.telegram.calls import (NO_PREVIEW, caption, classified, describe,
-                                         rate_limited, send_media)
+from bot.channels.telegram.calls import (
+    NO_PREVIEW,
+    caption,
+    classified,
+    describe,
+    rate_limited,
+    send_media,
+)
 from bot.channels.telegram.pacing import Pacer
 from bot.core import telegram_html
 from bot.core.case_status import CaseStatus
 from bot.core.telegram_html import escape
-from bot.handoff.records import CaseAction
 from bot.handoff.delivery import CaseNote, Prompt, Relayed, StaffUnreachable, TopicGone
+from bot.handoff.records import CaseAction
 from bot.shared.buckets import HEADROOM, TokenBucket
 
 T = TypeVar("T")

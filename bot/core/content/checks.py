@@ -13,8 +13,11 @@ import phonenumbers
 from bot.core import telegram_html
 from bot.core.content import readability, schema, sections
 from bot.core.content.flow_graph import automatic_cycles, reachable_nodes
-from bot.core.content.freshness import (flow_languages, outdated_entry_languages,
-                                        outdated_flow_languages)
+from bot.core.content.freshness import (
+    flow_languages,
+    outdated_entry_languages,
+    outdated_flow_languages,
+)
 from bot.core.content.parsed import Parsed
 from bot.core.content.problems import Problem, Severity
 from bot.core.content.same_facts import fact_differences

@@ -5,8 +5,11 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.core.content.freshness import (flow_languages, outdated_entry_languages,
-                                        outdated_flow_languages)
+from bot.core.content.freshness import (
+    flow_languages,
+    outdated_entry_languages,
+    outdated_flow_languages,
+)
 from bot.core.content.model import Content
 
 

@@ -25,15 +25,24 @@ from bot.core.content import schema
 from bot.core.content.checks import check
 from bot.core.content.model import EMERGENCY_TOPIC, Content
 from bot.core.content.parsed import Parsed
+from bot.core.content.phrase_lists import (
+    concept_phrases,
+    courtesy_phrases,
+    phrase_problems,
+    signal_phrases,
+)
 from bot.core.content.problems import ContentError, Problem, Severity
-from bot.core.content.source import (SourceFile, ambiguous_words, merged_list_items, plain_text,
-                                     read_yaml)
+from bot.core.content.source import (
+    SourceFile,
+    ambiguous_words,
+    merged_list_items,
+    plain_text,
+    read_yaml,
+)
 from bot.core.content.validation import validate
 from bot.core.i18n import DOMAIN, Catalogs
-from bot.core.content.phrase_lists import (concept_phrases, courtesy_phrases, phrase_problems,
-                                           signal_phrases)
 from bot.core.learned_signals import CALM, HUMAN, LearnedSignals
-from bot.core.matcher import Matcher, MatchDoc
+from bot.core.matcher import MatchDoc, Matcher
 from bot.core.phrases import PhraseSet, words_of
 from bot.core.signals import CrisisKind, Signals
 

@@ -5,8 +5,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.core.content.schema import (CannedReply, FaqEntry, Flow, LanguageSettings, Organisation,
-                                     Vocabulary)
+from bot.core.content.schema import (
+    CannedReply,
+    FaqEntry,
+    Flow,
+    LanguageSettings,
+    Organisation,
+    Vocabulary,
+)
 from bot.core.i18n import Catalogs
 from bot.core.matcher import Matcher
 from bot.core.signals import Signals

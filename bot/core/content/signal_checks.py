@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot.core.content import schema
-from bot.core.content.parsed import Parsed
 from bot.core.content.model import EMERGENCY_TOPIC
+from bot.core.content.parsed import Parsed
 from bot.core.content.phrase_lists import courtesy_phrases, signal_phrases, written_signals
 from bot.core.content.problems import Problem, Severity
 from bot.core.content.source import Key, SourceFile

@@ -15,17 +15,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel.messages.catalog import Catalog, Message
 from babel.core import UnknownLocaleError
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po, write_po
 
-from bot.core.content.freshness import (flow_languages, outdated_entry_languages,
-                                        outdated_flow_languages)
+from bot.core.content.freshness import (
+    flow_languages,
+    outdated_entry_languages,
+    outdated_flow_languages,
+)
 from bot.core.content.loader import parse_folder
-from bot.core.content.stamp import stamp
 from bot.core.content.schema import LanguageSettings, Organisation
-from bot.core.content.translatable import (TranslatableText, Unit, Value, collect, set_status,
-                                           status)
+from bot.core.content.stamp import stamp
+from bot.core.content.translatable import TranslatableText, Unit, Value, collect, set_status, status
 from bot.core.content.yaml_roundtrip import YamlDocument
 from bot.core.i18n import german_name
 
