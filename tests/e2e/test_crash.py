@@ -85,15 +85,20 @@ async def person_story(api: FakeBotApi, content: Content, person: FakeUser, grou
     confirmation = await api.wait_for(person, lambda m: re.search(sent, plain(m.text)) is not None)
     number = int(re.search(sent, plain(confirmation.text)).group(1))  # type: ignore[union-attr]
     numbers[person.id] = number
-    thread = await case_topic(api, group, number)
+    await case_topic(api, group, number)
     round_ = 0
     while round_ < 2 or not crashes.done:  # at least two rounds, more while the kills go on
         round_ += 1
         text = f"Nachricht {round_} von {person.id}"
         written[person.id].append(text)
         await person.send(text)
-        await api.wait_until(lambda text=text: any(
-            m.text == f"💬 {text}" for m in api.messages(group, thread_id=thread)))
+        # Looked up each round: a kill while the note was being posted moves the case to a new
+        # topic (the outbox deletes the one whose note it cannot know was posted), and relays
+        # come only after the note, so the relay's topic is the case's for this round.
+        relayed = f"💬 {text}"
+        await api.wait_until(lambda relayed=relayed: any(
+            m.text == relayed for m in api.messages(group)))
+        thread = next(m.thread_id for m in api.messages(group) if m.text == relayed)
         answer = f"Antwort {round_} an {person.id}"
         answered[person.id].append(answer)
         await counsellor.send(answer, chat=group, thread_id=thread)
