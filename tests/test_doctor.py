@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import shutil
 import sys
 from collections.abc import AsyncIterator
@@ -9,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import utcnow
 from bot.config import REPO_ROOT, Settings
-from bot.ops.doctor import REACH_SECONDS, Finding, diagnose
+from bot.ops.doctor import REACH_SECONDS, Finding, diagnose, outbox
 from bot.storage import migrate
+from bot.storage.outbox_rows import OutboxRows
+from bot.storage.repository import Storage
 from tests.e2e.harness import BotProcess
 from tests.fake_bot_api import FakeBotApi
 from tests.fake_bot_api.policies import Faults
@@ -170,3 +174,18 @@ async def test_a_database_and_a_bot_api_that_hang_are_named(
         "staff group: not checked (needs a working BOT_TOKEN)",
         "webhook: not checked (needs a working BOT_TOKEN)",
         "outbox: not checked (needs a database that answers)"]
+
+
+async def test_the_outbox_counts_every_kind_waiting_and_fails_on_the_oldest(
+        fake_api: FakeBotApi, database: Path) -> None:
+    """Rows of two kinds wait: doctor counts them together and dates them by the oldest."""
+    storage = Storage.open(f"sqlite+aiosqlite:///{database}")
+    try:
+        rows = OutboxRows(storage)
+        await rows.add("staff_prompt", {"text": "a"}, utcnow() - dt.timedelta(minutes=30))
+        await rows.add("reply_to_user", {"text": "b"}, utcnow() - dt.timedelta(minutes=1))
+    finally:
+        await storage.close()
+    finding = await outbox(settings(fake_api, database))
+    assert finding.ok is False
+    assert finding.what.startswith("outbox: 2 message(s) waiting, the oldest for 30")

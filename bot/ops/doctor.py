@@ -22,6 +22,7 @@ from bot.config import UI_DIR, Settings, SettingsError, load_settings
 from bot.core.content.problems import Severity
 from bot.storage import migrate
 from bot.storage.database import DatabaseError, location, sqlite_file
+from bot.storage.outbox_rows import OutboxRows
 from bot.storage.repository import Storage
 
 OUTBOX_TOO_OLD = dt.timedelta(minutes=10)
@@ -247,12 +248,13 @@ async def webhook(settings: Settings, bot: Bot) -> Finding:
 async def outbox(settings: Settings) -> Finding:
     storage = Storage.open(settings.DATABASE_URL)
     try:
-        waiting, oldest = await storage.outbox_backlog()
+        kinds = await OutboxRows(storage).backlog()
     finally:
         await storage.close()
-    if not waiting or oldest is None:
+    if not kinds:
         return Finding(True, "outbox: nothing waiting for delivery")
-    age = utcnow() - oldest
+    waiting = sum(k.count for k in kinds)
+    age = utcnow() - min(k.oldest for k in kinds)
     what = f"outbox: {waiting} message(s) waiting, the oldest for {_duration(age)}"
     if age > OUTBOX_TOO_OLD:
         return Finding(False, what, "is `lotse run` running? Its log says why delivery to "

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Row, Update, and_, delete, func, insert, select, text, update
+from sqlalchemy import Insert, Row, Update, and_, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.clock import utcnow
 from bot.storage.database import TransactionQueue, make_engine, make_sessionmaker
-from bot.storage.models import ConversationState, OutboxMessage, ProcessedUpdate, User
+from bot.storage.models import ConversationState, ProcessedUpdate, User
 
 log = logging.getLogger(__name__)
 
@@ -145,14 +145,6 @@ class Storage:
         except IntegrityError:
             return False
         return True
-
-    async def outbox_backlog(self) -> tuple[int, datetime | None]:
-        """How many outbox rows wait for delivery, and since when the oldest does."""
-        async with self.session() as session:
-            waiting, oldest = (await session.execute(
-                select(func.count(), func.min(OutboxMessage.created_at))
-                .where(OutboxMessage.delivered_at.is_(None)))).one()
-        return waiting, oldest
 
     async def ping(self) -> None:
         """Raises when the database does not answer (`/healthz`)."""
