@@ -56,10 +56,10 @@ def staff_topic(content: Content, case: Case) -> str:
     return topic_name(content, facts(case, None))
 
 
-def _record(case: Case) -> CaseRecord:
+def record(case: Case) -> CaseRecord:
     return CaseRecord(case.id, case.user_id, CaseStatus(case.status), case.locale, case.topic,
                       case.staff_thread_id, case.claimed_by_id,
-                      case.claimed_by_name, case.created_at)
+                      case.claimed_by_name, case.created_at, case.urgent)
 
 
 class Cases:
@@ -162,13 +162,13 @@ class Cases:
             return None
         async with case_rows(self.storage) as rows:
             case = await rows.case(case_id)
-            return None if case is None else _record(case)
+            return None if case is None else record(case)
 
     async def in_topic(self, thread_id: int) -> CaseRecord | None:
         """The case whose forum topic this is."""
         async with case_rows(self.storage) as rows:
             case = await rows.in_topic(thread_id)
-            return None if case is None else _record(case)
+            return None if case is None else record(case)
 
     async def person(self, case_id: int) -> UserRecord | None:
         """The case's person; None when they deleted their data."""
@@ -179,7 +179,7 @@ class Cases:
     async def queue(self) -> list[CaseRecord]:
         """Open cases nobody has claimed yet, oldest first."""
         async with case_rows(self.storage) as rows:
-            return [_record(c) for c in await rows.unclaimed()]
+            return [record(c) for c in await rows.unclaimed()]
 
     async def claim(self, case_id: int, counsellor: Counsellor, *, takeover: bool = False,
                     update_key: str | None = None, replies: Sequence[Reply] = ()) -> ClaimResult:
@@ -219,6 +219,26 @@ class Cases:
             result = ClaimResult(Claim.TAKEN_OVER if before is not None else Claim.CLAIMED, before)
             self._notice(rows, case.id, text, now, update_key, claim=result.result, before=before)
             return result
+
+    async def hand_back(self, case_id: int, counsellor: Counsellor,
+                        update_key: str | None = None) -> bool:
+        """The holder puts the case back in the queue, unclaimed (the person is not told: for
+        them a counsellor still has it); False when `counsellor` does not hold it. Once per
+        `update_key`."""
+        now = self.clock()
+        async with self._changing, self._writing() as rows:
+            if await _written(rows, update_key, OutboxKind.STAFF_NOTICE) is not None:
+                return True
+            case = await rows.case(case_id, lock=True)
+            if case is None or case.status != CaseStatus.CLAIMED or \
+                    case.claimed_by_id != counsellor.id:
+                return False
+            case.status, case.claimed_at = CaseStatus.NEW, None
+            case.claimed_by_id, case.claimed_by_name = None, None
+            await self._rerender(rows, case)
+            self._notice(rows, case.id, f"Zurückgegeben von {escape(counsellor.name)}: "
+                                        "wieder in der Warteschlange.", now, update_key)
+            return True
 
     async def close(self, case_id: int, counsellor: Counsellor, outcome: str,
                     update_key: str | None = None, replies: Sequence[Reply] = ()) -> bool:
