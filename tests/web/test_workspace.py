@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from bot.channels.web.accounts import Role
 from bot.channels.web.guard import COOKIE
 from bot.channels.web.live import Live
 from bot.core.content.model import Content
@@ -228,3 +229,43 @@ async def test_every_open_page_hears_of_a_case_change(
 
 def test_the_forms_token_is_on_every_form() -> None:
     assert csrf_of('<input type="hidden" name="csrf" value="abc">') == "abc"
+
+
+async def test_an_erased_person_leaves_only_the_anonymous_case_in_the_workspace(
+        conversations: Conversations, content: Content) -> None:
+    case_id = await open_case(conversations)
+    await conversations.cases.relay(RelayToCase(case_id, "رقم هاتفي 0171 2345678"))
+    desk = workspace(conversations, content)
+    async with client(desk) as browser:
+        await account(desk, "lena", "Lena")
+        await sign_in(browser, "lena")
+        before = await (await browser.get(f"/cases/{case_id}")).text()
+        assert "0171 2345678" in before and "أين أجد دورة لغة؟" in before
+        user = await conversations.storage.user("telegram", "1001")
+        await conversations.cases.erase(user.id)
+        after = await (await browser.get(f"/cases/{case_id}")).text()
+        closed = await (await browser.get("/queue/rows?filter=closed")).text()
+    assert "0171 2345678" not in after and "أين أجد دورة لغة؟" not in after
+    assert "Daten auf Wunsch der Person gelöscht" in after
+    assert f'data-case="{case_id}"' in closed
+
+
+async def test_the_statistics_page_is_for_admins_and_names_nobody(
+        conversations: Conversations, content: Content) -> None:
+    case_id = await open_case(conversations)
+    await conversations.cases.relay(RelayToCase(case_id, "رقم هاتفي 0171 2345678"))
+    desk = workspace(conversations, content)
+    async with client(desk) as counsellor, client(desk) as admin:
+        await account(desk, "lena", "Lena")
+        await account(desk, "amt", "Amt", Role.ADMIN)
+        await sign_in(counsellor, "lena")
+        await sign_in(admin, "amt")
+        assert (await counsellor.get("/statistics")).status == 403
+        assert 'href="/statistics"' not in await (await counsellor.get("/")).text()
+        assert 'href="/statistics"' in await (await admin.get("/")).text()
+        page = await admin.get("/statistics")
+        report = await page.text()
+        assert (await admin.get("/statistics?from=2026-13-01")).status == 400
+    assert page.status == 200 and "Jahresrückblick" in report
+    assert "0171" not in report and "Lena" not in report
+    assert "script-src" not in page.headers["Content-Security-Policy"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.channels.web import actions, pages, signin
+from bot.channels.web import actions, pages, signin, statistics
 from bot.channels.web.guard import guard
 from bot.channels.web.live import Live
 from bot.channels.web.workspace import WORKSPACE, Workspace
@@ -34,6 +34,7 @@ def make_app(workspace: Workspace) -> web.Application:
     app.router.add_get("/cases/{case:\\d+}/live", pages.case_live)
     for name, act in actions.ACTIONS.items():
         app.router.add_post(f"/cases/{{case:\\d+}}/{name}", actions.action(name, act))
+    app.router.add_get("/statistics", statistics.statistics_page)
     app.router.add_get("/events", workspace.live.stream)
     app.router.add_static("/static/", STATIC, append_version=True)
     return app
