@@ -240,6 +240,24 @@ class Cases:
                                         "wieder in der Warteschlange.", now, update_key)
             return True
 
+    async def mark_called(self, case_id: int, counsellor: Counsellor,
+                          update_key: str | None = None) -> bool:
+        """The callback the person asked for was made (once; the topic is told). False when the
+        case is closed, unknown or asked for no callback."""
+        now = self.clock()
+        async with self._writing() as rows:
+            if await _written(rows, update_key, OutboxKind.STAFF_NOTICE) is not None:
+                return True
+            case = await rows.case(case_id)
+            if case is None or case.status == CaseStatus.CLOSED or \
+                    case.contact_preference != "phone":
+                return False
+            if case.called_at is None:
+                case.called_at = now
+                self._notice(rows, case.id, f"📞 Angerufen von {escape(counsellor.name)}.", now,
+                             update_key)
+            return True
+
     async def close(self, case_id: int, counsellor: Counsellor, outcome: str,
                     update_key: str | None = None, replies: Sequence[Reply] = ()) -> bool:
         """Close the case with an outcome, and tell the person (`replies`, the engine's) in the

@@ -95,6 +95,8 @@ class QueueFilter(StrEnum):
     """Every open case: urgent first, then unclaimed, each oldest first."""
     MINE = "mine"
     UNCLAIMED = "unclaimed"
+    CALLBACK = "callback"
+    """Open cases whose person asked for a call back that nobody has marked as made."""
     CLOSED = "closed"
     """The most recently closed."""
 
@@ -121,4 +123,6 @@ class CaseView:
     transcript: tuple[TranscriptEntry, ...]
     phone: str | None
     preferred_time: str | None
+    """A `preferred_time` vocabulary key."""
+    called_at: dt.datetime | None
     outcome: str | None

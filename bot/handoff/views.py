@@ -11,7 +11,7 @@ from bot.storage.models import MAX_ID
 from bot.storage.repository import Storage
 
 OPEN = (CaseStatus.NEW, CaseStatus.CLAIMED)
-_STATUSES = {QueueFilter.OPEN: OPEN, QueueFilter.MINE: OPEN,
+_STATUSES = {QueueFilter.OPEN: OPEN, QueueFilter.MINE: OPEN, QueueFilter.CALLBACK: OPEN,
              QueueFilter.UNCLAIMED: (CaseStatus.NEW,), QueueFilter.CLOSED: (CaseStatus.CLOSED,)}
 
 
@@ -24,7 +24,8 @@ class CaseViews:
         (`CaseRows.listed`)."""
         async with case_rows(self.storage) as rows:
             cases = await rows.listed(_STATUSES[which],
-                                      counsellor_id if which == QueueFilter.MINE else None)
+                                      counsellor_id if which == QueueFilter.MINE else None,
+                                      uncalled=which == QueueFilter.CALLBACK)
             return [record(case) for case in cases]
 
     async def view(self, case_id: int) -> CaseView | None:
@@ -37,4 +38,4 @@ class CaseViews:
             transcript = tuple(TranscriptEntry(m.id, m.direction, m.kind, m.text, m.created_at)
                                for m in await rows.transcript(case_id))
             return CaseView(record(case), case.note, transcript, case.phone, case.preferred_time,
-                            case.outcome)
+                            case.called_at, case.outcome)

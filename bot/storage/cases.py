@@ -56,12 +56,15 @@ class CaseRows:
                                                 .order_by(Case.created_at, Case.id)))
 
     async def listed(self, statuses: Sequence[str], claimed_by: int | None = None,
-                     limit: int = 200) -> list[Case]:
-        """Cases in `statuses` (held by `claimed_by`, when given): closed ones newest closed
-        first, open ones urgent first, then unclaimed, each oldest first."""
+                     uncalled: bool = False, limit: int = 200) -> list[Case]:
+        """Cases in `statuses` (held by `claimed_by`, when given; with `uncalled`, only those
+        whose person asked for a callback not yet made): closed ones newest closed first, open
+        ones urgent first, then unclaimed, each oldest first."""
         query = select(Case).where(Case.status.in_(statuses))
         if claimed_by is not None:
             query = query.where(Case.claimed_by_id == claimed_by)
+        if uncalled:
+            query = query.where(Case.contact_preference == "phone", Case.called_at.is_(None))
         if list(statuses) == [CaseStatus.CLOSED]:
             query = query.order_by(Case.closed_at.desc(), Case.id.desc())
         else:

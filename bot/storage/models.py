@@ -128,6 +128,7 @@ class Case(Base):
     claimed_by_name: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
+    called_at: Mapped[datetime | None]  # the callback the person asked for was made
     closed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(64))
     rating: Mapped[int | None]

@@ -5,6 +5,7 @@ text, and the live stream."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 
 import pytest
@@ -14,12 +15,20 @@ from bot.channels.web.accounts import Role
 from bot.channels.web.guard import COOKIE
 from bot.channels.web.live import Live
 from bot.core.content.model import Content
-from bot.core.events import RelayToCase
+from bot.core.events import OpenCase, RelayToCase
 from bot.services.conversation import Conversations
 from bot.storage.models import Case, OutboxMessage
 from bot.storage.repository import Storage
 from tests.handoff.test_staff_cases import JONAS, open_case
-from tests.web.workspace import account, client, csrf_of, later, post, sign_in, workspace
+from tests.web.workspace import (
+    account,
+    as_lena,
+    client,
+    later,
+    post,
+    sign_in,
+    workspace,
+)
 
 
 @pytest.fixture
@@ -95,9 +104,7 @@ async def test_failed_sign_ins_are_limited_per_login(
 async def test_an_expired_session_or_a_disabled_account_signs_out(
         conversations: Conversations, content: Content) -> None:
     desk = workspace(conversations, content, session_hours=1.0)
-    async with client(desk) as browser:
-        await account(desk, "lena", "Lena")
-        await sign_in(browser, "lena")
+    async with as_lena(desk) as browser:
         assert (await browser.get("/", allow_redirects=False)).status == 200
         desk.clock = lambda: later(2)
         assert (await browser.get("/", allow_redirects=False)).status == 303
@@ -113,9 +120,7 @@ async def test_a_form_without_the_sessions_csrf_token_changes_nothing(
         conversations: Conversations, content: Content) -> None:
     case_id = await open_case(conversations)
     desk = workspace(conversations, content)
-    async with client(desk) as browser:
-        await account(desk, "lena", "Lena")
-        await sign_in(browser, "lena")
+    async with as_lena(desk) as browser:
         forged = await browser.post(f"/cases/{case_id}/claim", data={"key": "a" * 32})
         assert forged.status == 403
         wrong = await post(browser, case_id, "claim", csrf="not-the-token")
@@ -128,9 +133,7 @@ async def test_claim_reply_note_canned_and_close_write_what_the_telegram_topic_w
     storage = conversations.storage
     case_id = await open_case(conversations)
     desk = workspace(conversations, content)
-    async with client(desk) as browser:
-        await account(desk, "lena", "Lena")
-        await sign_in(browser, "lena")
+    async with as_lena(desk) as browser:
         before = len(await kinds(storage))
         claimed = await post(browser, case_id, "claim")
         assert claimed.headers["Location"] == f"/cases/{case_id}?said=claimed"
@@ -161,9 +164,7 @@ async def test_one_counsellor_holds_a_case_another_takes_it_over_explicitly(
     case_id = await open_case(conversations)
     await conversations.claim(case_id, JONAS)  # in the Telegram topic
     desk = workspace(conversations, content)
-    async with client(desk) as browser:
-        await account(desk, "lena", "Lena")
-        await sign_in(browser, "lena")
+    async with as_lena(desk) as browser:
         page = await (await browser.get(f"/cases/{case_id}")).text()
         assert "bei Jonas" in page and "Übernehmen" in page
         held = await post(browser, case_id, "claim")
@@ -183,9 +184,7 @@ async def test_what_people_write_is_escaped_and_arabic_is_right_to_left(
     case_id = await open_case(conversations)
     await conversations.cases.relay(RelayToCase(case_id, "<script>alert(1)</script> مرحبا"))
     desk = workspace(conversations, content)
-    async with client(desk) as browser:
-        await account(desk, "lena", "Lena")
-        await sign_in(browser, "lena")
+    async with as_lena(desk) as browser:
         page = await (await browser.get(f"/cases/{case_id}")).text()
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; مرحبا" in page
@@ -200,9 +199,7 @@ async def test_the_queue_lists_urgent_then_unclaimed_then_held_each_oldest_first
     await conversations.claim(first, JONAS)
     await conversations.cases.mark_urgent(third)
     desk = workspace(conversations, content)
-    async with client(desk) as browser:
-        await account(desk, "lena", "Lena")
-        await sign_in(browser, "lena")
+    async with as_lena(desk) as browser:
         page = await (await browser.get("/")).text()
         unclaimed = await (await browser.get("/queue/rows?filter=unclaimed")).text()
     assert re.findall(r'data-case="(\d+)"', page) == [str(third), str(second), str(first)]
@@ -214,9 +211,7 @@ async def test_every_open_page_hears_of_a_case_change(
     live = Live()
     conversations = Conversations(storage, lambda: content, on_case_change=live.changed)
     desk = workspace(conversations, content, live)
-    async with client(desk) as browser:
-        await account(desk, "lena", "Lena")
-        await sign_in(browser, "lena")
+    async with as_lena(desk) as browser:
         stream = await browser.get("/events")
         assert stream.headers["Content-Type"] == "text/event-stream"
         assert await stream.content.readline() == b": connected\n"
@@ -227,18 +222,12 @@ async def test_every_open_page_hears_of_a_case_change(
         stream.close()
 
 
-def test_the_forms_token_is_on_every_form() -> None:
-    assert csrf_of('<input type="hidden" name="csrf" value="abc">') == "abc"
-
-
 async def test_an_erased_person_leaves_only_the_anonymous_case_in_the_workspace(
         conversations: Conversations, content: Content) -> None:
     case_id = await open_case(conversations)
     await conversations.cases.relay(RelayToCase(case_id, "رقم هاتفي 0171 2345678"))
     desk = workspace(conversations, content)
-    async with client(desk) as browser:
-        await account(desk, "lena", "Lena")
-        await sign_in(browser, "lena")
+    async with as_lena(desk) as browser:
         before = await (await browser.get(f"/cases/{case_id}")).text()
         assert "0171 2345678" in before and "أين أجد دورة لغة؟" in before
         user = await conversations.storage.user("telegram", "1001")
@@ -269,3 +258,35 @@ async def test_the_statistics_page_is_for_admins_and_names_nobody(
     assert page.status == 200 and "Jahresrückblick" in report
     assert "0171" not in report and "Lena" not in report
     assert "script-src" not in page.headers["Content-Security-Policy"]
+
+
+async def test_a_callback_is_marked_as_made_once_and_leaves_the_callback_filter(
+        conversations: Conversations, content: Content) -> None:
+    storage = conversations.storage
+    user = await storage.user("telegram", "1002")
+    await storage.set_consent(user.id, dt.datetime.now(dt.UTC))
+    called = await conversations.cases.open(user.id, OpenCase(
+        {"topic": "work", "question": "Arbeit?", "contact_preference": "phone",
+         "phone": "+4917112345678", "preferred_time": "afternoon"}, "de"))
+    chat = await open_case(conversations)
+    desk = workspace(conversations, content)
+    async with as_lena(desk) as browser:
+        waiting = await (await browser.get("/queue/rows?filter=callback")).text()
+        assert re.findall(r'data-case="(\d+)"', waiting) == [str(called)]
+        page = await (await browser.get(f"/cases/{called}")).text()
+        assert "+4917112345678" in page and "Nachmittags" in page
+        assert "Als angerufen markieren" in page
+        key = "c" * 32
+        for _ in range(2):
+            marked = await post(browser, called, "called", key)
+            assert marked.headers["Location"].endswith("said=called")
+        assert (await post(browser, chat, "called")).headers["Location"].endswith("said=closed")
+        page = await (await browser.get(f"/cases/{called}")).text()
+        waiting = await (await browser.get("/queue/rows?filter=callback")).text()
+    assert "Angerufen am" in page and "Als angerufen markieren" not in page
+    assert 'data-case=' not in waiting
+    async with storage.session() as session:
+        notices = list(await session.scalars(select(OutboxMessage.payload).where(
+            OutboxMessage.kind == "staff_notice", OutboxMessage.case_id == called)))
+    assert [n["text"] for n in notices] == ["📞 Angerufen von Lena."]
+    assert [e.action for e in await desk.staff.audit_log(called)] == ["called"]

@@ -38,6 +38,15 @@ async def client(desk: Workspace) -> AsyncIterator[TestClient[object, object]]:
         yield browser
 
 
+@asynccontextmanager
+async def as_lena(desk: Workspace) -> AsyncIterator[TestClient[object, object]]:
+    """A browser signed in as the counsellor Lena (her account created first)."""
+    async with client(desk) as browser:
+        await account(desk, "lena", "Lena")
+        await sign_in(browser, "lena")
+        yield browser
+
+
 async def account(desk: Workspace, login: str, name: str, role: Role = Role.COUNSELLOR) -> None:
     await Accounts(desk.staff).add(login, name, role, PASSWORD)
 

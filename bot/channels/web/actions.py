@@ -80,6 +80,12 @@ async def hand_back(desk: Workspace, case: CaseRecord, me: Counsellor, form: For
     return "handed_back!" if done else "not_yours"
 
 
+async def called(desk: Workspace, case: CaseRecord, me: Counsellor, form: Form,
+                 key: str) -> str:
+    done = await desk.conversations.cases.mark_called(case.id, me, key)
+    return "called!" if done else "closed"
+
+
 async def close(desk: Workspace, case: CaseRecord, me: Counsellor,
                 form: Form, key: str) -> str:
     outcome = form.get("outcome")
@@ -115,5 +121,6 @@ async def reply(desk: Workspace, case: CaseRecord, me: Counsellor,
     return "replied!" if sent is not None else "closed"
 
 
-ACTIONS = {"claim": claim, "takeover": takeover, "hand_back": hand_back, "close": close,
+ACTIONS = {"claim": claim, "takeover": takeover, "hand_back": hand_back, "called": called,
+           "close": close,
            "note": note, "canned": canned, "reply": reply}

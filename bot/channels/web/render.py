@@ -92,8 +92,8 @@ class Pages:
             newstyle=True)
         self.env.filters.update(telegram_html=telegram_html, waited=waited,
                                 language=german_name, local_time=self.local_time)
-        self.env.filters["topic"] = lambda key: (
-            self.content().vocabulary_label("topic", key, LOCALE) if key else "–")
+        self.env.filters["vocabulary"] = lambda key, vocabulary: (
+            self.content().vocabulary_label(vocabulary, key, LOCALE) if key else "–")
         self.env.globals["form_key"] = lambda: uuid.uuid4().hex
         self.env.tests["rtl"] = is_rtl
 

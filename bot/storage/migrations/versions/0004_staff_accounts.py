@@ -1,4 +1,5 @@
-"""The web workspace: staff accounts, their sessions and the audit log of case actions.
+"""The web workspace: staff accounts, their sessions, the audit log of case actions, and when a
+case's callback was made.
 
 Revision ID: 0004
 Revises: 0003
@@ -18,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("cases", sa.Column("called_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "staff_accounts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -63,3 +65,5 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     op.drop_table("staff_sessions")
     op.drop_table("staff_accounts")
+    with op.batch_alter_table("cases") as batch:  # SQLite drops a column by copying the table
+        batch.drop_column("called_at")
