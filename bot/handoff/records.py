@@ -111,6 +111,9 @@ class TranscriptEntry:
     kind: str
     text: str | None
     created_at: dt.datetime
+    translation: str | None = None
+    """Its machine translation (Telegram HTML; `bot.handoff.relay_translation`): into German for
+    the person's messages, into their language for a counsellor's."""
 
 
 @dataclass(frozen=True)

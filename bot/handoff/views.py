@@ -4,7 +4,7 @@ goes through `bot.handoff.cases`."""
 from __future__ import annotations
 
 from bot.core.case_status import CaseStatus
-from bot.handoff.cases import record
+from bot.handoff.case_facts import record
 from bot.handoff.records import CaseRecord, CaseView, QueueFilter, TranscriptEntry
 from bot.storage.cases import case_rows
 from bot.storage.models import MAX_ID
@@ -35,7 +35,8 @@ class CaseViews:
             case = await rows.case(case_id)
             if case is None:
                 return None
-            transcript = tuple(TranscriptEntry(m.id, m.direction, m.kind, m.text, m.created_at)
+            transcript = tuple(TranscriptEntry(m.id, m.direction, m.kind, m.text, m.created_at,
+                                               m.translation)
                                for m in await rows.transcript(case_id))
             return CaseView(record(case), case.note, transcript, case.phone, case.preferred_time,
                             case.called_at, case.outcome)

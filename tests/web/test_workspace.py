@@ -17,7 +17,7 @@ from bot.channels.web.live import Live
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase
 from bot.services.conversation import Conversations
-from bot.storage.models import Case, OutboxMessage
+from bot.storage.models import Case, OutboxMessage, TranscriptMessage
 from bot.storage.repository import Storage
 from tests.handoff.test_staff_cases import JONAS, open_case
 from tests.web.workspace import (
@@ -290,3 +290,18 @@ async def test_a_callback_is_marked_as_made_once_and_leaves_the_callback_filter(
             OutboxMessage.kind == "staff_notice", OutboxMessage.case_id == called)))
     assert [n["text"] for n in notices] == ["📞 Angerufen von Lena."]
     assert [e.action for e in await desk.staff.audit_log(called)] == ["called"]
+
+
+async def test_a_machine_translation_is_shown_beneath_the_original(
+        conversations: Conversations, content: Content) -> None:
+    case_id = await open_case(conversations)
+    async with conversations.storage.session() as session:
+        message = await session.scalar(select(TranscriptMessage).where(
+            TranscriptMessage.case_id == case_id))
+        assert message is not None
+        message.translation = "Wo finde ich einen <b>Sprachkurs</b>? <script>x</script>"
+    desk = workspace(conversations, content)
+    async with as_lena(desk) as browser:
+        page = await (await browser.get(f"/cases/{case_id}")).text()
+    assert ('<p class="translation" dir="auto" lang="de">Wo finde ich einen <b>Sprachkurs</b>? '
+            "x</p>") in page
