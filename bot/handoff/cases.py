@@ -94,7 +94,7 @@ class Cases:
         (once per `update_key`)."""
         kind = request.kind.value if request.kind else "text"
         stored = await relay_translation.translate(self.storage, self.translator,
-                                                   request.case_id, kind, request.text,
+                                                   request.case_id, request.text,
                                                    to_person=False)
         now = self.clock()
         async with self._writing() as rows:
@@ -296,8 +296,8 @@ class Cases:
         translated into their language unless `untranslated` (`/orig`); a translation that
         failed is said in the topic. Returns the transcript id; None when the case is closed or
         unknown."""
-        stored = await relay_translation.translate(self.storage, self.translator, case_id, kind,
-                                                   text, to_person=True, keep=untranslated)
+        stored = await relay_translation.translate(self.storage, self.translator, case_id, text,
+                                                   to_person=True, keep=untranslated)
         now = self.clock()
         async with self._writing() as rows:
             relayed = await _written(rows, update_key, OutboxKind.RELAY_TO_USER)
