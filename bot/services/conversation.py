@@ -45,6 +45,7 @@ from bot.core.events import (
 )
 from bot.core.handling import Step
 from bot.core.state import State
+from bot.handoff import relay_translation
 from bot.handoff.cases import Cases
 from bot.handoff.records import Claim, ClaimResult, Counsellor
 from bot.ops import metrics
@@ -54,6 +55,7 @@ from bot.services.usage import Usage
 from bot.shared.person_locks import LocalPersonLocks, PersonLocks
 from bot.storage.repository import Storage, UserRecord
 from bot.storage.state_store import StateStore
+from bot.translation.translator import Translator
 
 log = logging.getLogger(__name__)
 Changed = TypeVar("Changed")
@@ -71,15 +73,15 @@ class Conversations:
     def __init__(self, storage: Storage, content: Callable[[], Content],
                  on_case_change: Callable[[], None] = lambda: None,
                  states: StateStore | None = None, person_locks: PersonLocks | None = None,
-                 semantic: Semantic | None = None) -> None:
+                 semantic: Semantic | None = None, translator: Translator | None = None) -> None:
         self.storage = storage
         self.states: StateStore = storage if states is None else states
         """Where conversation state is kept: the database, or Redis when REDIS_URL is set."""
         self.content = content
         """The content now live (a reload swaps what this returns)."""
-        self.cases = Cases(storage, content, on_change=on_case_change)
+        self.cases = Cases(storage, content, on_change=on_case_change, translator=translator)
         """`on_case_change` is called when something waits in the outbox (it wakes the
-        delivery worker)."""
+        delivery worker); `translator` translates the relayed chat (its owner closes it)."""
         self.usage = Usage(storage)
         self.person_locks: PersonLocks = \
             LocalPersonLocks() if person_locks is None else person_locks
@@ -99,9 +101,12 @@ class Conversations:
         """Run `event` for `person`; `update_key` names the update it came in (see the module).
 
         One transaction (`Storage.session`): the person marked as seen and their state read in
-        one statement, then the step's effects, its usage and the state saved. Only a text for
-        the semantic layer splits it in two around the layer's scores, so that no transaction
-        waits for the embeddings server (on SQLite every other update would wait with it)."""
+        one statement, then the step's effects, its usage and the state saved. A step that asks
+        a county's server (the semantic layer's scores for a text, the translation of a relay)
+        ends it after the read and does the rest outside any transaction, each write on its own
+        as before (each is keyed by the update, and the state with its replay record comes
+        last), so that no transaction waits for a server (on SQLite every other update would
+        wait with it)."""
         async with self._conversation_lock(person.channel, person.external_id):
             async with self.storage.session():
                 user, saved = await self._arrive(person)
@@ -112,12 +117,13 @@ class Conversations:
                 content = self.content()
                 state = self._state(saved, user)
                 result = step(content, state, event)
-                if not self._for_meaning(content, event, result):
+                meaning = self._for_meaning(content, event, result)
+                if not meaning and not any(isinstance(e, RelayToCase) for e in result.effects):
                     return await self._finish(content, user, saved, state, result, update_key)
-            assert isinstance(event, Text)
-            result = await self._with_meaning(content, state, event, result)
-            async with self.storage.session():
-                return await self._finish(content, user, saved, state, result, update_key)
+            if meaning:
+                assert isinstance(event, Text)
+                result = await self._with_meaning(content, state, event, result)
+            return await self._finish(content, user, saved, state, result, update_key)
 
     async def _arrive(self, person: Person) -> tuple[UserRecord, dict[str, Any] | None]:
         """The person, marked as seen, and their saved state: one statement when the state is in
@@ -254,6 +260,14 @@ class Conversations:
         elif isinstance(effect, RefusedButton):
             log.info("refused button (stale, replayed or forged) user=%s", user.id)
         return None
+
+    async def original(self, person: Person, message_id: int) -> str:
+        """The German original of the counsellor's message `message_id` that `person` got
+        machine-translated (Telegram HTML, for their "show the original" button)."""
+        user = await self.storage.user(person.channel, person.external_id)
+        locale = user.locale or self.content().languages.default_language
+        return relay_translation.original(await self.cases.original(user.id, message_id),
+                                          locale, self.content().ui.get(locale))
 
     async def blocked(self, person: Person) -> None:
         """The person blocked the bot: stop sending to them until they write again."""
