@@ -41,6 +41,7 @@ from bot.core.events import (
     RelayToCase,
     Reply,
     SetLocale,
+    Spoken,
     Text,
 )
 from bot.core.handling import Step
@@ -98,6 +99,10 @@ class Conversations:
         user = await self.storage.user(person.channel, person.external_id)
         async with self._conversation_lock(user.id):
             return await self._step(user, event, update_key)
+
+    async def locale(self, person: Person) -> str | None:
+        """The language `person` chose, if any (a voice note is transcribed in it)."""
+        return (await self.storage.user(person.channel, person.external_id)).locale
 
     async def claim(self, case_id: int, counsellor: Counsellor, *, takeover: bool = False,
                     update_key: str | None = None) -> ClaimResult:
@@ -167,8 +172,11 @@ class Conversations:
                 result = step(content, result.state, follow_up)
                 replies += result.replies
         await self.usage.record(content, state, result.state, effects, utcnow())
+        # a transcript is not kept, not even in the replay record: a voice note delivered again
+        # is transcribed again
+        record_key = None if isinstance(event, Spoken) else update_key
         await self.states.save_state(
-            user.id, with_record(result.state.to_json(), saved, update_key, replies),
+            user.id, with_record(result.state.to_json(), saved, record_key, replies),
             content.version)
         log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies

@@ -33,9 +33,10 @@ from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.staff_gate import StaffGate
 from bot.channels.telegram.staff_group import StaffGroup
+from bot.channels.telegram.voice import Listening, VoiceNotes
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.core.commands import COMMANDS
+from bot.core.commands import offered
 from bot.core.content.model import Content
 from bot.handoff.delivery import Halt
 from bot.handoff.outbox import POLL_SECONDS, OutboxWorker
@@ -49,6 +50,7 @@ from bot.shared.updates import ProcessedUpdates
 from bot.storage.leadership import Leadership
 from bot.storage.repository import Storage
 from bot.storage.state_redis import redacted
+from bot.voice import setup as voice_setup
 
 log = logging.getLogger(__name__)
 
@@ -155,13 +157,23 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     semantic = Semantic.from_settings(settings)  # off without EMBEDDINGS_URL
     if isinstance(content, ContentStore):
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
-    conversations = Conversations(storage, content, on_case_change=outbox.wake,
-                                  states=shared.states, person_locks=shared.person_locks, semantic=semantic)
+    speaker = voice_setup.speaker(settings)  # None: nothing is read aloud
+    transcriber = voice_setup.transcriber(settings)
+    languages = content().languages.languages
+    voices = frozenset() if speaker is None else speaker.languages(languages)
+    metrics.VOICE_LANGUAGES.labels("speaker").set(len(voices))
+    metrics.VOICE_LANGUAGES.labels("transcriber").set(
+        0 if transcriber is None else len(transcriber.languages & set(languages)))
+    conversations = Conversations(storage, voice_setup.voiced(content, voices),
+                                  on_case_change=outbox.wake, states=shared.states,
+                                  person_locks=shared.person_locks, semantic=semantic)
     dispatcher["conversations"] = conversations
     if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
         staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
                       StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS))
     dispatcher["sender"] = Sender(bot, pacer)
+    dispatcher["voice_notes"] = VoiceNotes(speaker, content().root)
+    dispatcher["listening"] = Listening(transcriber, settings.TRANSCRIPTION_MAX_SECONDS)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox
     monitoring.install(dispatcher, storage, shared.states, outbox)  # after Dedupe, before hooks
@@ -170,13 +182,15 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     async def register_commands(bot: Bot) -> None:
         await outbox.start()  # first delivers whatever waited from before a restart
         semantic.follow(content())  # built in the background: words alone answer until then
-        await set_commands(bot, content())
+        await set_commands(bot, conversations.content())
 
     @dispatcher.shutdown()
     async def finish_updates(in_flight: InFlight) -> None:
         await in_flight.finish()
         await outbox.stop()
         await semantic.close()
+        if transcriber is not None:
+            await transcriber.close()
 
     return dispatcher
 
@@ -185,8 +199,9 @@ async def set_commands(bot: Bot, content: Content) -> None:
     """The command menu in every language (Telegram picks it by the person's app language)."""
     for code in [None, *content.languages.languages]:
         t = content.ui.get(code or content.languages.default_language)
+        voiced = code in content.voices if code else bool(content.voices)
         commands = [BotCommand(command=command.name, description=t.gettext(command.menu))
-                    for command in COMMANDS]
+                    for command in offered(voiced)]
         await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
                                   language_code=code)
 
