@@ -25,6 +25,7 @@ from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
+from bot.handoff import relay_translation
 from bot.handoff.delivery import OutboxKind
 from bot.handoff.erasure import erase_person
 from bot.handoff.records import CannedSent, CaseRecord, Claim, ClaimResult, Counsellor
@@ -32,6 +33,7 @@ from bot.ops import metrics
 from bot.storage.cases import CaseRows, case_rows
 from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage
 from bot.storage.repository import Storage, UserRecord
+from bot.translation.translator import Translator
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,11 @@ def _record(case: Case) -> CaseRecord:
 class Cases:
     def __init__(self, storage: Storage, content: Callable[[], Content],
                  clock: Callable[[], dt.datetime] = utcnow,
-                 on_change: Callable[[], None] = lambda: None) -> None:
+                 on_change: Callable[[], None] = lambda: None,
+                 translator: Translator | None = None) -> None:
         self.storage = storage
+        self.translator = translator
+        """Translates relayed texts (`bot.handoff.relay_translation`); None: none is."""
         self.content = content
         self.clock = clock
         self.on_change = on_change
@@ -113,13 +118,18 @@ class Cases:
     async def relay(self, request: RelayToCase, update_key: str | None = None) -> None:
         """Something the person sent while the case is open, on its way to the staff topic
         (once per `update_key`)."""
+        kind = request.kind.value if request.kind else "text"
+        stored = await relay_translation.translate(self.storage, self.translator,
+                                                   request.case_id, request.text,
+                                                   to_person=False)
         now = self.clock()
         async with self._writing() as rows:
             if await _written(rows, update_key, OutboxKind.RELAY_TO_STAFF) is not None:
                 return
-            message = TranscriptMessage(case_id=request.case_id, direction="user",
-                                        kind=request.kind.value if request.kind else "text",
-                                        text=request.text, file_id=request.ref, created_at=now)
+            message = TranscriptMessage(case_id=request.case_id, direction="user", kind=kind,
+                                        text=request.text, file_id=request.ref, created_at=now,
+                                        translation=stored.translation,
+                                        translation_state=stored.state)
             await rows.add(message)
             key = _key(update_key, OutboxKind.RELAY_TO_STAFF,
                        f"case:{request.case_id}:user:{message.id}")
@@ -267,11 +277,15 @@ class Cases:
             return message.id
 
     async def relay_to_user(self, case_id: int, kind: str, text: str | None = None,
-                            file_id: str | None = None,
-                            update_key: str | None = None) -> int | None:
+                            file_id: str | None = None, update_key: str | None = None, *,
+                            untranslated: bool = False) -> int | None:
         """What a counsellor wrote in the topic, on its way to the person (text, or a photo,
-        document or voice note by file id with an optional caption), once per `update_key`. Returns
-        the transcript id; None when the case is closed or unknown."""
+        document or voice note by file id with an optional caption), once per `update_key`,
+        translated into their language unless `untranslated` (`/orig`); a translation that
+        failed is said in the topic. Returns the transcript id; None when the case is closed or
+        unknown."""
+        stored = await relay_translation.translate(self.storage, self.translator, case_id, text,
+                                                   to_person=True, keep=untranslated)
         now = self.clock()
         async with self._writing() as rows:
             relayed = await _written(rows, update_key, OutboxKind.RELAY_TO_USER)
@@ -281,12 +295,31 @@ class Cases:
             if case is None or case.status == CaseStatus.CLOSED:
                 return None
             message = TranscriptMessage(case_id=case_id, direction="counsellor", kind=kind,
-                                        text=text, file_id=file_id, created_at=now)
+                                        text=text, file_id=file_id, created_at=now,
+                                        translation=stored.translation,
+                                        translation_state=stored.state)
             await rows.add(message)
             key = _key(update_key, OutboxKind.RELAY_TO_USER,
                        f"case:{case_id}:counsellor:{message.id}")
             rows.outbox(OutboxKind.RELAY_TO_USER, key, case_id, {"message": message.id}, now)
+            if stored.failed:
+                self._notice(rows, case_id, relay_translation.SENT_UNTRANSLATED, now)
             return message.id
+
+    async def set_translation(self, case_id: int, on: bool) -> bool:
+        """Turn machine translation of the case's relays on or off; False for an unknown case."""
+        async with case_rows(self.storage) as rows:
+            case = await rows.case(case_id)
+            if case is None:
+                return False
+            case.translation_off = not on
+            return True
+
+    async def original(self, user_id: int, message_id: int) -> str | None:
+        """A counsellor's message to the person `user_id` as written (for the person's "show
+        the original" button); None when it is not stored (any more)."""
+        async with case_rows(self.storage) as rows:
+            return await rows.counsellor_text(user_id, message_id)
 
     async def canned(self, case_id: int, name: str,
                      update_key: str | None = None) -> CannedSent | None:

@@ -46,6 +46,7 @@ from bot.core.events import (
 )
 from bot.core.handling import Step
 from bot.core.state import State
+from bot.handoff import relay_translation
 from bot.handoff.cases import Cases
 from bot.handoff.records import Claim, ClaimResult, Counsellor
 from bot.ops import metrics
@@ -55,6 +56,7 @@ from bot.services.usage import Usage
 from bot.shared.person_locks import LocalPersonLocks, PersonLocks
 from bot.storage.repository import Storage, UserRecord
 from bot.storage.state_store import StateStore
+from bot.translation.translator import Translator
 
 log = logging.getLogger(__name__)
 Changed = TypeVar("Changed")
@@ -72,15 +74,15 @@ class Conversations:
     def __init__(self, storage: Storage, content: Callable[[], Content],
                  on_case_change: Callable[[], None] = lambda: None,
                  states: StateStore | None = None, person_locks: PersonLocks | None = None,
-                 semantic: Semantic | None = None) -> None:
+                 semantic: Semantic | None = None, translator: Translator | None = None) -> None:
         self.storage = storage
         self.states: StateStore = storage if states is None else states
         """Where conversation state is kept: the database, or Redis when REDIS_URL is set."""
         self.content = content
         """The content now live (a reload swaps what this returns)."""
-        self.cases = Cases(storage, content, on_change=on_case_change)
+        self.cases = Cases(storage, content, on_change=on_case_change, translator=translator)
         """`on_case_change` is called when something waits in the outbox (it wakes the
-        delivery worker)."""
+        delivery worker); `translator` translates the relayed chat (its owner closes it)."""
         self.usage = Usage(storage)
         self.person_locks: PersonLocks = \
             LocalPersonLocks() if person_locks is None else person_locks
@@ -235,6 +237,14 @@ class Conversations:
         elif isinstance(effect, RefusedButton):
             log.info("refused button (stale, replayed or forged) user=%s", user.id)
         return None
+
+    async def original(self, person: Person, message_id: int) -> str:
+        """The German original of the counsellor's message `message_id` that `person` got
+        machine-translated (Telegram HTML, for their "show the original" button)."""
+        user = await self.storage.user(person.channel, person.external_id)
+        locale = user.locale or self.content().languages.default_language
+        return relay_translation.original(await self.cases.original(user.id, message_id),
+                                          locale, self.content().ui.get(locale))
 
     async def blocked(self, person: Person) -> None:
         """The person blocked the bot: stop sending to them until they write again."""

@@ -24,7 +24,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from bot.channels.telegram import admin, monitoring, staff, throttle, users
+from bot.channels.telegram import admin, monitoring, staff, staff_translation, throttle, users
 from bot.channels.telegram.order import InOrder
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.people import People
@@ -50,6 +50,7 @@ from bot.shared.updates import ProcessedUpdates
 from bot.storage.leadership import Leadership
 from bot.storage.repository import Storage
 from bot.storage.state_redis import redacted
+from bot.translation.setup import translator_from_settings
 from bot.voice import setup as voice_setup
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,8 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     semantic = Semantic.from_settings(settings)  # off without EMBEDDINGS_URL
     if isinstance(content, ContentStore):
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
+    translator = translator_from_settings(settings, glossary=lambda: content().glossary,
+                                          buckets=shared.buckets)
     speaker = voice_setup.speaker(settings)  # None: nothing is read aloud
     transcriber = voice_setup.transcriber(settings)
     languages = content().languages.languages
@@ -166,9 +169,11 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
         0 if transcriber is None else len(transcriber.languages & set(languages)))
     conversations = Conversations(storage, voice_setup.voiced(content, voices),
                                   on_case_change=outbox.wake, states=shared.states,
-                                  person_locks=shared.person_locks, semantic=semantic)
+                                  person_locks=shared.person_locks, semantic=semantic,
+                                  translator=translator)
     dispatcher["conversations"] = conversations
-    if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
+    if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's routers come last
+        dispatcher.include_router(staff_translation.router)  # before staff's relay of the rest
         staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
                       StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS))
     dispatcher["sender"] = Sender(bot, pacer)
@@ -189,6 +194,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
         await in_flight.finish()
         await outbox.stop()
         await semantic.close()
+        await translator.close()
         if transcriber is not None:
             await transcriber.close()
 
