@@ -108,6 +108,26 @@ class Settings(BaseSettings):
     """Further tries after a timeout, a 5xx or a 429 (with backoff), within TRANSLATION_TIMEOUT."""
     TRANSLATION_PER_MINUTE: float = Field(60.0, gt=0)
     """Requests per minute to each translation provider (its own limit, or what the server bears)."""
+    VOICES_DIR: Path | None = None
+    """A directory of piper voices (`<name>.onnx` with its `.onnx.json`), which read answers
+    aloud in their languages (bot/voice/; the `voice` extra). Never downloaded by Lotse."""
+    VOICE_ESPEAK: bool = False
+    """Also read aloud with espeak-ng (in the `voice` extra) where no piper voice is installed:
+    Kurmanji, Tigrinya, and every other language espeak-ng speaks."""
+    WHISPER_MODEL_DIR: Path | None = None
+    """A faster-whisper (CTranslate2) model directory: voice notes are transcribed offline."""
+    TRANSCRIPTION_URL: AnyHttpUrl | None = None
+    """Base URL (with /v1) of an OpenAI-compatible transcription server (its
+    `/audio/transcriptions`), used when WHISPER_MODEL_DIR is unset."""
+    TRANSCRIPTION_MODEL: str = "whisper-1"
+    """The model's name on that server."""
+    TRANSCRIPTION_API_KEY: str | None = None
+    TRANSCRIPTION_LANGUAGES: str = "ar fa ps uk ru tr de en"
+    """The languages that server transcribes (Whisper's of Lotse's languages)."""
+    TRANSCRIPTION_TIMEOUT: float = Field(30.0, gt=0, le=300)
+    """Seconds a voice note may take to be transcribed; then the person is asked to write."""
+    TRANSCRIPTION_MAX_SECONDS: int = Field(120, ge=1, le=600)
+    """Longer voice notes are not transcribed (the person is asked to write or to split it)."""
     TRANSLATION_ROUTES: Annotated[dict[str, str], NoDecode] = {}
     """Which provider translates which language, e.g. `libretranslate: ar fa uk ru tr; llm: ps
     ku ti` (bot/translation/routes.py); empty: nothing is translated."""
@@ -117,7 +137,9 @@ class Settings(BaseSettings):
                      "EMBEDDINGS_API_KEY", "CONTENT_CACHE", "TRANSLATION_LLM_URL",
                      "TRANSLATION_LLM_MODEL", "TRANSLATION_LLM_API_KEY",
                      "TRANSLATION_LIBRETRANSLATE_URL", "TRANSLATION_LIBRETRANSLATE_API_KEY",
-                     "TRANSLATION_DEEPL_API_KEY", "TRANSLATION_DEEPL_URL", mode="before")
+                     "TRANSLATION_DEEPL_API_KEY", "TRANSLATION_DEEPL_URL", "VOICES_DIR",
+                     "WHISPER_MODEL_DIR", "TRANSCRIPTION_URL", "TRANSCRIPTION_API_KEY",
+                     mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

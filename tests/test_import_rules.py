@@ -1,5 +1,5 @@
 """The layers' import rules (docs/architecture.md, "Packages"): the pure core imports no framework,
-no database and not the clock, the handoff knows no channel, and no bot modules import each other
+no database and not the clock, the handoff and the voice know no channel, and no bot modules import each other
 in a circle, not even through an import inside a function. Read off the source (every import
 statement, also one inside a function), and once at run time for what the handoff pulls in."""
 from __future__ import annotations
@@ -15,6 +15,7 @@ BOT = Path(__file__).resolve().parents[1] / "bot"
 RULES = {
     "core": ("aiogram", "sqlalchemy", "bot.clock"),  # time enters the engine inside events
     "handoff": ("aiogram", "bot.channels"),
+    "voice": ("aiogram", "sqlalchemy", "bot.channels", "bot.storage"),  # channel-free
 }
 """Package under bot/ -> the modules no file in it may import (or anything inside them)."""
 

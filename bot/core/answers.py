@@ -59,7 +59,15 @@ class AnswerHandling(ScreenHandling):
                 rows.append([self.counsellor_button()])
             rows.append(self.nav_row(back=bool(self.state.at or self.state.trail),
                                      counsellor=False))
-        self.say(text, rows)
+        listen = self.listen_row(f"faq:{entry_id}", self.recording(entry) is not None)
+        self.say(text, [*rows, *listen])
+        if self.state.voice and listen:
+            self.read_aloud(text, self.recording(entry))
+
+    def recording(self, entry: schema.FaqEntry) -> str | None:
+        """The county's recording of the entry in the person's language, if the content has one."""
+        shown = entry.text.get(self.locale)
+        return shown.audio if shown is not None else None
 
     def section_question(self, entry: schema.FaqEntry) -> tuple[str, list[str]] | None:
         """The first vocabulary of the entry's sections for which the person's fact is not

@@ -24,11 +24,13 @@ from bot.core.events import (
     Event,
     Media,
     MediaKind,
+    Spoken,
     Start,
     Text,
+    Unanswered,
 )
 from bot.core.flows import FlowHandling
-from bot.core.handling import Step
+from bot.core.handling import NO_VOICE, Step
 from bot.core.i18n import N_
 from bot.core.intake import RELAYED_KINDS
 from bot.core.matcher import Confidence
@@ -82,6 +84,8 @@ class _Handling(FlowHandling):
             self.on_text(event.text, event.semantic)
         elif isinstance(event, Media):
             self.on_media(event)
+        elif isinstance(event, Spoken):
+            self.on_spoken(event)
         elif isinstance(event, CaseOpened):
             self.case_opened(event)
         elif isinstance(event, CaseClaimed):
@@ -129,7 +133,8 @@ class _Handling(FlowHandling):
         """What each command of `COMMANDS` does (`arg`: what was typed after it)."""
         return {"start": lambda: self.on_start(Start(arg or None)), "menu": self.main_menu,
                 "language": self.language_picker, "counsellor": self.counsellor,
-                "privacy": self.privacy, "delete": self.ask_to_erase, "help": self.help}
+                "privacy": self.privacy, "delete": self.ask_to_erase, "help": self.help,
+                "voice": self.switch_voice}
 
     def on_choice(self, choice: Choice) -> None:
         if choice.screen != self.state.screen or not 0 <= choice.index < len(self.state.options):
@@ -137,9 +142,11 @@ class _Handling(FlowHandling):
             return
         self.act(self.state.options[choice.index].action)
 
-    def on_text(self, text: str, semantic: Mapping[str, float] | None = None) -> None:
-        """Crises first, wherever the person is; then an open case gets the text, then typed
-        buttons, intake, a wish to talk to a human, a flow's input, and last the FAQ matcher."""
+    def on_text(self, text: str, semantic: Mapping[str, float] | None = None,
+                audio: str | None = None) -> None:
+        """Crises first, wherever the person is; then an open case gets the text (with the
+        `audio` it was heard from), then typed buttons, intake, a wish to talk to a human, a
+        flow's input, and last the FAQ matcher."""
         text = text[:MAX_TEXT].strip()
         if not text:
             return
@@ -149,7 +156,8 @@ class _Handling(FlowHandling):
         if self.state.case is not None and self.state.intake_step is None:
             if self.erase_typed(text):
                 return
-            self.relay(text=text)  # a counsellor may ask "1 or 2?": typed text is for them
+            # a counsellor may ask "1 or 2?": typed text is for them
+            self.relay(text=text, kind=None if audio is None else MediaKind.VOICE, ref=audio)
             return
         typed = self.typed_option(text)
         if typed is not None:
@@ -181,6 +189,32 @@ class _Handling(FlowHandling):
             self.answer_input(node, text)
             return
         self.ask_matcher(text, semantic)
+
+    def on_spoken(self, event: Spoken) -> None:
+        """A voice note as the transcriber understood it: shown back with a button to say it
+        was wrong, then handled as typed text (crises first). Its text is not kept as an
+        unanswered question: a transcript is stored only in a case the person agreed to."""
+        text = event.text[:MAX_TEXT].strip()
+        if not text:
+            self.say(self._("I could not understand this voice message. Please say it again, or "
+                            "write it."), [[self.menu_button()]])
+            return
+        self.say(self._("I understood: “{text}”", text=text),
+                 [[("✏️ " + self.t.gettext("That is not what I said"), ("heard-wrong", ""))]])
+        self.on_text(text, audio=event.ref)
+        self.effects = [e for e in self.effects if not isinstance(e, Unanswered)]
+
+    def switch_voice(self) -> None:
+        """/voice: answers and flow texts as voice notes too, or no longer (in a language no
+        voice reads: the message that says so)."""
+        if not self.state.voice and self.locale not in self.content.voices:
+            self.say(self._(NO_VOICE), [[self.menu_button()]])
+            return
+        self.state.voice = not self.state.voice
+        self.say(self._("From now on I also read my answers aloud. /voice turns it off.")
+                 if self.state.voice else
+                 self._("I no longer read my answers aloud. The 🔊 button still does."),
+                 [[self.menu_button()]])
 
     def on_media(self, event: Media) -> None:
         kind = event.kind
@@ -246,6 +280,11 @@ class _Handling(FlowHandling):
             self.erase()
         elif kind == "switch":
             self.switch_language(arg)
+        elif kind == "speak":
+            self.read_again(arg)
+        elif kind == "heard-wrong":
+            self.say(self._("Sorry that I got it wrong. Please say it again, or write it."),
+                     [[self.menu_button()]])
 
     def act_in_intake(self, kind: str, arg: str) -> None:
         if kind == "consent":

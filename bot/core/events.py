@@ -60,6 +60,16 @@ class Media:
 
 
 @dataclass(frozen=True)
+class Spoken:
+    """A voice note the channel's transcriber understood: shown back, then handled as typed
+    text. `ref` is the channel's reference to the audio (relayed with the transcript in an open
+    case)."""
+
+    text: str
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
 class Command:
     name: str
     arg: str = ""
@@ -84,7 +94,8 @@ class CaseClosed:
     case_id: int
 
 
-Event = Start | Text | Choice | Media | Command | CaseOpened | CaseClaimed | CaseClosed
+Event = (Start | Text | Choice | Media | Spoken | Command | CaseOpened | CaseClaimed |
+         CaseClosed)
 
 
 def typed(line: str) -> Text | Command:
@@ -113,18 +124,52 @@ class ReplyKind(Enum):
 
 
 @dataclass(frozen=True)
+class Speech:
+    """A text to be read aloud as a voice note (`bot.core.speech`): its parts, each with the
+    language to read it in (German office terms in German), and, when the content has a
+    county's recording of it, that file (relative to the content root), which wins."""
+
+    parts: tuple[tuple[str, str], ...]
+    """(plain text, language) in reading order."""
+    language: str
+    """The person's language: whose voice reads it."""
+    unavailable: str
+    """What the person is told when there is no voice for `language` (Telegram HTML)."""
+    recording: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _ in self.parts)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"parts": [list(part) for part in self.parts], "language": self.language,
+                "unavailable": self.unavailable, "recording": self.recording}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Speech:
+        return cls(tuple((str(text), str(lang)) for text, lang in data["parts"]),
+                   str(data["language"]), str(data["unavailable"]), data.get("recording"))
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     """Telegram HTML; every user-supplied part is already escaped."""
     buttons: tuple[tuple[Button, ...], ...] = ()
     kind: ReplyKind = ReplyKind.ANSWER
+    voice: Speech | None = None
+    """A voice note instead of a text message (the 🔊 button, /voice): `text` is then empty."""
 
     def as_json(self) -> dict[str, Any]:
         """The one JSON form a reply is kept in (the replay record, the outbox's reply rows)."""
-        return {"text": self.text, "kind": self.kind.value,
-                "buttons": [[{"label": b.label, "url": b.url} if b.url else
-                             {"label": b.label, "choice": _choice_json(b.data)} for b in row]
-                            for row in self.buttons]}
+        data: dict[str, Any] = {
+            "text": self.text, "kind": self.kind.value,
+            "buttons": [[{"label": b.label, "url": b.url} if b.url else
+                         {"label": b.label, "choice": _choice_json(b.data)} for b in row]
+                        for row in self.buttons]}
+        if self.voice is not None:
+            data["voice"] = self.voice.as_json()
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
@@ -140,7 +185,9 @@ class Reply:
                 b.get("data")), b.get("url"))
 
         buttons = tuple(tuple(button(b) for b in row) for row in data.get("buttons", []))
-        return cls(str(data.get("text", "")), buttons, ReplyKind(data.get("kind", "answer")))
+        voice = data.get("voice")
+        return cls(str(data.get("text", "")), buttons, ReplyKind(data.get("kind", "answer")),
+                   None if voice is None else Speech.from_json(voice))
 
 
 def _choice_json(choice: Choice | None) -> list[int] | None:

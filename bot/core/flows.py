@@ -80,7 +80,10 @@ class FlowHandling(AnswerHandling):
             text = self.node_text(node.text)
             if texts.flow_outdated(self.content, flow, self.locale):
                 text += "\n\n" + texts.note_html(texts.outdated_note(self.t))
-            self.say(text, [*rows, self.nav_row()], ReplyKind.MENU)
+            listen = self.listen_row(f"node:{flow.id}/{self.state.node}")
+            self.say(text, [*rows, self.nav_row(), *listen], ReplyKind.MENU)
+            if self.state.voice and listen:
+                self.read_aloud(text)
         elif isinstance(node, schema.AnswerNode):
             buttons = [[self.button(flow, b)] for b in node.buttons]
             self.show_entry(node.faq, extra=buttons, final=node.next is None)
@@ -90,6 +93,22 @@ class FlowHandling(AnswerHandling):
                 self.say(self.node_text(node.text))
             self.counsellor()
         return None
+
+    def read_again(self, key: str) -> None:
+        """🔊 pressed: the entry's answer (with the sections the person's facts pick) or the
+        flow node's text as a voice note; the buttons on screen stay live."""
+        kind, _, target = key.partition(":")
+        if kind == "faq" and (entry := self.content.entries.get(target)) is not None:
+            self.read_aloud(texts.entry_answer(self.content, entry, self.t, self.locale,
+                                               facts=self.state.fields), self.recording(entry))
+            return
+        flow_id, _, node_id = target.partition("/")
+        flow = self.content.flows.get(flow_id)
+        node = flow.nodes.get(node_id) if flow else None
+        if kind == "node" and isinstance(node, schema.MenuNode | schema.AskNode):
+            self.read_aloud(self.node_text(node.text))
+            return
+        self.menu_changed()
 
     def node_text(self, text: dict[str, str]) -> str:
         return texts.fill(self.content, self.label(text), self.locale)

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 from babel.support import NullTranslations
 
-from bot.core import bidi
+from bot.core import bidi, speech
 from bot.core.content.model import Content
 from bot.core.events import Button, Choice, Effect, Reply, ReplyKind, SetLocale
-from bot.core.i18n import is_rtl
+from bot.core.i18n import N_, is_rtl
 from bot.core.state import Action, Option, State
 from bot.core.telegram_html import escape
+
+NO_VOICE = N_("There is no voice for your language yet. Please read the text, or talk to a "
+              "counsellor.")
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,22 @@ class Handling:
         if counsellor:
             row.append(("👤 " + self.t.gettext("Counsellor"), ("counsellor", "")))
         return row
+
+    def listen_row(self, key: str, recorded: bool = False) -> list[list[tuple[str, Action]]]:
+        """"🔊 Listen" under a text that can be read aloud (`key`: "faq:<entry>" or
+        "node:<flow>/<node>", `FlowHandling.read_again`), when a voice reads the person's
+        language or the county `recorded` the text; else no row."""
+        if not recorded and self.locale not in self.content.voices:
+            return []
+        return [[("🔊 " + self.t.gettext("Listen"), ("speak", key))]]
+
+    def read_aloud(self, html: str, recording: str | None = None) -> None:
+        """`html` as a voice note (`Reply.voice`), read in the person's language with the
+        glossary's German terms in German; `recording`: the county's own audio of it."""
+        content = self.content
+        self.replies.append(Reply("", voice=speech.speech(
+            html, self.locale, content.languages.default_language, content.glossary,
+            self._(NO_VOICE), recording)))
 
     def set_locale(self, locale: str) -> None:
         self.state.locale = locale

@@ -3,7 +3,7 @@ the notice that a part of the menu is gone (`ScreenHandling`, between `SignalHan
 answers in `bot.core.answers`)."""
 from __future__ import annotations
 
-from bot.core.commands import COMMANDS
+from bot.core.commands import offered
 from bot.core.events import EraseMe, ReplyKind
 from bot.core.i18n import native_name
 from bot.core.signal_handling import SignalHandling
@@ -38,7 +38,8 @@ class ScreenHandling(SignalHandling):
     def help(self) -> None:
         lines = [self._("How to use Lotse:"), self._("• Press a button, or type its number."),
                  self._("• Or write your question in your own words."),
-                 *(f"• /{c.name} " + self._(c.help) for c in COMMANDS if c.help)]
+                 *(f"• /{c.name} " + self._(c.help)
+                   for c in offered(self.locale in self.content.voices) if c.help)]
         self.say("\n".join(lines), [[self.menu_button()]])
 
     def privacy(self) -> None:

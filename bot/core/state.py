@@ -12,7 +12,8 @@ Action = tuple[str, str]
 """What a button does: ("node", "flow-id/node-id"), ("faq", id), ("german", id) (the entry's
 current German text), ("flow", id), ("value", v), ("menu", ""), ("back", ""), ("counsellor", ""),
 ("language", ""), ("locale", code), ("no-match", ""), ("section", "entry-id/vocabulary/value") (a
-value chosen under an answer's "Which is yours?")."""
+value chosen under an answer's "Which is yours?"), ("speak", "faq:<id>" or "node:<flow>/<node>")
+(the text read aloud), ("heard-wrong", "") (a voice note was misunderstood)."""
 
 
 @dataclass
@@ -61,6 +62,8 @@ class State:
     case_claimed: bool = False
     case_acknowledged: bool = False
     """Whether the person was told that their messages now go to the case."""
+    voice: bool = False
+    """/voice: answers and flow texts come as voice notes too, after their text."""
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

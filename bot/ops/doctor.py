@@ -61,7 +61,8 @@ async def diagnose(settings: Settings) -> list[Finding]:
     """Every check after the settings, in the order an admin would fix them."""
     (database_found, outbox_found), telegram_found, translation_found = await asyncio.gather(
         database_and_outbox(settings), telegram(settings), translation(settings))
-    return [database_found, content(settings), *telegram_found,
+    content_found, languages = content(settings)
+    return [database_found, content_found, *voice(settings, languages), *telegram_found,
             Finding(True, f"ADMIN_IDS: {len(settings.ADMIN_IDS)} admin(s)")
             if settings.ADMIN_IDS else
             Finding(False, "ADMIN_IDS is empty", "add the Telegram user ids of the people who "
@@ -138,7 +139,8 @@ async def database(settings: Settings) -> Finding:
     return Finding(True, f"database reachable, migrations current ({head})")
 
 
-def content(settings: Settings) -> Finding:
+def content(settings: Settings) -> tuple[Finding, tuple[str, ...]]:
+    """The content's finding, and its languages (none when it does not load)."""
     from bot.ops.content_cache import cached_load
 
     loaded, problems = cached_load(settings.content_root, UI_DIR, settings.RETENTION_DAYS,
@@ -148,15 +150,51 @@ def content(settings: Settings) -> Finding:
     if loaded is None:
         return Finding(False, f"content in {settings.content_root}: {errors} error(s), "
                        f"{warnings} warning(s)", "run `lotse content check` and fix the lines it "
-                       "names")
+                       "names"), ()
+    languages = tuple(loaded.languages.languages)
     unconfirmed = loaded.organisation.unconfirmed()
     if unconfirmed:
         return Finding(False, f"content: the organisation's {', '.join(unconfirmed)} not "
                        "confirmed (people would be shown them as fact)", "check them with the "
-                       "office, then set them to true under 'confirmed:' in faq/organisation.yaml")
+                       "office, then set them to true under 'confirmed:' in faq/organisation.yaml"
+                       ), languages
     return Finding(True, f"content: {len(loaded.entries)} FAQ entries, {len(loaded.flows)} "
                    f"flows, {warnings} warning(s)" +
-                   (" (`lotse content check` lists them)" if warnings else ""))
+                   (" (`lotse content check` lists them)" if warnings else "")), languages
+
+
+def voice(settings: Settings, languages: tuple[str, ...]) -> list[Finding]:
+    """Which of the content's languages a voice reads aloud and which voice notes are
+    transcribed in (bot/voice/); off is no failure, configured but not working is."""
+    from bot.voice import setup as voice_setup
+
+    fix = "pip install 'lotse[voice]' and check the directory (the log of `lotse run` says why)"
+    speaker = voice_setup.speaker(settings)
+    if speaker is None:
+        configured = settings.VOICES_DIR is not None or settings.VOICE_ESPEAK
+        read = Finding(False, "reading aloud is configured but has no voice", fix) \
+            if configured else Finding(True, "reading aloud: off (VOICES_DIR, VOICE_ESPEAK)")
+    else:
+        voiced = [f"{code} ({found[0]})" for code in languages
+                  if (found := speaker.voice_for(code)) is not None]
+        silent = [code for code in languages if speaker.voice_for(code) is None]
+        read = Finding(True, "reading aloud: " + (", ".join(voiced) or "no language") +
+                       (f"; no voice for {' '.join(silent)} (they are told so)" if silent else ""))
+    transcriber = voice_setup.transcriber(settings)
+    if transcriber is None:
+        configured = settings.WHISPER_MODEL_DIR is not None or settings.TRANSCRIPTION_URL is not None
+        heard = Finding(False, "transcription is configured but WHISPER_MODEL_DIR holds no model",
+                        "point it at a faster-whisper model directory (model.bin)") \
+            if configured else Finding(True, "voice notes: not transcribed (WHISPER_MODEL_DIR, "
+                                       "TRANSCRIPTION_URL)")
+    else:
+        covered = [code for code in languages if code in transcriber.languages]
+        others = [code for code in languages if code not in transcriber.languages]
+        heard = Finding(True, f"voice notes transcribed by {transcriber.name}: " +
+                        (" ".join(covered) or "no language") +
+                        (f"; not in {' '.join(others)} (they get the counsellor offer)"
+                         if others else ""))
+    return [read, heard]
 
 
 async def telegram(settings: Settings) -> list[Finding]:

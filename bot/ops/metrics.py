@@ -87,7 +87,21 @@ TRANSLATION_SECONDS = Histogram("lotse_translation_seconds", "Seconds a text wai
                                 ["provider"], registry=REGISTRY,
                                 buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30))
 
+VOICE_NOTES = Counter("lotse_voice_notes", "Texts read aloud as voice notes, by how: piper, "
+                      "espeak (synthesized), recording (the county's), reused (Telegram's file "
+                      "id of one sent before), no_voice (the person's language has none).",
+                      ["how"], registry=REGISTRY)
+TRANSCRIPTIONS = Counter("lotse_transcriptions", "Voice notes from people, by outcome: "
+                         "understood, empty (nothing understood, failed or timed out), "
+                         "too_long, not_covered (a language the transcriber does not cover, "
+                         "or none configured).", ["outcome"], registry=REGISTRY)
+VOICE_LANGUAGES = Gauge("lotse_voice_languages", "Languages with a voice that reads aloud "
+                        "(what=speaker) and with a transcriber (what=transcriber).", ["what"],
+                        registry=REGISTRY)
+
 RETRY_REASONS = ("429", "5xx", "network", "other")
+VOICE_NOTE_HOWS = ("piper", "espeak", "recording", "reused", "no_voice")
+TRANSCRIPTION_OUTCOMES = ("understood", "empty", "too_long", "not_covered")
 SEMANTIC_OUTCOMES = ("ok", "timeout", "error", "not_ready")
 
 
@@ -111,6 +125,12 @@ def _start_at_zero() -> None:
             SEND_RETRIES.labels(path, reason)
     for outcome in SEMANTIC_OUTCOMES:
         SEMANTIC_REQUESTS.labels(outcome)
+    for how in VOICE_NOTE_HOWS:
+        VOICE_NOTES.labels(how)
+    for outcome in TRANSCRIPTION_OUTCOMES:
+        TRANSCRIPTIONS.labels(outcome)
+    for what in ("speaker", "transcriber"):
+        VOICE_LANGUAGES.labels(what)
     for kind in CrisisKind:
         for certain in (True, False):
             CRISIS_SIGNALS.labels(kind.value, _flag(certain))

@@ -41,6 +41,7 @@ from bot.core.events import (
     RelayToCase,
     Reply,
     SetLocale,
+    Spoken,
     Text,
 )
 from bot.core.handling import Step
@@ -119,11 +120,12 @@ class Conversations:
                 result = step(content, state, event)
                 meaning = self._for_meaning(content, event, result)
                 if not meaning and not any(isinstance(e, RelayToCase) for e in result.effects):
-                    return await self._finish(content, user, saved, state, result, update_key)
+                    return await self._finish(content, user, saved, state, result, event,
+                                              update_key)
             if meaning:
                 assert isinstance(event, Text)
                 result = await self._with_meaning(content, state, event, result)
-            return await self._finish(content, user, saved, state, result, update_key)
+            return await self._finish(content, user, saved, state, result, event, update_key)
 
     async def _arrive(self, person: Person) -> tuple[UserRecord, dict[str, Any] | None]:
         """The person, marked as seen, and their saved state: one statement when the state is in
@@ -132,6 +134,10 @@ class Conversations:
             return await self.storage.user_with_state(person.channel, person.external_id)
         user = await self.storage.user(person.channel, person.external_id)
         return user, await self.states.load_state(user.id)
+
+    async def locale(self, person: Person) -> str | None:
+        """The language `person` chose, if any (a voice note is transcribed in it)."""
+        return (await self.storage.user(person.channel, person.external_id)).locale
 
     async def claim(self, case_id: int, counsellor: Counsellor, *, takeover: bool = False,
                     update_key: str | None = None) -> ClaimResult:
@@ -177,9 +183,10 @@ class Conversations:
             return changed
 
     async def _finish(self, content: Content, user: UserRecord, saved: dict[str, Any] | None,
-                      state: State, result: Step, update_key: str | None) -> list[Reply]:
-        """Carry out the step's effects (and the steps they lead to), record its usage and save
-        the state with the update's replay record."""
+                      state: State, result: Step, event: Event,
+                      update_key: str | None) -> list[Reply]:
+        """Carry out the step's effects of `event` (and the steps they lead to), record its
+        usage and save the state with the update's replay record."""
         replies = list(result.replies)
         if EraseMe() in result.effects:
             numbers = await self.cases.erase(user.id)
@@ -195,8 +202,11 @@ class Conversations:
                 result = step(content, result.state, follow_up)
                 replies += result.replies
         await self.usage.record(content, state, result.state, effects, utcnow())
+        # a transcript is not kept, not even in the replay record: a voice note delivered again
+        # is transcribed again
+        record_key = None if isinstance(event, Spoken) else update_key
         await self.states.save_state(
-            user.id, with_record(result.state.to_json(), saved, update_key, replies),
+            user.id, with_record(result.state.to_json(), saved, record_key, replies),
             content.version)
         log.debug("user=%s replies=%d", user.id, len(replies))
         return replies

@@ -3,10 +3,11 @@ them and nothing else, /help lists them, and the bot's command menu is made from
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from bot.channels.telegram.app import set_commands
 from bot.core import bidi, telegram_html
-from bot.core.commands import COMMANDS, NAMES
+from bot.core.commands import COMMANDS, NAMES, offered
 from bot.core.content.model import Content
 from bot.core.engine import _Handling, step
 from bot.core.events import Command
@@ -28,7 +29,7 @@ def test_the_engine_handles_every_command_of_the_list_and_no_other(content: Cont
 def test_help_lists_the_commands_with_a_help_line(content: Content) -> None:
     lines = [line for line in shown(content, Command("help")).splitlines()
              if line.startswith("• /")]
-    assert [line.split()[1] for line in lines] == [f"/{c.name}" for c in COMMANDS if c.help]
+    assert [line.split()[1] for line in lines] == [f"/{c.name}" for c in offered(False) if c.help]
     assert "• /menu main menu" in lines
 
 
@@ -42,9 +43,11 @@ class RecordingBot:
 
 def test_the_command_menu_is_the_list_in_every_language(content: Content) -> None:
     bot = RecordingBot()
-    asyncio.run(set_commands(bot, content))  # type: ignore[arg-type]
+    asyncio.run(set_commands(bot, replace(content, voices=frozenset({"de"}))))  # type: ignore[arg-type]
     assert set(bot.menus) == {None, *content.languages.languages}
     for code, menu in bot.menus.items():
-        assert [name for name, _ in menu] == list(NAMES), code
+        voiced = code in (None, "de")  # /voice where a voice reads the language
+        assert [name for name, _ in menu] == [c.name for c in offered(voiced)], code
+    assert "voice" in NAMES and [c.name for c in offered(True)] == list(NAMES)
     german = content.ui.get("de")
     assert bot.menus["de"] == [(c.name, german.gettext(c.menu)) for c in COMMANDS]

@@ -33,12 +33,13 @@ from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.staff_gate import StaffGate
 from bot.channels.telegram.staff_group import StaffGroup
+from bot.channels.telegram.voice import Listening, VoiceNotes
 from bot.channels.web.app import web_workspace
 from bot.channels.web.desk import WebDesk
 from bot.channels.web.live import Live
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.core.commands import COMMANDS
+from bot.core.commands import offered
 from bot.core.content.model import Content
 from bot.handoff.delivery import Halt, StaffChannel
 from bot.handoff.outbox import POLL_SECONDS, OutboxWorker
@@ -53,6 +54,7 @@ from bot.storage.leadership import Leadership
 from bot.storage.repository import Storage
 from bot.storage.state_redis import redacted
 from bot.translation.setup import translator_from_settings
+from bot.voice import setup as voice_setup
 
 log = logging.getLogger(__name__)
 
@@ -166,21 +168,31 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
     translator = translator_from_settings(settings, glossary=lambda: content().glossary,
                                           buckets=shared.buckets)
+    speaker = voice_setup.speaker(settings)  # None: nothing is read aloud
+    transcriber = voice_setup.transcriber(settings)
+    languages = content().languages.languages
+    voices = frozenset() if speaker is None else speaker.languages(languages)
+    metrics.VOICE_LANGUAGES.labels("speaker").set(len(voices))
+    metrics.VOICE_LANGUAGES.labels("transcriber").set(
+        0 if transcriber is None else len(transcriber.languages & set(languages)))
 
     def on_case_change() -> None:
         outbox.wake()
         if live is not None:
             live.changed()
 
-    conversations = Conversations(storage, content, on_case_change=on_case_change,
-                                  states=shared.states, person_locks=shared.person_locks,
-                                  semantic=semantic, translator=translator)
+    conversations = Conversations(storage, voice_setup.voiced(content, voices),
+                                  on_case_change=on_case_change, states=shared.states,
+                                  person_locks=shared.person_locks, semantic=semantic,
+                                  translator=translator)
     dispatcher["conversations"] = conversations
     if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's routers come last
         dispatcher.include_router(staff_translation.router)  # before staff's relay of the rest
         staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
                       StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS))
     dispatcher["sender"] = Sender(bot, pacer)
+    dispatcher["voice_notes"] = VoiceNotes(speaker, content().root)
+    dispatcher["listening"] = Listening(transcriber, settings.TRANSCRIPTION_MAX_SECONDS)
     dispatcher["in_flight"] = in_flight
     dispatcher["outbox"] = outbox
     monitoring.install(dispatcher, storage, shared.states, outbox)  # after Dedupe, before hooks
@@ -189,7 +201,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     async def register_commands(bot: Bot) -> None:
         await outbox.start()  # first delivers whatever waited from before a restart
         semantic.follow(content())  # built in the background: words alone answer until then
-        await set_commands(bot, content())
+        await set_commands(bot, conversations.content())
 
     @dispatcher.shutdown()
     async def finish_updates(in_flight: InFlight) -> None:
@@ -197,6 +209,8 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
         await outbox.stop()
         await semantic.close()
         await translator.close()
+        if transcriber is not None:
+            await transcriber.close()
 
     return dispatcher
 
@@ -205,8 +219,9 @@ async def set_commands(bot: Bot, content: Content) -> None:
     """The command menu in every language (Telegram picks it by the person's app language)."""
     for code in [None, *content.languages.languages]:
         t = content.ui.get(code or content.languages.default_language)
+        voiced = code in content.voices if code else bool(content.voices)
         commands = [BotCommand(command=command.name, description=t.gettext(command.menu))
-                    for command in COMMANDS]
+                    for command in offered(voiced)]
         await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
                                   language_code=code)
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import InputFile
 
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.render import Message
@@ -35,6 +36,16 @@ class Sender:
             chat_id, message.text, reply_markup=message.keyboard), chat_id)
         metrics.REPLIES.labels("sent").inc()
         return sent.message_id
+
+    async def send_voice(self, chat_id: int, voice: str | InputFile,
+                         seconds: float | None = None) -> str | None:
+        """Send a voice note (a file id, or OGG/Opus bytes as an `InputFile`); returns the file
+        id Telegram keeps it under."""
+        sent = await self._call(lambda: self.bot.send_voice(
+            chat_id, voice, duration=None if seconds is None else max(1, round(seconds))),
+            chat_id)
+        metrics.REPLIES.labels("sent").inc()
+        return sent.voice.file_id if sent.voice is not None else None
 
     async def edit(self, chat_id: int, message_id: int, message: Message) -> bool:
         """Replace a message's text and keyboard; False when Telegram no longer allows it."""

@@ -14,6 +14,7 @@ from bot.channels.telegram.buttons import OptionButton, OriginalButton
 from bot.channels.telegram.media import largest_photo
 from bot.channels.telegram.render import messages, outgoing
 from bot.channels.telegram.sender import Blocked, Sender
+from bot.channels.telegram.voice import Listening, VoiceNotes
 from bot.core.events import (
     FOREIGN,
     Choice,
@@ -32,7 +33,7 @@ router = Router(name="users")
 router.message.filter(F.chat.type == ChatType.PRIVATE)
 router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
 
-MEDIA = (("voice", MediaKind.VOICE), ("audio", MediaKind.VOICE), ("video_note", MediaKind.VOICE),
+MEDIA = (("audio", MediaKind.VOICE), ("video_note", MediaKind.VOICE),
          ("photo", MediaKind.PHOTO), ("video", MediaKind.VIDEO), ("animation", MediaKind.VIDEO),
          ("document", MediaKind.DOCUMENT), ("sticker", MediaKind.STICKER),
          ("location", MediaKind.LOCATION), ("venue", MediaKind.LOCATION),
@@ -52,16 +53,19 @@ def person(user: User) -> Person:
     return Person("telegram", str(user.id))
 
 
-async def deliver(conversations: Conversations, sender: Sender, user: User, event: Event,
-                  update_key: str, pressed: int | None = None) -> None:
-    """Run `event` (the update `update_key`, see `app.Dedupe`) and send the replies; a menu
-    answering a pressed button replaces that menu."""
+async def deliver(conversations: Conversations, sender: Sender, voice_notes: VoiceNotes,
+                  user: User, event: Event, update_key: str, pressed: int | None = None) -> None:
+    """Run `event` (the update `update_key`, see `app.Dedupe`) and send the replies (a voice
+    note for a reply to be read aloud); a menu answering a pressed button replaces that menu."""
     try:
         # the chat is held from handling to the last reply, so two updates answer one after the other
         async with sender.pacer.ordered(user.id):
             replies = await conversations.handle(person(user), event, update_key)
             replace = pressed
             for reply, parts in outgoing(replies):
+                if reply.voice is not None:
+                    await voice_notes.send(sender, user.id, reply.voice)
+                    continue
                 if replace is not None and reply.kind is ReplyKind.MENU and len(parts) == 1:
                     target, replace = replace, None
                     if await sender.edit(user.id, target, parts[0]):
@@ -75,32 +79,46 @@ async def deliver(conversations: Conversations, sender: Sender, user: User, even
 
 @router.message(CommandStart())
 async def on_start(message: Message, command: CommandObject, conversations: Conversations,
-                   sender: Sender, update_key: str) -> None:
+                   sender: Sender, voice_notes: VoiceNotes, update_key: str) -> None:
     assert message.from_user is not None
     event = Start(command.args, message.from_user.language_code)
-    await deliver(conversations, sender, message.from_user, event, update_key)
+    await deliver(conversations, sender, voice_notes, message.from_user, event, update_key)
 
 
 @router.message(F.text)
 async def on_text(message: Message, conversations: Conversations, sender: Sender,
-                  update_key: str) -> None:
+                  voice_notes: VoiceNotes, update_key: str) -> None:
     assert message.from_user is not None and message.text is not None
-    await deliver(conversations, sender, message.from_user, typed(message.text), update_key)
+    await deliver(conversations, sender, voice_notes, message.from_user, typed(message.text),
+                  update_key)
+
+
+@router.message(F.voice)
+async def on_voice(message: Message, conversations: Conversations, sender: Sender,
+                   voice_notes: VoiceNotes, listening: Listening, update_key: str) -> None:
+    """A voice note: transcribed where the person's language is covered (`voice.Listening`)."""
+    assert message.from_user is not None and message.bot is not None
+    language = None if listening.transcriber is None else \
+        await conversations.locale(person(message.from_user))
+    event = await listening.event(message.bot, message, language)
+    await deliver(conversations, sender, voice_notes, message.from_user, event, update_key)
 
 
 @router.message()
 async def on_other(message: Message, conversations: Conversations, sender: Sender,
-                   update_key: str) -> None:
+                   voice_notes: VoiceNotes, update_key: str) -> None:
     assert message.from_user is not None
     kind = next((k for attr, k in MEDIA if getattr(message, attr, None)), MediaKind.OTHER)
-    await deliver(conversations, sender, message.from_user, Media(kind, file_ref(message)),
-                  update_key)
+    await deliver(conversations, sender, voice_notes, message.from_user,
+                  Media(kind, file_ref(message)), update_key)
 
 
 @router.callback_query(OptionButton.filter())
 async def on_button(query: CallbackQuery, callback_data: OptionButton,
-                    conversations: Conversations, sender: Sender, update_key: str) -> None:
-    await answer_press(query, callback_data.choice, conversations, sender, update_key)
+                    conversations: Conversations, sender: Sender, voice_notes: VoiceNotes,
+                    update_key: str) -> None:
+    await answer_press(query, callback_data.choice, conversations, sender, voice_notes,
+                       update_key)
 
 
 @router.callback_query(OriginalButton.filter())
@@ -120,14 +138,15 @@ async def on_original(query: CallbackQuery, callback_data: OriginalButton,
 
 @router.callback_query()
 async def on_foreign_button(query: CallbackQuery, conversations: Conversations, sender: Sender,
-                            update_key: str) -> None:
+                            voice_notes: VoiceNotes, update_key: str) -> None:
     """Data no button of ours carries: the engine answers as for a stale button."""
-    await answer_press(query, FOREIGN, conversations, sender, update_key)
+    await answer_press(query, FOREIGN, conversations, sender, voice_notes, update_key)
 
 
 async def answer_press(query: CallbackQuery, choice: Choice, conversations: Conversations,
-                       sender: Sender, update_key: str) -> None:
+                       sender: Sender, voice_notes: VoiceNotes, update_key: str) -> None:
     with contextlib.suppress(TelegramAPIError):  # the spinner stops anyway; the reply matters
         await query.answer()
     message = query.message.message_id if query.message else None
-    await deliver(conversations, sender, query.from_user, choice, update_key, message)
+    await deliver(conversations, sender, voice_notes, query.from_user, choice, update_key,
+                  message)

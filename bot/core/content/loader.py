@@ -186,12 +186,32 @@ def _scoped(source: SourceFile, key: str) -> SourceFile:
     return SourceFile(source.path, source.data[key], source.lines)
 
 
+def recording_problems(root: Path, parsed: Parsed) -> list[Problem]:
+    """A county's recording (`audio:` of an entry's text) must be an OGG file in the content
+    folder: Telegram shows only OGG/Opus as a voice note."""
+    problems = []
+    for source, entry in parsed.entries:
+        for lang, text in entry.text.items():
+            if text.audio is None:
+                continue
+            path = (root / text.audio).resolve()
+            where = source.line(("text", lang, "audio"))
+            if not path.is_relative_to(root.resolve()) or not path.is_file():
+                problems.append(Problem(source.path, where, f"recording {text.audio} not found "
+                                        "in the content folder"))
+            elif path.read_bytes()[:4] != b"OggS":
+                problems.append(Problem(source.path, where, f"recording {text.audio} is no OGG "
+                                        "file: convert it to OGG/Opus (e.g. ffmpeg -i in.mp3 "
+                                        "-c:a libopus out.ogg)"))
+    return problems
+
+
 def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | None,
                                                                       list[Problem]]:
     """The content under `root` and every problem found; no Content when there is an error.
     `retention_days` (the RETENTION_DAYS setting) is what the privacy texts promise."""
     parsed = parse_folder(root)
-    parsed.problems += phrase_problems(parsed)
+    parsed.problems += phrase_problems(parsed) + recording_problems(root, parsed)
     if parsed.languages and parsed.organisation and not any(
             p.severity is Severity.ERROR for p in parsed.problems):
         parsed.problems += check(parsed)

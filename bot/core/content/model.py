@@ -53,6 +53,9 @@ class Content:
     glossary: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """German office terms machine translation keeps → their explanation per language
     (faq/glossary.yaml, `bot.translation.protect`)."""
+    voices: frozenset[str] = frozenset()
+    """The languages a voice reads aloud (the installed voices, `bot.voice`; set by the service,
+    not by the files): 🔊 is offered in these, and where the county recorded an entry."""
 
     def pick(self, texts: Mapping[str, str], lang: str) -> Localized:
         """`texts` in `lang`, or in the first language of its fallback chain that has it."""

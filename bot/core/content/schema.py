@@ -149,6 +149,9 @@ class EntryText(Model):
     """Texts that apply only to some people, by vocabulary and value (`bot.core.content.sections`):
     `residence_status: {duldung: …, "asylum, duldung": …, default: …}`."""
     questions: list[Text] = []
+    audio: Text | None = None
+    """A county's own recording of this text read aloud (an OGG/Opus file, relative to the
+    content root): sent for 🔊 instead of a synthetic voice."""
 
 
 class FaqEntry(Model):
