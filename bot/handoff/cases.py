@@ -1,5 +1,7 @@
-"""Cases: opening one (case, note and outbox entry in one transaction), what the person adds while
-it is open, the counsellors' side (claim, takeover, close, notes, relay, canned replies), ratings.
+"""Cases: opening one (case, note and outbox entry in one transaction; before it, with a
+translator, the question's German translation for the note, kept on the case), what the person
+adds while it is open, the counsellors' side (claim, takeover, close, notes, relay, canned
+replies), ratings.
 
 Every change writes its outbox rows in the same transaction, so what was decided is delivered,
 and wakes the outbox worker once that transaction is committed (`on_change`, in `_writing` alone);
@@ -20,7 +22,7 @@ from typing import Any
 
 from bot.clock import utcnow
 from bot.core import bidi, texts
-from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
+from bot.core.case_note import OUTCOMES, TRANSLATED_FIELDS, CaseFacts, note, topic_name
 from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
@@ -32,6 +34,7 @@ from bot.ops import metrics
 from bot.storage.cases import CaseRows, case_rows
 from bot.storage.models import MAX_ID, Case, OutboxMessage, TranscriptMessage
 from bot.storage.repository import Storage, UserRecord
+from bot.translation.translator import Translator
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +50,8 @@ def facts(case: Case, consent_at: dt.datetime | None) -> CaseFacts:
     return CaseFacts(number=case.id, created_at=case.created_at, locale=case.locale,
                      intake=intake, shown=case.shown_faq, path=case.flow_path,
                      consent_at=consent_at, status=CaseStatus(case.status), urgent=case.urgent,
-                     crisis=case.crisis,
-                     claimed_by=case.claimed_by_name, outcome=case.outcome)
+                     crisis=case.crisis, claimed_by=case.claimed_by_name, outcome=case.outcome,
+                     translations=case.translations or {})
 
 
 def staff_topic(content: Content, case: Case) -> str:
@@ -65,12 +68,16 @@ def _record(case: Case) -> CaseRecord:
 class Cases:
     def __init__(self, storage: Storage, content: Callable[[], Content],
                  clock: Callable[[], dt.datetime] = utcnow,
-                 on_change: Callable[[], None] = lambda: None) -> None:
+                 on_change: Callable[[], None] = lambda: None,
+                 translator: Translator | None = None) -> None:
         self.storage = storage
         self.content = content
         self.clock = clock
         self.on_change = on_change
         """Called after each commit that wrote outbox rows (wakes the delivery worker)."""
+        self.translator = translator
+        """Translates the question into German for the case note (none: the note has the
+        original only)."""
         self._changing = asyncio.Lock()
         """Claims and closes one at a time in this process (SQLite has no row locks)."""
 
@@ -87,6 +94,7 @@ class Cases:
         what the person is promised is in the database before anything is sent. The same
         `update_key` again gives the case it opened (logged and counted the first time only)."""
         intake = request.intake
+        translations = await self._translations(request)
         now = self.clock()
         async with self._writing() as rows:
             opened = await _written(rows, update_key, OutboxKind.CASE_NOTE)
@@ -97,7 +105,7 @@ class Cases:
                         topic=intake.get("topic"),
                         locale=request.locale, flow_path=list(request.path),
                         shown_faq=list(request.shown), question_locale=request.locale,
-                        note="", created_at=now,
+                        note="", created_at=now, translations=translations or None,
                         **{name: intake.get(name) for name in INTAKE_COLUMNS})
             await rows.add(case)
             await self._note(rows, case)
@@ -109,6 +117,23 @@ class Cases:
         metrics.CASES_OPENED.inc()
         log.info("case opened case=%s user=%s", case.id, user_id)
         return case.id
+
+    async def _translations(self, request: OpenCase) -> dict[str, str | None]:
+        """The German machine translation of the intake's free text, for the note: only the text
+        goes to the translator, which answers within its timeout; a failure is None ("nicht
+        übersetzt"), a text it does not translate (its language not routed, German already) is
+        left out."""
+        translated: dict[str, str | None] = {}
+        if self.translator is None:
+            return translated
+        for name in TRANSLATED_FIELDS:
+            text = request.intake.get(name)
+            if not text:
+                continue
+            translation = await self.translator.translate(text, request.locale, "de")
+            if translation.translated or translation.failed:
+                translated[name] = translation.text if translation.translated else None
+        return translated
 
     async def relay(self, request: RelayToCase, update_key: str | None = None) -> None:
         """Something the person sent while the case is open, on its way to the staff topic

@@ -149,6 +149,11 @@ def content(settings: Settings) -> Finding:
         return Finding(False, f"content in {settings.content_root}: {errors} error(s), "
                        f"{warnings} warning(s)", "run `lotse content check` and fix the lines it "
                        "names")
+    if settings.TRANSLATION_ROUTES and loaded.organisation.translation_service is None:
+        return Finding(False, "content: TRANSLATION_ROUTES translates the chat, but "
+                       "faq/organisation.yaml names no translation_service (people are not told "
+                       "who translates their messages)", "add translation_service there in every "
+                       "language, naming the service you run or contract, and confirm it")
     unconfirmed = loaded.organisation.unconfirmed()
     if unconfirmed:
         return Finding(False, f"content: the organisation's {', '.join(unconfirmed)} not "

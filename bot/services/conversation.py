@@ -54,6 +54,7 @@ from bot.services.usage import Usage
 from bot.shared.person_locks import LocalPersonLocks, PersonLocks
 from bot.storage.repository import Storage, UserRecord
 from bot.storage.state_store import StateStore
+from bot.translation.translator import Translator
 
 log = logging.getLogger(__name__)
 Changed = TypeVar("Changed")
@@ -71,15 +72,17 @@ class Conversations:
     def __init__(self, storage: Storage, content: Callable[[], Content],
                  on_case_change: Callable[[], None] = lambda: None,
                  states: StateStore | None = None, person_locks: PersonLocks | None = None,
-                 semantic: Semantic | None = None) -> None:
+                 semantic: Semantic | None = None,
+                 translator: Translator | None = None) -> None:
         self.storage = storage
         self.states: StateStore = storage if states is None else states
         """Where conversation state is kept: the database, or Redis when REDIS_URL is set."""
         self.content = content
         """The content now live (a reload swaps what this returns)."""
-        self.cases = Cases(storage, content, on_change=on_case_change)
+        self.cases = Cases(storage, content, on_change=on_case_change, translator=translator)
         """`on_case_change` is called when something waits in the outbox (it wakes the
-        delivery worker)."""
+        delivery worker); `translator` puts the question into German for the case note (its
+        owner closes it)."""
         self.usage = Usage(storage)
         self.person_locks: PersonLocks = \
             LocalPersonLocks() if person_locks is None else person_locks

@@ -49,6 +49,7 @@ from bot.shared.updates import ProcessedUpdates
 from bot.storage.leadership import Leadership
 from bot.storage.repository import Storage
 from bot.storage.state_redis import redacted
+from bot.translation.setup import translator_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +156,12 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     semantic = Semantic.from_settings(settings)  # off without EMBEDDINGS_URL
     if isinstance(content, ContentStore):
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
+    # passes everything through without TRANSLATION_ROUTES
+    translator = translator_from_settings(settings, glossary=lambda: content().glossary,
+                                          buckets=shared.buckets)
     conversations = Conversations(storage, content, on_case_change=outbox.wake,
-                                  states=shared.states, person_locks=shared.person_locks, semantic=semantic)
+                                  states=shared.states, person_locks=shared.person_locks,
+                                  semantic=semantic, translator=translator)
     dispatcher["conversations"] = conversations
     if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
         staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
@@ -177,6 +182,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
         await in_flight.finish()
         await outbox.stop()
         await semantic.close()
+        await translator.close()
 
     return dispatcher
 
