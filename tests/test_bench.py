@@ -55,3 +55,14 @@ def test_synthetic_corpus_is_made_of_the_shipped_entries(shipped_content: Conten
     assert len({doc.entry_id for doc in docs}) == 50
     assert {doc.lang for doc in docs} == {doc.lang for doc in shipped}
     assert {doc.entry_id.split("~")[0] for doc in docs} <= {doc.entry_id for doc in shipped}
+
+
+@pytest.mark.e2e  # the real bot, a cold start and two intakes
+async def test_the_translation_bench_measures_both_directions_with_and_without() -> None:
+    from bench import bench_translation
+
+    figures = await bench_translation.measure(rounds=2)
+    assert set(figures) == {f"{d}, {lang}" for d in ("person → topic", "counsellor → person")
+                            for lang in ("ar", "uk")}
+    assert all(0 < f["p50"] <= f["p90"] for f in figures.values())
+    assert "added by translation, person → topic" in bench_translation.describe(figures)

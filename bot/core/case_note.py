@@ -17,7 +17,7 @@ import phonenumbers
 from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.i18n import german_name
-from bot.core.telegram_html import MESSAGE_LIMIT, escape, length, truncate, utf16_len
+from bot.core.telegram_html import MESSAGE_LIMIT, escape, length, parse, truncate
 
 TOPIC_NAME_LIMIT = 128
 STATUS = {CaseStatus.NEW: "neu", CaseStatus.CLAIMED: "in Bearbeitung",
@@ -49,8 +49,8 @@ class CaseFacts:
     claimed_by: str | None = None
     outcome: str | None = None
     translations: Mapping[str, str | None] = dataclass_field(default_factory=dict)
-    """The German machine translation of an intake field the person wrote ("question"), or None
-    where the translator failed (the note says "nicht übersetzt"); a field not here is shown as
+    """The German machine translation of an intake field the person wrote ("question"), in
+    Telegram HTML (the escaped text translated as HTML, as the relay's are), or None where the translator failed (the note says "nicht übersetzt"); a field not here is shown as
     today (no translator for the language, German already, or nothing to translate)."""
 
 
@@ -143,16 +143,16 @@ def note(content: Content, facts: CaseFacts) -> str:
         lines.append(f"Einwilligung: {_time(content, facts.consent_at)}")
     if translation_at is not None and german is not None:
         room = MESSAGE_LIMIT - length("\n".join(lines))
-        lines[translation_at] = f"<blockquote>{escape(_fitted(german, room))}</blockquote>"
+        lines[translation_at] = f"<blockquote>{_fitted(german, room)}</blockquote>"
     return "\n".join(lines)
 
 
-def _fitted(text: str, room: int) -> str:
-    """`text` cut short (…) to at most `room` UTF-16 code units: a long question grows in
-    translation, and the note must stay one Telegram message."""
-    if utf16_len(text) <= room:
-        return text
-    return truncate(text, max(0, room - 1)).rstrip() + "…"
+def _fitted(html: str, room: int) -> str:
+    """`html` cut short (…) to at most `room` UTF-16 code units as Telegram counts them: a long
+    question grows in translation, and the note must stay one Telegram message."""
+    if length(html) <= room:
+        return html
+    return escape(truncate(parse(html), max(0, room - 1)).rstrip() + "…")
 
 
 def _when(content: Content, value: str | None) -> str:

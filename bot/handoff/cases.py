@@ -22,11 +22,12 @@ from typing import Any
 
 from bot.clock import utcnow
 from bot.core import bidi, texts
-from bot.core.case_note import OUTCOMES, TRANSLATED_FIELDS, CaseFacts, note, topic_name
+from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
 from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
+from bot.handoff import relay_translation
 from bot.handoff.delivery import OutboxKind
 from bot.handoff.erasure import erase_person
 from bot.handoff.records import CannedSent, CaseRecord, Claim, ClaimResult, Counsellor
@@ -76,8 +77,8 @@ class Cases:
         self.on_change = on_change
         """Called after each commit that wrote outbox rows (wakes the delivery worker)."""
         self.translator = translator
-        """Translates the question into German for the case note (none: the note has the
-        original only)."""
+        """Puts the question into German for the case note and translates relayed texts
+        (`bot.handoff.relay_translation`); None: neither is translated."""
         self._changing = asyncio.Lock()
         """Claims and closes one at a time in this process (SQLite has no row locks)."""
 
@@ -94,7 +95,8 @@ class Cases:
         what the person is promised is in the database before anything is sent. The same
         `update_key` again gives the case it opened (logged and counted the first time only)."""
         intake = request.intake
-        translations = await self._translations(request)
+        translations = await relay_translation.note_translations(
+            self.translator, intake, request.locale)
         now = self.clock()
         async with self._writing() as rows:
             opened = await _written(rows, update_key, OutboxKind.CASE_NOTE)
@@ -118,33 +120,21 @@ class Cases:
         log.info("case opened case=%s user=%s", case.id, user_id)
         return case.id
 
-    async def _translations(self, request: OpenCase) -> dict[str, str | None]:
-        """The German machine translation of the intake's free text, for the note: only the text
-        goes to the translator, which answers within its timeout; a failure is None ("nicht
-        übersetzt"), a text it does not translate (its language not routed, German already) is
-        left out."""
-        translated: dict[str, str | None] = {}
-        if self.translator is None:
-            return translated
-        for name in TRANSLATED_FIELDS:
-            text = request.intake.get(name)
-            if not text:
-                continue
-            translation = await self.translator.translate(text, request.locale, "de")
-            if translation.translated or translation.failed:
-                translated[name] = translation.text if translation.translated else None
-        return translated
-
     async def relay(self, request: RelayToCase, update_key: str | None = None) -> None:
         """Something the person sent while the case is open, on its way to the staff topic
         (once per `update_key`)."""
+        kind = request.kind.value if request.kind else "text"
+        stored = await relay_translation.translate(self.storage, self.translator,
+                                                   request.case_id, kind, request.text,
+                                                   to_person=False)
         now = self.clock()
         async with self._writing() as rows:
             if await _written(rows, update_key, OutboxKind.RELAY_TO_STAFF) is not None:
                 return
-            message = TranscriptMessage(case_id=request.case_id, direction="user",
-                                        kind=request.kind.value if request.kind else "text",
-                                        text=request.text, file_id=request.ref, created_at=now)
+            message = TranscriptMessage(case_id=request.case_id, direction="user", kind=kind,
+                                        text=request.text, file_id=request.ref, created_at=now,
+                                        translation=stored.translation,
+                                        translation_state=stored.state)
             await rows.add(message)
             key = _key(update_key, OutboxKind.RELAY_TO_STAFF,
                        f"case:{request.case_id}:user:{message.id}")
@@ -292,11 +282,15 @@ class Cases:
             return message.id
 
     async def relay_to_user(self, case_id: int, kind: str, text: str | None = None,
-                            file_id: str | None = None,
-                            update_key: str | None = None) -> int | None:
+                            file_id: str | None = None, update_key: str | None = None, *,
+                            untranslated: bool = False) -> int | None:
         """What a counsellor wrote in the topic, on its way to the person (text, or a photo,
-        document or voice note by file id with an optional caption), once per `update_key`. Returns
-        the transcript id; None when the case is closed or unknown."""
+        document or voice note by file id with an optional caption), once per `update_key`,
+        translated into their language unless `untranslated` (`/orig`); a translation that
+        failed is said in the topic. Returns the transcript id; None when the case is closed or
+        unknown."""
+        stored = await relay_translation.translate(self.storage, self.translator, case_id, kind,
+                                                   text, to_person=True, keep=untranslated)
         now = self.clock()
         async with self._writing() as rows:
             relayed = await _written(rows, update_key, OutboxKind.RELAY_TO_USER)
@@ -306,12 +300,31 @@ class Cases:
             if case is None or case.status == CaseStatus.CLOSED:
                 return None
             message = TranscriptMessage(case_id=case_id, direction="counsellor", kind=kind,
-                                        text=text, file_id=file_id, created_at=now)
+                                        text=text, file_id=file_id, created_at=now,
+                                        translation=stored.translation,
+                                        translation_state=stored.state)
             await rows.add(message)
             key = _key(update_key, OutboxKind.RELAY_TO_USER,
                        f"case:{case_id}:counsellor:{message.id}")
             rows.outbox(OutboxKind.RELAY_TO_USER, key, case_id, {"message": message.id}, now)
+            if stored.failed:
+                self._notice(rows, case_id, relay_translation.SENT_UNTRANSLATED, now)
             return message.id
+
+    async def set_translation(self, case_id: int, on: bool) -> bool:
+        """Turn machine translation of the case's relays on or off; False for an unknown case."""
+        async with case_rows(self.storage) as rows:
+            case = await rows.case(case_id)
+            if case is None:
+                return False
+            case.translation_off = not on
+            return True
+
+    async def original(self, user_id: int, message_id: int) -> str | None:
+        """A counsellor's message to the person `user_id` as written (for the person's "show
+        the original" button); None when it is not stored (any more)."""
+        async with case_rows(self.storage) as rows:
+            return await rows.counsellor_text(user_id, message_id)
 
     async def canned(self, case_id: int, name: str,
                      update_key: str | None = None) -> CannedSent | None:

@@ -37,11 +37,13 @@ from bot.handoff.delivery import (
     StaffChannel,
     Stopping,
     TopicGone,
+    Translated,
     Undeliverable,
 )
+from bot.handoff.relay_translation import for_person, for_staff
 from bot.ops import metrics
 from bot.storage.models import Case
-from bot.storage.outbox_rows import OutboxRow, OutboxRows
+from bot.storage.outbox_rows import OutboxRow, OutboxRows, Transcribed
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +158,10 @@ class Deliveries:
         await self._delivered(row)
 
     async def _relay_to_staff(self, row: OutboxRow) -> None:
-        topic, _ = await self._topic(row)
-        await self._staff_channel().relay(topic, await self._transcript(row))
+        topic, case = await self._topic(row)
+        message = await self._transcript(row)
+        await self._staff_channel().relay(topic, _relayed(message, for_staff(message,
+                                                                             case.locale)))
         await self._delivered(row)
 
     async def _staff_notice(self, row: OutboxRow) -> None:
@@ -188,15 +192,22 @@ class Deliveries:
         return row.person
 
     async def _relay_to_user(self, row: OutboxRow) -> None:
-        await self.people.relay(self._person(row), await self._transcript(row))
+        person, case = self._person(row), await self._case(row)
+        message = await self._transcript(row)
+        translated = for_person(message, case.locale, self.content().ui.get(case.locale))
+        await self.people.relay(person, _relayed(message, translated))
         await self._delivered(row)
 
     async def _reply_to_user(self, row: OutboxRow) -> None:
         await self.people.reply(self._person(row), Reply.from_json(row.payload))
         await self._delivered(row)
 
-    async def _transcript(self, row: OutboxRow) -> Relayed:
+    async def _transcript(self, row: OutboxRow) -> Transcribed:
         message = await self.rows.transcribed(row.payload.get("message"))
         if message is None:
             raise Undeliverable("no such transcript message")
-        return Relayed(message.kind, message.text, message.file_id)
+        return message
+
+
+def _relayed(message: Transcribed, translated: Translated | None) -> Relayed:
+    return Relayed(message.kind, message.text, message.file_id, translated)

@@ -74,15 +74,33 @@ class CaseNote:
 
 
 @dataclass(frozen=True)
+class Translated:
+    """A relayed text's machine translation as its reader is shown it (`bot.handoff.
+    relay_translation`): `label` marks it in the reader's language (plain text: machine
+    translation with the language pair, or "not translated"), `text` is the translation
+    (Telegram HTML), None when the original goes untranslated because the translator failed;
+    `original` is a button for the person, (its label, the transcript id), that shows the
+    counsellor's German original."""
+
+    label: str
+    text: str | None
+    original: tuple[str, int] | None = None
+
+
+@dataclass(frozen=True)
 class Relayed:
     """A message relayed between the person and the counsellors, as the transcript keeps it:
     "text", or a medium ("photo", "document", "voice", "video") by the channel's file id (None
     when there is no file to send again), with the text or caption the person or counsellor
-    wrote (plain text, never HTML)."""
+    wrote (plain text, never HTML), and its machine translation, if any. A channel shows a
+    `translated` text's label and translation with the original (to the counsellors: the
+    original, then the translation; to the person: the translation with the button, or the
+    original marked)."""
 
     kind: str
     text: str | None
     file_id: str | None
+    translated: Translated | None = None
 
 
 class DeliveryError(Exception):

@@ -45,6 +45,7 @@ from bot.core.events import (
 )
 from bot.core.handling import Step
 from bot.core.state import State
+from bot.handoff import relay_translation
 from bot.handoff.cases import Cases
 from bot.handoff.records import Claim, ClaimResult, Counsellor
 from bot.ops import metrics
@@ -72,8 +73,7 @@ class Conversations:
     def __init__(self, storage: Storage, content: Callable[[], Content],
                  on_case_change: Callable[[], None] = lambda: None,
                  states: StateStore | None = None, person_locks: PersonLocks | None = None,
-                 semantic: Semantic | None = None,
-                 translator: Translator | None = None) -> None:
+                 semantic: Semantic | None = None, translator: Translator | None = None) -> None:
         self.storage = storage
         self.states: StateStore = storage if states is None else states
         """Where conversation state is kept: the database, or Redis when REDIS_URL is set."""
@@ -81,8 +81,8 @@ class Conversations:
         """The content now live (a reload swaps what this returns)."""
         self.cases = Cases(storage, content, on_change=on_case_change, translator=translator)
         """`on_case_change` is called when something waits in the outbox (it wakes the
-        delivery worker); `translator` puts the question into German for the case note (its
-        owner closes it)."""
+        delivery worker); `translator` puts the question into German for the case note and
+        translates the relayed chat (its owner closes it)."""
         self.usage = Usage(storage)
         self.person_locks: PersonLocks = \
             LocalPersonLocks() if person_locks is None else person_locks
@@ -230,6 +230,14 @@ class Conversations:
         elif isinstance(effect, RefusedButton):
             log.info("refused button (stale, replayed or forged) user=%s", user.id)
         return None
+
+    async def original(self, person: Person, message_id: int) -> str:
+        """The German original of the counsellor's message `message_id` that `person` got
+        machine-translated (Telegram HTML, for their "show the original" button)."""
+        user = await self.storage.user(person.channel, person.external_id)
+        locale = user.locale or self.content().languages.default_language
+        return relay_translation.original(await self.cases.original(user.id, message_id),
+                                          locale, self.content().ui.get(locale))
 
     async def blocked(self, person: Person) -> None:
         """The person blocked the bot: stop sending to them until they write again."""

@@ -42,6 +42,13 @@ class CaseRows:
         return await self._session.scalar(select(Case).where(Case.id == case_id,
                                                              Case.user_id == user_id))
 
+    async def counsellor_text(self, user_id: int, message_id: int) -> str | None:
+        """A counsellor's transcript message in a case of the person `user_id`: its text."""
+        return await self._session.scalar(
+            select(TranscriptMessage.text).join(Case)
+            .where(TranscriptMessage.id == message_id, TranscriptMessage.direction == "counsellor",
+                   Case.user_id == user_id))
+
     async def cases_of(self, user_id: int) -> list[Case]:
         return list(await self._session.scalars(select(Case).where(Case.user_id == user_id)))
 

@@ -120,7 +120,8 @@ class Case(Base):
     phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     question: Mapped[str | None] = mapped_column(Text)
     question_locale: Mapped[str | None] = mapped_column(String(16))
-    # the German machine translation of intake fields ({"question": text, or None: it failed})
+    # the German machine translation of intake fields, Telegram HTML ({"question": html, or
+    # None: it failed})
     translations: Mapped[dict[str, Any] | None]
     shown_faq: Mapped[list[str]] = mapped_column(default=list)  # FAQ entry ids
     note: Mapped[str] = mapped_column(Text)  # the German case note, rendered
@@ -133,6 +134,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(64))
     rating: Mapped[int | None]
+    translation_off: Mapped[bool] = mapped_column(default=False)
+    """A counsellor turned machine translation off for this case (`/translation off`)."""
 
 
 class TranscriptMessage(Base):
@@ -146,6 +149,12 @@ class TranscriptMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))  # "text", "photo", "document", "voice"
     text: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[str | None] = mapped_column(String(256))
+    translation: Mapped[str | None] = mapped_column(Text)
+    """The text's machine translation (Telegram HTML), into German for the person's messages and
+    into the person's language for a counsellor's (`bot.handoff.relay_translation`)."""
+    translation_state: Mapped[str | None] = mapped_column(String(32))
+    """"translated", "kept" (sent as written on purpose), a failure's `Untranslated` reason, or
+    None (nothing to translate: no provider for the language, the same language, a medium)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -48,11 +48,14 @@ class Waiting:
 
 @dataclass(frozen=True)
 class Transcribed:
-    """A transcript message as a relay sends it again."""
+    """A transcript message as a relay sends it again, with its translation."""
 
+    id: int
     kind: str
     text: str | None
     file_id: str | None
+    translation: str | None = None
+    translation_state: str | None = None
 
 
 class OutboxRows:
@@ -154,8 +157,9 @@ class OutboxRows:
             return None
         async with self.storage.session() as session:
             message = await session.get(TranscriptMessage, message_id)
-        return None if message is None else Transcribed(message.kind, message.text,
-                                                        message.file_id)
+        return None if message is None else Transcribed(
+            message.id, message.kind, message.text, message.file_id, message.translation,
+            message.translation_state)
 
     async def add(self, kind: str, payload: dict[str, Any], now: dt.datetime) -> None:
         """A row of no case's change (a prompt for the counsellors), committed at once."""

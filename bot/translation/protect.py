@@ -68,7 +68,10 @@ class Protected:
     """Something is left to translate (letters outside the kept pieces)."""
 
 
-def protect(text: str, glossary: Glossary = NO_GLOSSARY) -> Protected:
+def protect(text: str, glossary: Glossary = NO_GLOSSARY, *, html: bool = False) -> Protected:
+    """`text` with its kept pieces swapped for placeholders; with `html` it is Telegram HTML
+    whatever it holds (an escaped text without a tag or an entity too), so that its translation
+    is HTML again."""
     pattern = _pattern(tuple(glossary))
     terms = {term.casefold(): term for term in glossary}
     pieces: list[Piece] = []
@@ -85,7 +88,7 @@ def protect(text: str, glossary: Glossary = NO_GLOSSARY) -> Protected:
         last = m.end()
     words = words or any(c.isalpha() for c in text[last:])
     out.append(_escape(text[last:]))
-    markup = any(_ENTITY_OR_TAG.fullmatch(p.text) for p in pieces)
+    markup = html or any(_ENTITY_OR_TAG.fullmatch(p.text) for p in pieces)
     return Protected("".join(out), tuple(pieces), markup, words)
 
 

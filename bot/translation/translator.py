@@ -65,13 +65,16 @@ class Translator:
         """The route of the pair's language that is not the office's (the person's)."""
         return self.routes.get(target if source == self.office_language else source)
 
-    async def translate(self, text: str, source: str, target: str) -> Translation:
+    async def translate(self, text: str, source: str, target: str, *,
+                        html: bool = False) -> Translation:
+        """`text` in `target`; with `html` the text is Telegram HTML (an escaped plain text
+        too) and so is its translation (`protect.protect`)."""
         provider = self.provider_for(source, target)
         name = provider.name if provider else NONE
         reason = (Untranslated.SAME_LANGUAGE if source == target else
                   Untranslated.NOT_ROUTED if provider is None else None)
         glossary = self.glossary()
-        protected = protect(text, glossary)
+        protected = protect(text, glossary, html=html)
         if reason is None and not protected.words:
             reason = Untranslated.NOTHING_TO_TRANSLATE
         if reason is not None or provider is None:

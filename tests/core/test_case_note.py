@@ -37,7 +37,7 @@ def test_a_long_translation_is_cut_short_so_that_the_note_stays_one_message(
     question = "ሕቶ " * (MAX_QUESTION // 3)  # the longest question intake takes
     facts = CaseFacts(number=1, created_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
                       locale="ti", intake={"topic": "work", "question": question},
-                      translations={"question": "Frage & Antwort " * 300})
+                      translations={"question": "Frage &amp; Antwort " * 300})
     text = note(content, facts)
     assert telegram_html.problem(text) is None
     assert telegram_html.length(text) == telegram_html.MESSAGE_LIMIT

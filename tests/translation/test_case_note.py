@@ -46,9 +46,12 @@ def translated_by(storage: Storage, shipped_content: Content) -> Callable[..., C
 
 
 def german(text: str, source: str, target: str) -> str:
-    """The fake LLM's German for the question (the wire escapes `<`, `>` and `&`)."""
+    """The fake LLM's German for the question: it came escaped and translated as HTML, so its
+    `<`, `>` and `&` are placeholders, which the German keeps."""
     assert source.startswith("Tigrinya") and target == "German", (source, target)
-    return telegram_html.escape(GERMAN)
+    assert text.endswith('<x i="1"/>ብቕልጡፍ<x i="2"/> <x i="3"/> ሕጂ'), text
+    return ('Wo gibt es in unserer Stadt einen Deutschkurs? <x i="1"/>schnell<x i="2"/> '
+            '<x i="3"/> jetzt')
 
 
 def after(note_html: str, heading: str) -> str:

@@ -24,7 +24,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from bot.channels.telegram import admin, monitoring, staff, throttle, users
+from bot.channels.telegram import admin, monitoring, staff, staff_translation, throttle, users
 from bot.channels.telegram.order import InOrder
 from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.people import People
@@ -163,7 +163,8 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
                                   states=shared.states, person_locks=shared.person_locks,
                                   semantic=semantic, translator=translator)
     dispatcher["conversations"] = conversations
-    if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's router comes last
+    if settings.STAFF_CHAT_ID is not None:  # after users: the staff group's routers come last
+        dispatcher.include_router(staff_translation.router)  # before staff's relay of the rest
         staff.install(dispatcher, settings.STAFF_CHAT_ID, conversations.cases,
                       StaffGate(bot, settings.STAFF_CHAT_ID, settings.ADMIN_IDS))
     dispatcher["sender"] = Sender(bot, pacer)

@@ -5,6 +5,8 @@ buttons already sent, which stay in the chats:
 
 - a person's button: "o:<screen>:<index>", the engine's `Choice`; before the prefix it was
   "<screen>:<index>", which is still read;
+- the button under a counsellor's machine-translated message to a person: "orig:<transcript
+  id>", which shows the German original;
 - a case's button in the staff group: "case:<action>:<case number>" (claim, take over, close,
   keep open), and "case:<action>:<case number>:<value>" for one that carries a choice (the
   outcome to close with, the canned reply to send)."""
@@ -40,6 +42,13 @@ class OptionButton(CallbackData, prefix="o"):
     @property
     def choice(self) -> Choice:
         return Choice(self.screen, self.index)
+
+
+class OriginalButton(CallbackData, prefix="orig"):
+    """Under a counsellor's machine-translated message: show the person the German original of
+    the transcript message `message`."""
+
+    message: int
 
 
 class CaseButton(CallbackData, prefix="case"):

@@ -13,6 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
 
+from bot.channels.telegram.buttons import OriginalButton, keyboard
 from bot.channels.telegram.calls import (
     NO_PREVIEW,
     caption,
@@ -40,6 +41,20 @@ def _gone(exc: TelegramAPIError) -> PersonGone | None:
     return None
 
 
+def _shown(message: Relayed) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A counsellor's text as the person gets it: as written, or its translation marked, with the
+    button that shows the original, or the original marked as not translated."""
+    translated = message.translated
+    if translated is None:
+        return escape(message.text or ""), None
+    text = escape(message.text or "") if translated.text is None else translated.text
+    button = None
+    if translated.original is not None:
+        label, message_id = translated.original
+        button = keyboard([[(label, OriginalButton(message=message_id))]])
+    return f"{text}\n\n<i>{escape(translated.label)}</i>", button
+
+
 class People:
     """`person` is the Telegram user id (their private chat), as text."""
 
@@ -57,7 +72,7 @@ class People:
         chat = int(person)
         with classified(_gone):
             if message.kind == "text" or message.file_id is None:
-                await self._text(chat, escape(message.text or ""), None)
+                await self._text(chat, *_shown(message))
                 return
             text = caption(message.text) if message.text else None
             kind, file_id = message.kind, message.file_id

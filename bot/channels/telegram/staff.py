@@ -356,7 +356,7 @@ async def on_message(message: Message, outbox: OutboxWorker, cases: Cases, staff
         return
     if kind == "text" and text and text.startswith("/") and is_command(message):
         await say(outbox, thread, "Unbekannter Befehl. Möglich sind /note, "
-                  "/canned und /queue.")
+                  "/canned, /orig, /translation und /queue.")
         return
     if case.closed:
         if case.id not in closed_told:

@@ -154,6 +154,10 @@ class StaffGroup:
                 text = escape(message.text or "")
                 if message.kind != "text":
                     text = f"[{MEDIA_NAMES.get(message.kind, message.kind)}] {text}".strip()
+                if (translated := message.translated) is not None:
+                    text += f"\n\n<i>{escape(translated.label)}</i>"
+                    if translated.text is not None:
+                        text += f"\n{translated.text}"
                 await self._text(topic, "💬 " + text)
                 return
             text = "💬" + (f" {caption(message.text)}" if message.text else "")

@@ -10,11 +10,21 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.channels.telegram.buttons import OptionButton
+from bot.channels.telegram.buttons import OptionButton, OriginalButton
 from bot.channels.telegram.media import largest_photo
-from bot.channels.telegram.render import outgoing
+from bot.channels.telegram.render import messages, outgoing
 from bot.channels.telegram.sender import Blocked, Sender
-from bot.core.events import FOREIGN, Choice, Event, Media, MediaKind, ReplyKind, Start, typed
+from bot.core.events import (
+    FOREIGN,
+    Choice,
+    Event,
+    Media,
+    MediaKind,
+    Reply,
+    ReplyKind,
+    Start,
+    typed,
+)
 from bot.services.conversation import Conversations, Person
 
 log = logging.getLogger(__name__)
@@ -91,6 +101,21 @@ async def on_other(message: Message, conversations: Conversations, sender: Sende
 async def on_button(query: CallbackQuery, callback_data: OptionButton,
                     conversations: Conversations, sender: Sender, update_key: str) -> None:
     await answer_press(query, callback_data.choice, conversations, sender, update_key)
+
+
+@router.callback_query(OriginalButton.filter())
+async def on_original(query: CallbackQuery, callback_data: OriginalButton,
+                      conversations: Conversations, sender: Sender) -> None:
+    """The German original of a counsellor's machine-translated message, from the transcript
+    (the button works as long as the message is stored, restarts included)."""
+    with contextlib.suppress(TelegramAPIError):
+        await query.answer()
+    text = await conversations.original(person(query.from_user), callback_data.message)
+    try:
+        for part in messages(Reply(text)):
+            await sender.send(query.from_user.id, part)
+    except Blocked:
+        await conversations.blocked(person(query.from_user))
 
 
 @router.callback_query()
