@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from bot.core.content.problems import Problem, Severity
 
-UNCONFIRMED = ("phone", "office_hours", "response_time")
+UNCONFIRMED = ("phone", "office_hours", "response_time", "translation_service")
 """The example organisation's values that are not confirmed (faq/organisation.yaml)."""
 
 

@@ -139,8 +139,9 @@ async def test_the_shipped_example_organisation_is_not_confirmed(
         fake_api: FakeBotApi, database: Path) -> None:
     fake_api.group(STAFF, "Beratung", forum=True)
     findings = await diagnose(settings(fake_api, database, CONTENT_ROOT=str(REPO_ROOT)))
-    assert failed(findings) == ["content: the organisation's phone, office_hours, response_time "
-                                "not confirmed (people would be shown them as fact)"]
+    assert failed(findings) == ["content: the organisation's phone, office_hours, response_time, "
+                                "translation_service not confirmed (people would be shown them "
+                                "as fact)"]
     assert "faq/organisation.yaml" in next(f.fix for f in findings if f.ok is False)
 
 

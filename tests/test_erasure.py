@@ -41,20 +41,37 @@ def closed_as_deleted() -> float:
                                              {"outcome": "deleted"}) or 0.0
 
 
+async def choose(conversations: Conversations, person: Person, value: str) -> list:
+    """Press the live button whose action carries `value` (whatever the language)."""
+    user = await conversations.storage.user(person.channel, person.external_id)
+    state = await conversations.storage.load_state(user.id)
+    assert state is not None
+    index = next(i for i, option in enumerate(state["options"]) if value in option[:2])
+    return await conversations.handle(person, Choice(state["screen"], index))
+
+
+async def full_intake(conversations: Conversations, person: Person, locale: str,
+                      choices: tuple[str, str, str], question: str, phone: str,
+                      name: str) -> list:
+    """Consent and every intake step in `locale` (topic, residence status and German level
+    `choices`, a call back in the morning), then Send; the replies to Send."""
+    await conversations.handle(person, Command("language", locale))
+    await conversations.handle(person, Command("counsellor"))
+    for value in ("yes", *choices):
+        await choose(conversations, person, value)
+    await conversations.handle(person, Text(question))
+    await choose(conversations, person, "phone")
+    await conversations.handle(person, Text(phone))
+    await choose(conversations, person, "morning")
+    await conversations.handle(person, Text(name))
+    return await choose(conversations, person, "send")
+
+
 async def hand_over(conversations: Conversations, person: Person) -> None:
     """`person` asks for a counsellor, tells their name, phone number and question, and writes
     once more in the open case."""
-    await conversations.handle(person, Command("language", "de"))
-    await conversations.handle(person, Command("counsellor"))
-    await press(conversations, person, "Einverstanden")
-    for choice in ("Ausbildung", "Duldung", "A2"):
-        await press(conversations, person, choice)
-    await conversations.handle(person, Text(QUESTION))
-    await press(conversations, person, "Rückruf")
-    await conversations.handle(person, Text(TYPED_PHONE))
-    await press(conversations, person, "Vormittags")
-    await conversations.handle(person, Text(NAME))
-    replies = await press(conversations, person, "Senden")
+    replies = await full_intake(conversations, person, "de", ("training", "duldung", "a2"),
+                                QUESTION, TYPED_PHONE, NAME)
     assert "#1" in replies[-1].text
     await conversations.handle(person, Text("Noch eine Frage von mir"))
 

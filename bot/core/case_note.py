@@ -1,10 +1,15 @@
 """The case note: what a counsellor reads in the staff group, in German, whatever language the
-person wrote in. Every value the person typed is escaped."""
+person wrote in. Every value the person typed is escaped. The person's question comes in the
+original and, when a translator is configured for the language, with its German machine
+translation beside it (made before the case is opened, `bot.handoff.cases`, and handed in as
+`CaseFacts.translations`); the note stays one Telegram message, the translation shortened if
+need be."""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -12,7 +17,7 @@ import phonenumbers
 from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.i18n import german_name
-from bot.core.telegram_html import escape
+from bot.core.telegram_html import MESSAGE_LIMIT, escape, length, parse, truncate
 
 TOPIC_NAME_LIMIT = 128
 STATUS = {CaseStatus.NEW: "neu", CaseStatus.CLAIMED: "in Bearbeitung",
@@ -43,6 +48,14 @@ class CaseFacts:
     """The kind of crisis that made it urgent, when known (a key of `CRISES`)."""
     claimed_by: str | None = None
     outcome: str | None = None
+    translations: Mapping[str, str | None] = dataclass_field(default_factory=dict)
+    """The German machine translation of an intake field the person wrote ("question"), in
+    Telegram HTML (the escaped text translated as HTML, as the relay's are), or None where the translator failed (the note says "nicht übersetzt"); a field not here is shown as
+    today (no translator for the language, German already, or nothing to translate)."""
+
+
+TRANSLATED_FIELDS = ("question",)
+"""The intake's free text that is machine-translated for the note (never the first name)."""
 
 
 def topic_name(content: Content, facts: CaseFacts) -> str:
@@ -97,9 +110,19 @@ def note(content: Content, facts: CaseFacts) -> str:
     lines += [f"Aufenthaltsstatus: {label('residence_status')}",
               f"Deutschkenntnisse: {label('german_level')}", ""]
     question = intake.get("question")
+    language = escape(german_name(facts.locale))
+    translating = "question" in facts.translations
+    translation_at = None
+    german = facts.translations.get("question")
     if question:
-        lines.append(f"<b>Anliegen</b> (Originaltext, {escape(german_name(facts.locale))}):")
+        failed = "; nicht übersetzt" if translating and german is None else ""
+        lines.append(f"<b>Anliegen</b> (Originaltext, {language}{failed}):")
         lines.append(f"<blockquote>{escape(question)}</blockquote>")
+        if german is not None:
+            lines.append(f"<b>Anliegen auf Deutsch</b> (maschinelle Übersetzung {language} → "
+                         "Deutsch):")
+            translation_at = len(lines)
+            lines.append("")  # filled in last, shortened to what the message has room for
     else:
         lines.append("<b>Anliegen:</b> nicht angegeben")
     shown = [content.entries[e].text[content.languages.default_language].title
@@ -118,7 +141,18 @@ def note(content: Content, facts: CaseFacts) -> str:
         lines.append(f"Vorname: {escape(intake['first_name'])}")
     if facts.consent_at:
         lines.append(f"Einwilligung: {_time(content, facts.consent_at)}")
+    if translation_at is not None and german is not None:
+        room = MESSAGE_LIMIT - length("\n".join(lines))
+        lines[translation_at] = f"<blockquote>{_fitted(german, room)}</blockquote>"
     return "\n".join(lines)
+
+
+def _fitted(html: str, room: int) -> str:
+    """`html` cut short (…) to at most `room` UTF-16 code units as Telegram counts them: a long
+    question grows in translation, and the note must stay one Telegram message."""
+    if length(html) <= room:
+        return html
+    return escape(truncate(parse(html), max(0, room - 1)).rstrip() + "…")
 
 
 def _when(content: Content, value: str | None) -> str:

@@ -78,10 +78,21 @@ class IntakeHandling(Handling):
                  "\n" +
                  "• " + self._("We delete them {days} days after your case is closed.",
                                days=str(self.content.retention_days)) + "\n" +
+                 "".join(f"• {line}\n" for line in self.machine_translation_notice()) +
                  "• " + self._("You can delete everything at any time with /delete.") + "\n\n" +
                  self._("Do you agree?"),
                  [[("✓ " + self.t.gettext("I agree"), ("consent", "yes")),
                    ("✗ " + self.t.gettext("No, thanks"), ("consent", "no"))]])
+
+    def machine_translation_notice(self) -> list[str]:
+        """Who may machine-translate the chat with a counsellor (the organisation's
+        `translation_service`), for the consent screen and /privacy; nothing when it names none."""
+        service = self.content.organisation.translation_service
+        if not service:
+            return []
+        return [self._("Your messages to a counsellor may be machine-translated by "
+                       "{translation_service}. Only the text of a message goes there, not your "
+                       "name.", translation_service=self.label(service))]
 
     def known_facts(self) -> dict[str, str]:
         """What the flows already asked, so that intake does not ask again."""

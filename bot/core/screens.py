@@ -52,6 +52,7 @@ class ScreenHandling(SignalHandling):
                  " " +
                  self._("We delete them {days} days after your case is closed.",
                         days=str(self.content.retention_days)) + "\n\n" +
+                 "".join(f"{line}\n\n" for line in self.machine_translation_notice()) +
                  self._("You can delete everything at any time with /delete."),
                  [[self.menu_button()]])
 

@@ -38,7 +38,9 @@ def fill(content: Content, text: str, locale: str) -> str:
               "email": escape(org.email or ""), "website": escape(org.website or ""),
               "address": escape(org.address or ""),
               "office_hours": escape(office_hours(content, locale)),
-              "data_protection_authority": _link(content, org.data_protection_authority, locale)}
+              "data_protection_authority": _link(content, org.data_protection_authority, locale),
+              "translation_service": escape(content.pick(org.translation_service, locale).text)
+              if org.translation_service else ""}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 

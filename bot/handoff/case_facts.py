@@ -22,8 +22,8 @@ def facts(case: Case, consent_at: dt.datetime | None) -> CaseFacts:
     return CaseFacts(number=case.id, created_at=case.created_at, locale=case.locale,
                      intake=intake, shown=case.shown_faq, path=case.flow_path,
                      consent_at=consent_at, status=CaseStatus(case.status), urgent=case.urgent,
-                     crisis=case.crisis,
-                     claimed_by=case.claimed_by_name, outcome=case.outcome)
+                     crisis=case.crisis, claimed_by=case.claimed_by_name, outcome=case.outcome,
+                     translations=case.translations or {})
 
 
 def staff_topic(content: Content, case: Case) -> str:

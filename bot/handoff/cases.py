@@ -45,7 +45,7 @@ class Cases:
                  translator: Translator | None = None) -> None:
         self.storage = storage
         self.translator = translator
-        """Translates relayed texts (`bot.handoff.relay_translation`); None: none is."""
+        """Translates the note's question and the relays (`relay_translation`); None: none is."""
         self.content = content
         self.clock = clock
         self.on_change = on_change
@@ -66,6 +66,8 @@ class Cases:
         what the person is promised is in the database before anything is sent. The same
         `update_key` again gives the case it opened (logged and counted the first time only)."""
         intake = request.intake
+        translations = await relay_translation.note_translations(
+            self.translator, intake, request.locale)
         now = self.clock()
         async with self._writing() as rows:
             opened = await _written(rows, update_key, OutboxKind.CASE_NOTE)
@@ -76,7 +78,7 @@ class Cases:
                         topic=intake.get("topic"),
                         locale=request.locale, flow_path=list(request.path),
                         shown_faq=list(request.shown), question_locale=request.locale,
-                        note="", created_at=now,
+                        note="", created_at=now, translations=translations or None,
                         **{name: intake.get(name) for name in INTAKE_COLUMNS})
             await rows.add(case)
             await self._note(rows, case)

@@ -17,7 +17,7 @@ from bot.storage.models import Case, OutboxMessage
 
 ERASED_NOTE = "Fall #{number}: Daten auf Wunsch der Person gelöscht."
 PERSONAL = ("residence_status", "german_level", "contact_preference", "preferred_time",
-            "first_name", "phone", "question", "claimed_by_name", "crisis")
+            "first_name", "phone", "question", "translations", "claimed_by_name", "crisis")
 
 
 async def erase_person(rows: CaseRows, user_id: int, now: dt.datetime) -> list[int]:

@@ -10,21 +10,28 @@ once: translated, or the original marked "not translated". The worker only shows
 (`for_staff`, `for_person`). A text stays as written, unmarked, when the counsellor sent it so
 (`/orig`) or turned translation off for the case, when no provider translates the language (the
 default); a medium's caption is translated like a text (shown beneath the medium). Canned replies
-never come here (their translations are human-approved)."""
+never come here (their translations are human-approved).
+
+The question of a new case goes the same way into German for its note (`note_translations`,
+before `Cases.open`'s transaction, kept in `Case.translations`). A person's text is plain, so it
+is always escaped and translated as HTML (`html=True`), and every stored translation is Telegram
+HTML."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from babel.support import NullTranslations
 
 from bot.core import bidi
+from bot.core.case_note import TRANSLATED_FIELDS
 from bot.core.i18n import N_
 from bot.core.telegram_html import escape
 from bot.handoff.delivery import Translated
 from bot.storage.cases import case_rows
 from bot.storage.outbox_rows import Transcribed
 from bot.storage.repository import Storage
-from bot.translation.base import Untranslated
+from bot.translation.base import PASSED, Untranslated
 from bot.translation.translator import Translator
 
 OFFICE = "de"
@@ -32,11 +39,9 @@ OFFICE = "de"
 TRANSLATED = "translated"
 KEPT = "kept"
 """Sent as written on purpose: `/orig`, or translation turned off for the case."""
-QUIET = frozenset({Untranslated.NOT_ROUTED, Untranslated.SAME_LANGUAGE,
-                   Untranslated.NOTHING_TO_TRANSLATE})
-"""Untranslated as today, and nothing to mark: no provider for the language, German already,
-only numbers and links."""
-FAILED = frozenset(reason.value for reason in Untranslated) - {r.value for r in QUIET}
+FAILED = frozenset(reason.value for reason in Untranslated) - {r.value for r in PASSED}
+"""The stored states of a translation that failed (marked); a passed text (`PASSED`: no provider
+for the language, German already, only numbers and links) is stored as untranslated, unmarked."""
 
 MACHINE_TRANSLATED = N_("Machine translation from German")
 SHOW_ORIGINAL = N_("Show the German original")
@@ -77,9 +82,27 @@ async def translate(storage: Storage, translator: Translator | None, case_id: in
     result = await translator.translate(escape(text), source, target, html=True)
     if result.translated:
         return Stored(result.text, TRANSLATED)
-    if result.reason is None or result.reason in QUIET:
+    if result.reason is None or not result.failed:
         return Stored()
     return Stored(state=result.reason.value)
+
+
+async def note_translations(translator: Translator | None, intake: Mapping[str, str],
+                            locale: str) -> dict[str, str | None]:
+    """The German machine translation of the intake's free text (`TRANSLATED_FIELDS`) for the
+    case note; only the text goes to the translator. A failure is None ("nicht übersetzt"), a
+    passed text (its language not routed, German already) is left out."""
+    translated: dict[str, str | None] = {}
+    if translator is None:
+        return translated
+    for name in TRANSLATED_FIELDS:
+        text = intake.get(name)
+        if not text:
+            continue
+        result = await translator.translate(escape(text), locale, OFFICE, html=True)
+        if result.translated or result.failed:
+            translated[name] = result.text if result.translated else None
+    return translated
 
 
 def pair(locale: str) -> str:

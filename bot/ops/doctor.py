@@ -152,6 +152,12 @@ def content(settings: Settings) -> tuple[Finding, tuple[str, ...]]:
                        f"{warnings} warning(s)", "run `lotse content check` and fix the lines it "
                        "names"), ()
     languages = tuple(loaded.languages.languages)
+    if settings.TRANSLATION_ROUTES and loaded.organisation.translation_service is None:
+        return Finding(False, "content: TRANSLATION_ROUTES translates the chat, but "
+                       "faq/organisation.yaml names no translation_service (people are not told "
+                       "who translates their messages)", "add translation_service there in every "
+                       "language, naming the service you run or contract, and confirm it"
+                       ), languages
     unconfirmed = loaded.organisation.unconfirmed()
     if unconfirmed:
         return Finding(False, f"content: the organisation's {', '.join(unconfirmed)} not "

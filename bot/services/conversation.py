@@ -82,7 +82,8 @@ class Conversations:
         """The content now live (a reload swaps what this returns)."""
         self.cases = Cases(storage, content, on_change=on_case_change, translator=translator)
         """`on_case_change` is called when something waits in the outbox (it wakes the
-        delivery worker); `translator` translates the relayed chat (its owner closes it)."""
+        delivery worker); `translator` puts the question into German for the case note and
+        translates the relayed chat (its owner closes it)."""
         self.usage = Usage(storage)
         self.person_locks: PersonLocks = \
             LocalPersonLocks() if person_locks is None else person_locks

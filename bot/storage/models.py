@@ -120,6 +120,9 @@ class Case(Base):
     phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     question: Mapped[str | None] = mapped_column(Text)
     question_locale: Mapped[str | None] = mapped_column(String(16))
+    # the German machine translation of intake fields, Telegram HTML ({"question": html, or
+    # None: it failed})
+    translations: Mapped[dict[str, Any] | None]
     shown_faq: Mapped[list[str]] = mapped_column(default=list)  # FAQ entry ids
     note: Mapped[str] = mapped_column(Text)  # the German case note, rendered
     staff_thread_id: Mapped[int | None]  # forum topic in the staff group

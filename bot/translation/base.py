@@ -33,6 +33,9 @@ class Untranslated(enum.StrEnum):
     """The provider's code raised something else (a bug, a client library's surprise)."""
 
 
+PASSED = frozenset({Untranslated.NOT_ROUTED, Untranslated.SAME_LANGUAGE,
+                    Untranslated.NOTHING_TO_TRANSLATE})
+"""The texts no provider was asked for: not failures, nothing to mark."""
 RETRIED = frozenset({Untranslated.TIMEOUT, Untranslated.SERVER_ERROR, Untranslated.RATE_LIMITED,
                      Untranslated.NETWORK})
 """The failures that are tried again (with backoff, within the time a message may wait)."""
@@ -53,6 +56,11 @@ class Translation:
     @property
     def translated(self) -> bool:
         return self.reason is None
+
+    @property
+    def failed(self) -> bool:
+        """A provider was asked and the original came back (to be marked "not translated")."""
+        return self.reason is not None and self.reason not in PASSED
 
 
 class ProviderError(Exception):

@@ -18,7 +18,14 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from bot.ops.metrics import TRANSLATION_FAILURES, TRANSLATION_SECONDS, TRANSLATIONS
 from bot.shared.buckets import Bucket, Buckets, LocalBuckets
-from bot.translation.base import RETRIED, Provider, ProviderError, Translation, Untranslated
+from bot.translation.base import (
+    PASSED,
+    RETRIED,
+    Provider,
+    ProviderError,
+    Translation,
+    Untranslated,
+)
 from bot.translation.cache import AnswerCache, cache_key
 from bot.translation.protect import Glossary, Lost, Protected, protect, restore
 
@@ -47,6 +54,8 @@ class Translator:
         self.cache = cache if cache is not None else AnswerCache()
         self.clock = clock
         self.sleep = sleep
+        for provider in self.providers:
+            _start_at_zero(provider.name)
 
     @property
     def providers(self) -> list[Provider]:
@@ -136,6 +145,17 @@ class Translator:
     async def close(self) -> None:
         for provider in self.providers:
             await provider.close()
+
+
+def _start_at_zero(name: str) -> None:
+    """The provider's translations, failures by reason and waiting time in /metrics at 0 from
+    the start, so that rate() and alerts see them before the first one happens."""
+    for outcome in ("translated", "cached", "passed", "failed"):
+        TRANSLATIONS.labels(name, outcome)
+    for reason in Untranslated:
+        if reason not in PASSED:
+            TRANSLATION_FAILURES.labels(name, reason.value)
+    TRANSLATION_SECONDS.labels(name)
 
 
 async def _unsurprising(call: Awaitable[str]) -> str:

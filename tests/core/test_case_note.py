@@ -1,11 +1,14 @@
-"""The case note's German sentences: a vocabulary value inside one takes its sentence form."""
+"""The case note's German sentences: a vocabulary value inside one takes its sentence form; a
+question's German translation is cut short where the note would not fit one message."""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 
+from bot.core import telegram_html
 from bot.core.case_note import CaseFacts, note
 from bot.core.content.model import Content
+from bot.core.intake import MAX_QUESTION
 
 CALL_BACK = {"topic": "work", "contact_preference": "phone", "phone": "+4915123456789"}
 
@@ -27,3 +30,15 @@ def test_a_value_without_a_sentence_form_shows_its_label_in_brackets(content: Co
     bare = dataclasses.replace(content, vocabularies={
         **content.vocabularies, "preferred_time": times.model_copy(update={"sentence": {}})})
     assert contact_line(bare, preferred_time="morning").endswith("3456789 (Vormittags)")
+
+
+def test_a_long_translation_is_cut_short_so_that_the_note_stays_one_message(
+        content: Content) -> None:
+    question = "ሕቶ " * (MAX_QUESTION // 3)  # the longest question intake takes
+    facts = CaseFacts(number=1, created_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
+                      locale="ti", intake={"topic": "work", "question": question},
+                      translations={"question": "Frage &amp; Antwort " * 300})
+    text = note(content, facts)
+    assert telegram_html.problem(text) is None
+    assert telegram_html.length(text) == telegram_html.MESSAGE_LIMIT
+    assert "Frage &amp; Antwort Frage" in text and "…</blockquote>" in text

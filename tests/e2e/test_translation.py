@@ -114,9 +114,10 @@ async def test_an_arabic_person_and_a_german_counsellor_talk_both_ways(
         await press_when(api, amira, button)
         back = await api.wait_for(amira, lambda m: plain(m.text).endswith("\n\n" + said))
         assert plain(back.text).startswith(t.gettext(relay_translation.ORIGINAL))
+        # the question for the case note, Amira's message, Lena's answer
         assert [path for path, _ in fake.requests].count(
             {"llm": "/v1/chat/completions", "libretranslate": "/translate",
-             "deepl": "/v2/translate"}[provider]) == 2
+             "deepl": "/v2/translate"}[provider]) == 3
     all_calls_accepted(api)
 
 
@@ -228,5 +229,6 @@ async def test_the_counsellor_sends_one_message_as_written_and_turns_translation
             relay_translation.MACHINE_TRANSLATED)
         assert [plain(b.text) for row in beneath.buttons for b in row] == [
             c.t.gettext(relay_translation.SHOW_ORIGINAL)]
-        assert [path for path, _ in fake.requests] == ["/translate", "/translate"]
+        # the question for the case note, then only the two messages sent translated
+        assert [path for path, _ in fake.requests] == ["/translate"] * 3
     all_calls_accepted(api)

@@ -63,11 +63,13 @@ async def test_both_directions_are_stored_translated_with_what_must_survive_and_
                  "§ 60c AufenthG"):
         assert kept in person[2]
     assert counsellor[3] == "translated" and counsellor[2].startswith("[AR] BITTE ZUM Jobcenter")
-    # the provider got the escaped text with the kept pieces as placeholders, never the pieces
+    # the provider got the escaped texts (the question for the case note, then the two relays)
+    # with the kept pieces as placeholders, never the pieces
     libre = [body for path, body in fake.requests if path == "/translate"]
     assert [(b["source"], b["target"], b["format"]) for b in libre] == [("ar", "de", "html"),
+                                                                      ("ar", "de", "html"),
                                                                       ("de", "ar", "html")]
-    assert "+49" not in libre[0]["q"] and "AufenthG" not in libre[0]["q"]
+    assert "+49" not in libre[1]["q"] and "AufenthG" not in libre[1]["q"]
 
 
 async def test_orig_translation_off_and_canned_replies_are_never_machine_translated(
@@ -83,7 +85,8 @@ async def test_orig_translation_off_and_canned_replies_are_never_machine_transla
     states = [(row[0], row[3]) for row in (await transcript(storage))[1:]]
     assert states == [("counsellor", "kept"), ("counsellor", None), ("user", "kept"),
                       ("counsellor", "kept"), ("counsellor", "translated")]
-    assert len(fake.requests) == 1  # only "Bis bald."
+    # the question, for the case note, and of the relays only "Bis bald."
+    assert [body["q"] for _, body in fake.requests] == ["أين أجد دورة لغة؟", "Bis bald."]
     assert not await conversations.cases.set_translation(999, on=False)
 
 

@@ -67,6 +67,17 @@ async def schema(url: str) -> dict[str, Any]:
         return await connection.run_sync(describe)
 
 
+def test_the_migrations_are_one_line() -> None:
+    """One head, each revision numbered one after the one it revises: two branches that each
+    added the next number must have renumbered one of them when they met."""
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [head_revision()]
+    for revision in script.walk_revisions():
+        previous = revision.down_revision
+        assert previous is None or int(revision.revision) == int(str(previous)) + 1, \
+            revision.revision
+
+
 async def test_a_new_database_is_pending(database_url: str) -> None:
     assert await current_revision(database_url) is None
     assert await pending(database_url)

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 from bot.core import telegram_html
 from bot.core.content.model import Content
-from bot.ops.metrics import REGISTRY
+from bot.ops.metrics import REGISTRY, exposition
 from bot.translation.base import Untranslated
 from bot.translation.cache import AnswerCache
 from bot.translation.protect import Lost, protect, restore
+from bot.translation.translator import Translator
 from tests.fake_translation import TOKENS, FakeTranslation
 from tests.translation.conftest import MakeTranslator
 
@@ -269,3 +270,27 @@ async def test_the_shipped_glossary_explains_terms_as_the_content_does(
     ukrainian = await translator.translate(text, "de", "uk")
     assert "Jobcenter (" not in ukrainian.text  # no Ukrainian explanation: the term alone
     assert "Agentur für Arbeit (агентство з праці)" in ukrainian.text
+
+
+class Silent:
+    """A provider that is never asked (its name is this test's alone)."""
+
+    name = "silent-at-start"
+
+    async def translate(self, text: str, source: str, target: str, *, timeout: float) -> str:
+        raise AssertionError("not asked")
+
+    async def close(self) -> None:
+        pass
+
+
+def test_a_configured_provider_is_in_metrics_at_zero_before_its_first_text() -> None:
+    assert f'provider="{Silent.name}"' not in exposition(None)[0].decode()  # the test can fail
+    Translator({"ar": Silent(), "fa": Silent()})
+    exposed = exposition(None)[0].decode()
+    for line in (f'lotse_translations_total{{outcome="failed",provider="{Silent.name}"}} 0.0',
+                 f'lotse_translation_failures_total{{provider="{Silent.name}",reason="timeout"}} '
+                 "0.0",
+                 f'lotse_translation_seconds_count{{provider="{Silent.name}"}} 0.0'):
+        assert line in exposed, line
+    assert f'provider="{Silent.name}",reason="not_routed"' not in exposed  # not a failure

@@ -166,6 +166,7 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     semantic = Semantic.from_settings(settings)  # off without EMBEDDINGS_URL
     if isinstance(content, ContentStore):
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
+    # passes everything through without TRANSLATION_ROUTES
     translator = translator_from_settings(settings, glossary=lambda: content().glossary,
                                           buckets=shared.buckets)
     speaker = voice_setup.speaker(settings)  # None: nothing is read aloud

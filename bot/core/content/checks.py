@@ -145,6 +145,7 @@ class Checker:
                       f"fact, so check it with the office, then write `{name}: true` under "
                       f"'confirmed:' (until then `lotse doctor` fails)")
         self.localized(source, ("response_time",), org.response_time)
+        self.localized(source, ("translation_service",), org.translation_service)
         if org.phone is not None and not _complete_phone_number(org.phone):
             self.error(source, ("phone",), f"'phone': {org.phone!r} is not a complete phone "
                        "number; write it with the area code, e.g. +49 89 1234567 or 089 1234567")

@@ -65,10 +65,10 @@ class OfficeHours(Model):
 
 
 OrganisationValue = Literal["name", "phone", "email", "website", "address", "office_hours",
-                            "response_time", "data_protection_authority"]
+                            "response_time", "data_protection_authority", "translation_service"]
 """The organisation's values people are shown, each to be confirmed with the office."""
 PLACEHOLDERS = ("name", "name_of", "phone", "email", "website", "address", "office_hours",
-                "data_protection_authority")
+                "data_protection_authority", "translation_service")
 """What texts may write in braces, e.g. {phone}: filled from faq/organisation.yaml."""
 
 
@@ -92,6 +92,12 @@ class Organisation(Model):
     """Where people may complain about how the office handles their data: the supervisory
     authority of this office (a Bavarian Landratsamt: the Bayerischer Landesbeauftragte für den
     Datenschutz, not the federal BfDI). {data_protection_authority} is its linked name."""
+    translation_service: Localized | None = None
+    """Who machine-translates the messages between a person and a counsellor (TRANSLATION_ROUTES,
+    bot/translation/), as it stands after "translated by …" in each language: de "einem
+    Übersetzungsdienst, den das Landratsamt … selbst betreibt". The privacy answer
+    ({translation_service}), the consent screen and /privacy name it; `lotse doctor` fails when
+    translation is configured and this is not."""
     source: Text
     reviewed: dt.date
     confirmed: dict[OrganisationValue, StrictBool] = {}
