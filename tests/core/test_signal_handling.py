@@ -119,10 +119,12 @@ def test_no_leads_to_the_choices_the_text_would_have_got(shipped: Content) -> No
     state, replies, _ = run(shipped, State(locale="en"), Text(text))
     assert [r.text for r in replies] == [DANGER_QUESTION]
     no = next(tuple(o.action) for o in state.options if o.action[1].startswith("no:"))
-    assert no == ("danger", "no:?privacy")
+    choices = ["privacy", "other-counselling", "job-search"]
+    assert no == ("danger", f"no:?{','.join(choices)}")
     state, replies, _ = run(shipped, state, press(state, no))
-    assert replies[0].text == "Did you mean this?" and not state.urgent
-    assert labels(replies[0]) == [[title(shipped, "privacy", "en")], ["None of these"]]
+    assert replies[0].text == "Did you mean one of these?" and not state.urgent
+    assert labels(replies[0]) == [[title(shipped, entry, "en")] for entry in choices] + [
+        ["None of these"]]
 
 
 def test_no_without_an_answer_asks_for_other_words(shipped: Content) -> None:
