@@ -9,7 +9,8 @@ waits for a provider, a failure is decided once, and the message goes in its pla
 once: translated, or the original marked "not translated". The worker only shows what was stored
 (`for_staff`, `for_person`). A text stays as written, unmarked, when the counsellor sent it so
 (`/orig`) or turned translation off for the case, when no provider translates the language (the
-default), and for media; canned replies never come here (their translations are human-approved)."""
+default); a medium's caption is translated like a text (shown beneath the medium). Canned replies
+never come here (their translations are human-approved)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,11 +60,11 @@ class Stored:
         return self.state in FAILED
 
 
-async def translate(storage: Storage, translator: Translator | None, case_id: int, kind: str,
+async def translate(storage: Storage, translator: Translator | None, case_id: int,
                     text: str | None, *, to_person: bool, keep: bool = False) -> Stored:
-    """The translation of a relayed message of case `case_id` (into German, or `to_person` from
-    German into the case's language); `keep`: as written."""
-    if translator is None or kind != "text" or not text:
+    """The translation of a relayed text or caption of case `case_id` (into German, or
+    `to_person` from German into the case's language); `keep`: as written."""
+    if translator is None or not text:
         return Stored()
     async with case_rows(storage) as rows:
         case = await rows.case(case_id)

@@ -4,7 +4,8 @@ protocol. An Arabic person and a German counsellor write both ways: the topic sh
 with the German beneath, marked; the person gets the translation with a note and the German
 original on request; a URL, a phone number and "§ 60c AufenthG" come through unchanged, and so
 does Telegram's HTML. A provider timing out or answering 500 lets the original through, marked,
-in order and once; `/delete` erases originals and translations."""
+in order and once; `/delete` erases originals and translations. The counsellor's `/orig` and
+`/translation off|on`, and a photo's caption."""
 from __future__ import annotations
 
 import re
@@ -186,4 +187,46 @@ async def test_a_provider_timing_out_or_failing_lets_the_originals_through_marke
     assert db(tmp_path, "SELECT translation_state FROM transcript_messages ORDER BY id") == [
         (None,), ("timeout",), ("server_error",), ("translated",), ("server_error",),
         ("translated",)]
+    all_calls_accepted(api)
+
+
+async def test_the_counsellor_sends_one_message_as_written_and_turns_translation_off_and_on(
+        fake_api: FakeBotApi, fake: FakeTranslation, tmp_path: Path, content: Content) -> None:
+    c = chat(fake_api, content)
+    api, amira, lena, group = c.api, c.amira, c.lena, c.group
+    async with arabic_case(c, tmp_path, content, routed(fake, "libretranslate")) as thread:
+        await lena.send("/orig Herr Meier, Zimmer 12", chat=group, thread_id=thread)
+        got = await api.wait_for(amira, lambda m: "Meier" in (m.text or ""))
+        assert got.text == "Herr Meier, Zimmer 12" and not got.buttons
+
+        await lena.send("/translation", chat=group, thread_id=thread)
+        await api.wait_for(group, lambda m: (m.text or "").startswith("So geht es: /translation"),
+                           thread_id=thread)
+        await lena.send("/translation off", chat=group, thread_id=thread)
+        await api.wait_for(group, lambda m: (m.text or "").startswith(
+            "Maschinelle Übersetzung in diesem Fall aus"), thread_id=thread)
+        await lena.send("Ohne Übersetzung", chat=group, thread_id=thread)
+        got = await api.wait_for(amira, lambda m: "Ohne" in (m.text or ""))
+        assert got.text == "Ohne Übersetzung" and not got.buttons
+        await amira.send("مرحبا Quokka")
+        shown = await api.wait_for(group, lambda m: "Quokka" in (m.text or ""),
+                                   thread_id=thread)
+        assert shown.text == "💬 مرحبا Quokka"
+
+        await lena.send("/translation on", chat=group, thread_id=thread)
+        await api.wait_for(group, lambda m: m.text == "🌐 Maschinelle Übersetzung in diesem "
+                           "Fall an.", thread_id=thread)
+        await lena.send("Wieder übersetzt", chat=group, thread_id=thread)
+        await api.wait_for(amira, lambda m: "WIEDER" in plain(m.text))
+
+        # a photo's caption: the photo as sent, its translation beneath with the button
+        await lena.send_photo(caption="Das Formular", chat=group, thread_id=thread)
+        beneath = await api.wait_for(amira, lambda m: "FORMULAR" in plain(m.text))
+        photo = api.messages(amira)[-2]
+        assert photo.kind == "photo" and photo.caption == "Das Formular"
+        assert plain(beneath.text) == "[AR] DAS FORMULAR\n\n🌐 " + c.t.gettext(
+            relay_translation.MACHINE_TRANSLATED)
+        assert [plain(b.text) for row in beneath.buttons for b in row] == [
+            c.t.gettext(relay_translation.SHOW_ORIGINAL)]
+        assert [path for path, _ in fake.requests] == ["/translate", "/translate"]
     all_calls_accepted(api)

@@ -15,7 +15,7 @@ from bot.core.events import RelayToCase
 from bot.handoff import relay_translation
 from bot.handoff.deliveries import Deliveries
 from bot.handoff.delivery import Relayed
-from bot.services.conversation import Conversations
+from bot.services.conversation import Conversations, Person
 from bot.storage.models import TranscriptMessage
 from bot.storage.outbox_rows import OutboxRows
 from bot.storage.repository import Storage
@@ -129,6 +129,10 @@ async def test_the_outbox_hands_the_channels_the_marked_translation_and_the_orig
     assert t.gettext(relay_translation.NOT_TRANSLATED) in failed.translated.label
     original = await conversations.original(AMIRA, message_id or 0)
     assert original.endswith("\n\nHallo")
-    assert await conversations.original(AMIRA, 999) == \
-        t.gettext(relay_translation.GONE)
+    gone = t.gettext(relay_translation.GONE)
+    assert await conversations.original(AMIRA, 999) == gone
+    someone = Person("telegram", "1002")  # a forged press for Amira's message: nothing shown
+    await conversations.storage.set_locale(
+        (await conversations.storage.user("telegram", "1002")).id, "ar")
+    assert await conversations.original(someone, message_id or 0) == gone
 

@@ -41,18 +41,21 @@ def _gone(exc: TelegramAPIError) -> PersonGone | None:
     return None
 
 
-def _shown(message: Relayed) -> tuple[str, InlineKeyboardMarkup | None]:
+def _shown(message: Relayed, beside_media: bool = False) -> tuple[str, InlineKeyboardMarkup | None]:
     """A counsellor's text as the person gets it: as written, or its translation marked, with the
-    button that shows the original, or the original marked as not translated."""
+    button that shows the original, or the original marked as not translated; `beside_media`:
+    the message after a medium whose caption shows the original (the translation, or the mark
+    alone)."""
     translated = message.translated
+    original = "" if beside_media else escape(message.text or "")
     if translated is None:
-        return escape(message.text or ""), None
-    text = escape(message.text or "") if translated.text is None else translated.text
+        return original, None
     button = None
     if translated.original is not None:
         label, message_id = translated.original
         button = keyboard([[(label, OriginalButton(message=message_id))]])
-    return f"{text}\n\n<i>{escape(translated.label)}</i>", button
+    text = original if translated.text is None else translated.text
+    return (text + "\n\n" if text else "") + f"<i>{escape(translated.label)}</i>", button
 
 
 class People:
@@ -77,6 +80,8 @@ class People:
             text = caption(message.text) if message.text else None
             kind, file_id = message.kind, message.file_id
             await self._call(chat, lambda: send_media(self.bot, chat, kind, file_id, text, None))
+            if message.translated is not None:  # the caption's translation, beneath
+                await self._text(chat, *_shown(message, beside_media=True))
 
     async def reply(self, person: str, reply: Reply) -> None:
         chat = int(person)

@@ -41,7 +41,14 @@ from bot.channels.telegram.pacing import Pacer
 from bot.core import telegram_html
 from bot.core.case_status import CaseStatus
 from bot.core.telegram_html import escape
-from bot.handoff.delivery import CaseNote, Prompt, Relayed, StaffUnreachable, TopicGone
+from bot.handoff.delivery import (
+    CaseNote,
+    Prompt,
+    Relayed,
+    StaffUnreachable,
+    TopicGone,
+    Translated,
+)
 from bot.handoff.records import CaseAction
 from bot.shared.buckets import HEADROOM, TokenBucket
 
@@ -60,6 +67,12 @@ def case_keyboard(case_id: int, status: CaseStatus) -> InlineKeyboardMarkup | No
         return None
     return keyboard([[("Übernehmen", CaseButton(action=CaseAction.CLAIM, case=case_id)),
                       ("Schließen", CaseButton(action=CaseAction.CLOSE, case=case_id))]])
+
+
+def _translation(translated: Translated) -> str:
+    """The German translation of what the person wrote, under its mark (or the mark alone)."""
+    label = f"<i>{escape(translated.label)}</i>"
+    return label if translated.text is None else f"{label}\n{translated.text}"
 
 
 def staff_problem(exc: TelegramAPIError) -> StaffUnreachable | None:
@@ -154,16 +167,16 @@ class StaffGroup:
                 text = escape(message.text or "")
                 if message.kind != "text":
                     text = f"[{MEDIA_NAMES.get(message.kind, message.kind)}] {text}".strip()
-                if (translated := message.translated) is not None:
-                    text += f"\n\n<i>{escape(translated.label)}</i>"
-                    if translated.text is not None:
-                        text += f"\n{translated.text}"
+                if message.translated is not None:
+                    text += "\n\n" + _translation(message.translated)
                 await self._text(topic, "💬 " + text)
                 return
             text = "💬" + (f" {caption(message.text)}" if message.text else "")
             kind, file_id = message.kind, message.file_id
             await self._call(lambda: send_media(self.bot, self.chat_id, kind, file_id, text,
                                                 topic))
+            if message.translated is not None:  # the caption's translation, beneath
+                await self._text(topic, _translation(message.translated))
 
     async def notice(self, topic: int, text: str) -> None:
         with classified(staff_problem):
