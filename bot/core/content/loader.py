@@ -232,10 +232,7 @@ def load(root: Path, ui_dir: Path, retention_days: int = 90) -> tuple[Content | 
         glossary={term: dict(t.root) for term, (_, t) in parsed.glossary.items()},
         entries=entries,
         flows={f.id: f for _, f in parsed.flows},
-        matcher=Matcher(match_docs(entries.values()),
-                        mixed_langs=(parsed.languages[1].default_language, "en"),
-                        concepts=PhraseSet(concept_phrases(parsed)),
-                        courtesy=PhraseSet(courtesy_phrases(parsed))),
+        matcher=matcher(parsed),
         signals=Signals(signal_phrases(parsed), learned_signals(parsed)),
         ui=Catalogs(ui_dir),
         retention_days=retention_days,
@@ -254,6 +251,16 @@ def catalog_problems(source: SourceFile, settings: schema.LanguageSettings,
                     f"create it with `pybabel init -i {ui_dir.name}/{DOMAIN}.pot -d {ui_dir.name} "
                     f"-D {DOMAIN} -l {lang}` and translate it")
             for i, lang in enumerate(settings.languages) if lang not in have]
+
+
+def matcher(parsed: Parsed) -> Matcher:
+    """The FAQ matcher over what `parsed` read (its languages read): the entries' docs, the
+    concepts and the courtesy words."""
+    assert parsed.languages is not None
+    return Matcher(match_docs(entry for _, entry in parsed.entries),
+                   mixed_langs=(parsed.languages[1].default_language, "en"),
+                   concepts=PhraseSet(concept_phrases(parsed)),
+                   courtesy=PhraseSet(courtesy_phrases(parsed)))
 
 
 def learned_signals(parsed: Parsed) -> LearnedSignals:
