@@ -1,7 +1,8 @@
 """One engine step at a time per person (`Conversations._conversation_lock`, held around load,
 step and save): a counsellor's claim that reaches the person's state while their own message is
 being handled changes the state after that message, not beside it. Without the lock one of the two
-saves overwrites the other (a lost update)."""
+saves overwrites the other (a lost update) on PostgreSQL; on SQLite the message's transaction,
+which holds the process's transaction queue from load to save, keeps the claim out too."""
 from __future__ import annotations
 
 import asyncio
@@ -9,12 +10,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, Text
 from bot.core.state import State
 from bot.handoff.records import Counsellor
 from bot.services.conversation import Conversations, Person
 from bot.shared.person_locks import LocalPersonLocks
+from bot.storage import migrate
 from bot.storage.repository import Storage
 
 PERSON = Person("telegram", "5151")
@@ -63,9 +68,32 @@ class SeenLocks(LocalPersonLocks):
             yield
 
 
+class SeenStorage(Storage):
+    """`Storage` that tells `states` when, on SQLite, a second transaction begins while the
+    first holds the queue (it then waits there)."""
+
+    states: HeldLoad
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        if self.engine.dialect.name == "sqlite" and self.states.loaded.is_set():
+            self.states.second.set()
+        async with super().session() as session:
+            yield session
+
+
+@pytest.fixture
+async def storage(database_url: str) -> AsyncIterator[SeenStorage]:
+    await migrate.upgrade(database_url)
+    storage = SeenStorage.open(database_url)
+    yield storage
+    await storage.close()
+
+
 async def test_a_claim_during_the_persons_message_is_applied_after_it(
-        storage: Storage, shipped_content: Content) -> None:
+        storage: SeenStorage, shipped_content: Content) -> None:
     states = HeldLoad(storage)
+    storage.states = states
     conversations = Conversations(storage, lambda: shipped_content, states=states,
                                   person_locks=SeenLocks(states))
     user = await storage.user(PERSON.channel, PERSON.external_id)
@@ -76,7 +104,8 @@ async def test_a_claim_during_the_persons_message_is_applied_after_it(
     message = asyncio.create_task(conversations.handle(PERSON, Text("Noch eine Frage"), "t:1"))
     await states.loaded.wait()  # the message has loaded the state and not yet saved it
     claim = asyncio.create_task(conversations.claim(case_id, Counsellor(7001, "Lena")))
-    await states.second.wait()  # the claim waits for the lock (or, without one, read the state)
+    # the claim waits for the lock or SQLite's queue (or, without either, read the state)
+    await states.second.wait()
     states.release.set()
     await asyncio.gather(message, claim)
 

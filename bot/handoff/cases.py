@@ -58,8 +58,8 @@ class Cases:
         """One transaction; once it is committed, `on_change` if it wrote outbox rows."""
         async with case_rows(self.storage) as rows:
             yield rows
-        if rows.wrote_outbox:
-            self.on_change()
+            if rows.wrote_outbox:  # inside a person's update: once that has committed
+                self.storage.after_commit(self.on_change)
 
     async def open(self, user_id: int, request: OpenCase, update_key: str | None = None) -> int:
         """Create the case with its note and the outbox entry that delivers it, all at once:
@@ -154,11 +154,11 @@ class Cases:
             case = await rows.in_topic(thread_id)
             return None if case is None else record(case)
 
-    async def person(self, case_id: int) -> UserRecord | None:
-        """The case's person; None when they deleted their data."""
+    async def person(self, case_id: int) -> tuple[str, str, UserRecord] | None:
+        """The case's person: (channel, external id, record); None when they deleted their
+        data."""
         async with case_rows(self.storage) as rows:
-            found = await rows.person(case_id)
-            return None if found is None else found[2]
+            return await rows.person(case_id)
 
     async def queue(self) -> list[CaseRecord]:
         """Open cases nobody has claimed yet, oldest first."""

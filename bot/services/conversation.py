@@ -89,17 +89,49 @@ class Conversations:
         self.semantic = Semantic() if semantic is None else semantic
         """The optional semantic layer (off unless EMBEDDINGS_URL is set); its owner closes it."""
 
-    def _conversation_lock(self, user_id: int) -> AbstractAsyncContextManager[None]:
+    def _conversation_lock(self, channel: str, external_id: str) \
+            -> AbstractAsyncContextManager[None]:
         """One engine step at a time per person: their own messages and what counsellors do to
-        their case both load, change and save the same state."""
-        return self.person_locks.hold(f"user:{user_id}")
+        their case both load, change and save the same state. Keyed by the channel's id, so it is
+        taken before anything is read."""
+        return self.person_locks.hold(f"person:{channel}:{external_id}")
 
     async def handle(self, person: Person, event: Event,
                      update_key: str | None = None) -> list[Reply]:
-        """Run `event` for `person`; `update_key` names the update it came in (see the module)."""
+        """Run `event` for `person`; `update_key` names the update it came in (see the module).
+
+        One transaction (`Storage.session`): the person marked as seen and their state read in
+        one statement, then the step's effects, its usage and the state saved. A step that asks
+        a county's server (the semantic layer's scores for a text, the translation of a relay)
+        ends it after the read and does the rest outside any transaction, each write on its own
+        as before (each is keyed by the update, and the state with its replay record comes
+        last), so that no transaction waits for a server (on SQLite every other update would
+        wait with it)."""
+        async with self._conversation_lock(person.channel, person.external_id):
+            async with self.storage.session():
+                user, saved = await self._arrive(person)
+                if update_key is not None and (recorded := replies_of(saved, update_key)) \
+                        is not None:
+                    log.info("update replayed user=%s replies=%d", user.id, len(recorded))
+                    return recorded
+                content = self.content()
+                state = self._state(saved, user)
+                result = step(content, state, event)
+                meaning = self._for_meaning(content, event, result)
+                if not meaning and not any(isinstance(e, RelayToCase) for e in result.effects):
+                    return await self._finish(content, user, saved, state, result, update_key)
+            if meaning:
+                assert isinstance(event, Text)
+                result = await self._with_meaning(content, state, event, result)
+            return await self._finish(content, user, saved, state, result, update_key)
+
+    async def _arrive(self, person: Person) -> tuple[UserRecord, dict[str, Any] | None]:
+        """The person, marked as seen, and their saved state: one statement when the state is in
+        the database."""
+        if self.states is self.storage:
+            return await self.storage.user_with_state(person.channel, person.external_id)
         user = await self.storage.user(person.channel, person.external_id)
-        async with self._conversation_lock(user.id):
-            return await self._step(user, event, update_key)
+        return user, await self.states.load_state(user.id)
 
     async def claim(self, case_id: int, counsellor: Counsellor, *, takeover: bool = False,
                     update_key: str | None = None) -> ClaimResult:
@@ -130,10 +162,11 @@ class Conversations:
         (the state may live in Redis), so a crash before it leaves the state as it was: the
         update comes again, its change is found done and the same step is saved then. The
         person is not marked as seen; a person who deleted their data is told nothing."""
-        user = await self.cases.person(case_id)
-        if user is None:
+        found = await self.cases.person(case_id)
+        if found is None:
             return await change(())
-        async with self._conversation_lock(user.id):
+        channel, external_id, user = found
+        async with self._conversation_lock(channel, external_id):
             content = self.content()
             saved = await self.states.load_state(user.id)
             result = step(content, self._state(saved, user), event)
@@ -143,17 +176,10 @@ class Conversations:
                     user.id, with_record(result.state.to_json(), saved, None, []), content.version)
             return changed
 
-    async def _step(self, user: UserRecord, event: Event,
-                    update_key: str | None = None) -> list[Reply]:
-        content = self.content()
-        saved = await self.states.load_state(user.id)
-        if update_key is not None and (recorded := replies_of(saved, update_key)) is not None:
-            log.info("update replayed user=%s replies=%d", user.id, len(recorded))
-            return recorded
-        state = self._state(saved, user)
-        result = step(content, state, event)
-        if isinstance(event, Text) and self.semantic.enabled:
-            result = await self._with_meaning(content, state, event, result)
+    async def _finish(self, content: Content, user: UserRecord, saved: dict[str, Any] | None,
+                      state: State, result: Step, update_key: str | None) -> list[Reply]:
+        """Carry out the step's effects (and the steps they lead to), record its usage and save
+        the state with the update's replay record."""
         replies = list(result.replies)
         if EraseMe() in result.effects:
             numbers = await self.cases.erase(user.id)
@@ -172,7 +198,7 @@ class Conversations:
         await self.states.save_state(
             user.id, with_record(result.state.to_json(), saved, update_key, replies),
             content.version)
-        log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
+        log.debug("user=%s replies=%d", user.id, len(replies))
         return replies
 
     @staticmethod
@@ -183,14 +209,19 @@ class Conversations:
             state.locale = user.locale
         return state
 
+    def _for_meaning(self, content: Content, event: Event, lexical: Step) -> bool:
+        """Whether the step is to be taken again with the semantic layer's scores: a typed text
+        that reached the FAQ matcher (the engine is pure: the lexical step shows where the text
+        went, and only a text the matcher read is sent to the embeddings server), with the layer
+        on."""
+        if not isinstance(event, Text) or not self.semantic.enabled:
+            return False
+        self.semantic.follow(content)  # a reload, or a server that was down, builds its index
+        return any(isinstance(effect, Matched) for effect in lexical.effects)
+
     async def _with_meaning(self, content: Content, state: State, event: Text,
                             lexical: Step) -> Step:
-        """The step again with the semantic layer's scores, if the text reached the FAQ matcher
-        (the engine is pure: the lexical step shows where the text went, and only a text the
-        matcher read is sent to the embeddings server). The lexical step without scores."""
-        self.semantic.follow(content)  # a reload, or a server that was down, builds its index
-        if not any(isinstance(effect, Matched) for effect in lexical.effects):
-            return lexical
+        """The step again with the semantic layer's scores; the lexical step without them."""
         try:
             scores = await self.semantic.scores(event.text, version=content.version)
         # The layer never raises for the server's faults; a bug in it must not lose the answer.

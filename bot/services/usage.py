@@ -15,7 +15,6 @@ from bot.core.content.model import Content
 from bot.core.events import Answered, Effect, GiveConsent, OpenCase, Unanswered
 from bot.core.state import State
 from bot.reports.stats import month_of
-from bot.storage.models import UnansweredQuestion, UsageEvent
 from bot.storage.repository import Storage
 
 CONVERSATION_PAUSE = dt.timedelta(minutes=30)
@@ -37,12 +36,13 @@ class Usage:
                      effects: Sequence[Effect], now: dt.datetime) -> None:
         """Write what this step means for the statistics; updates `after`'s session fields."""
         last = dt.datetime.fromisoformat(before.last_active) if before.last_active else None
-        events: list[UsageEvent] = []
+        events: list[dict[str, object]] = []
         locale = after.locale
 
         def event(kind: str, **fields: str | None) -> None:
-            events.append(UsageEvent(occurred_at=now, session=after.session, kind=kind,
-                                     locale=locale, **fields))
+            events.append({"occurred_at": now, "session": after.session, "kind": kind,
+                           "locale": locale, "topic": None, "entry": None, "flow": None,
+                           "node": None} | fields)
 
         if last is None or now - last > CONVERSATION_PAUSE or not before.session:
             after.session = secrets.token_hex(8)
@@ -54,7 +54,7 @@ class Usage:
         for step in after.path[len(before.path):] if len(after.path) >= len(before.path) else []:
             flow, _, node = step.partition("/")
             event("step", flow=flow, node=node)
-        unanswered = []
+        unanswered: list[dict[str, object]] = []
         for effect in effects:
             if isinstance(effect, Answered) and not effect.chosen:
                 entry = content.entries.get(effect.entry_id)
@@ -64,7 +64,6 @@ class Usage:
             elif isinstance(effect, OpenCase):
                 event("case", topic=effect.intake.get("topic"))
             elif isinstance(effect, Unanswered):
-                unanswered.append(UnansweredQuestion(asked_at=now, locale=locale or "",
-                                                     text=scrub(effect.text)))
-        async with self.storage.session() as session:
-            session.add_all([*events, *unanswered])
+                unanswered.append({"asked_at": now, "locale": locale or "",
+                                   "text": scrub(effect.text)})
+        await self.storage.record_usage(events, unanswered)

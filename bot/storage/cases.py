@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.case_status import CaseStatus
 from bot.storage.models import Case, OutboxMessage, TranscriptMessage, User
-from bot.storage.repository import USER_RECORD_COLUMNS, Storage, UserRecord
+from bot.storage.repository import Storage, UserRecord
+from bot.storage.statements import USER_RECORD_COLUMNS
 
 
 @asynccontextmanager

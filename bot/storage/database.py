@@ -3,8 +3,10 @@ pool PostgreSQL gets."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,24 +71,37 @@ class TransactionQueue:
     burst (200 people at once, the backlog after a restart) a transaction can wait longer than
     the busy timeout and fail with "database is locked", and the update it belonged to is lost.
     Queueing in the process first makes writers wait in line instead, however long the line.
-    A session opened inside another one in the same task takes the outer one's place."""
+    (A session opened inside another one in the same task joins it, `OpenTransaction`, and so
+    never waits here for its own task.)"""
 
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
-        self._holder: asyncio.Task[Any] | None = None
 
     @asynccontextmanager
     async def one_at_a_time(self) -> AsyncIterator[None]:
-        task = asyncio.current_task()
-        if self._holder is task:
-            yield
-            return
         async with self._lock:
-            self._holder = task
-            try:
-                yield
-            finally:
-                self._holder = None
+            yield
+
+
+@dataclass
+class OpenTransaction:
+    """The transaction a task has open on a `Storage` (`Storage.session`): the sessions it opens
+    inside it join it, and what must wait for its commit waits in `after_commit`."""
+
+    owner: object
+    task: asyncio.Task[Any] | None
+    session: AsyncSession
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
+
+    def joined_by(self, owner: object) -> bool:
+        """Whether a session `owner` opens now, in the current task, joins this transaction."""
+        return owner is self.owner and asyncio.current_task() is self.task
+
+
+OPEN_TRANSACTION: ContextVar[OpenTransaction | None] = ContextVar("open_transaction",
+                                                                   default=None)
+"""The current task's open transaction (a task started inside one inherits the variable, but
+`joined_by` is false for it: it opens its own)."""
 
 
 def make_dedicated_engine(url: URL, application_name: str) -> AsyncEngine:

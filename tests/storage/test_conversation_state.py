@@ -17,6 +17,19 @@ async def test_a_user_without_state_has_none(storage: Storage) -> None:
     assert await storage.load_state(user.id) is None
 
 
+async def test_marking_someone_seen_reads_their_own_state_and_no_one_elses(
+        storage: Storage) -> None:
+    """`user_with_state` reads the state in the statement that marks the person as seen (the
+    first contact's insert too, whose subquery must not read the states of everyone)."""
+    amira, _ = await storage.user_with_state("telegram", "1001")
+    await storage.save_state(amira.id, ARABIC, "v1")
+    abraham, nothing = await storage.user_with_state("telegram", "1002")
+    assert nothing is None
+    await storage.save_state(abraham.id, TIGRINYA, "v1")
+    assert await storage.user_with_state("telegram", "1001") == (amira, ARABIC)
+    assert await storage.user_with_state("telegram", "1002") == (abraham, TIGRINYA)
+
+
 async def test_state_round_trips_unicode_and_is_replaced_whole(storage: Storage) -> None:
     user = await storage.user("telegram", "1001")
     await storage.save_state(user.id, ARABIC, "v1")
