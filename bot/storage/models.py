@@ -236,6 +236,8 @@ class StaffAccount(Base):
     name: Mapped[str] = mapped_column(String(128))  # what colleagues and the case note see
     role: Mapped[str] = mapped_column(String(16))  # "counsellor", "admin"
     password_hash: Mapped[str] = mapped_column(String(256))  # Argon2id, in its PHC string form
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32; set: codes are asked
+    totp_step: Mapped[int | None]  # the 30-second step of the last code used (each goes once)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
 

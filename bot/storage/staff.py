@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.models import AuditEntry, StaffAccount, StaffSession
@@ -21,6 +21,9 @@ class AccountRecord:
     """"counsellor" or "admin"."""
     password_hash: str
     disabled: bool
+    totp_secret: str | None = None
+    """Set: sign-in asks for the current one-time code (`bot.channels.web.totp`)."""
+    totp_step: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class AuditRecord:
 
 def _account(row: StaffAccount) -> AccountRecord:
     return AccountRecord(row.id, row.login, row.name, row.role, row.password_hash,
-                         row.disabled_at is not None)
+                         row.disabled_at is not None, row.totp_secret, row.totp_step)
 
 
 class StaffRows:
@@ -85,6 +88,24 @@ class StaffRows:
         async with self.storage.session() as session:
             await session.execute(update(StaffAccount).where(StaffAccount.id == account_id)
                                   .values(password_hash=password_hash))
+
+    async def set_totp(self, login: str, secret: str | None) -> bool:
+        """Require one-time codes with `secret` (None: no longer); False for an unknown login."""
+        async with self.storage.session() as session:
+            done = await session.execute(update(StaffAccount).where(StaffAccount.login == login)
+                                         .values(totp_secret=secret, totp_step=None))
+            return bool(getattr(done, "rowcount", 0))
+
+    async def use_step(self, account_id: int, step: int) -> bool:
+        """Mark the one-time code of `step` used; False when it (or a later one) was already,
+        also by a sign-in at the same moment."""
+        async with self.storage.session() as session:
+            done = await session.execute(
+                update(StaffAccount).where(StaffAccount.id == account_id,
+                                           or_(StaffAccount.totp_step.is_(None),
+                                               StaffAccount.totp_step < step))
+                .values(totp_step=step))
+            return bool(getattr(done, "rowcount", 0))
 
     async def open_session(self, account_id: int, token_hash: str, csrf: str,
                            now: dt.datetime, expires_at: dt.datetime) -> None:

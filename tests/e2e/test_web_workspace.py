@@ -31,6 +31,7 @@ PATIENCE_MS = 30_000
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
+    expect.set_options(timeout=PATIENCE_MS)  # its assertions' own waits (5 s by default)
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium")
         yield chromium

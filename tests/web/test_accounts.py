@@ -32,6 +32,13 @@ def test_staff_add_list_and_disable(database: Path, monkeypatch: pytest.MonkeyPa
     assert staff(monkeypatch, "list") == 0
     assert capsys.readouterr().out.splitlines()[-2:] == [
         "admin\tadmin\tactive\tAmt", "lena\tcounsellor\tactive\tLena B."]
+    assert staff(monkeypatch, "totp", "lena") == 0
+    link = capsys.readouterr().out.strip()
+    assert link.startswith("otpauth://totp/Lotse:lena?secret=") and link.endswith("period=30")
+    assert staff(monkeypatch, "list") == 0
+    assert "lena\tcounsellor\tactive, one-time codes\tLena B." in capsys.readouterr().out
+    assert staff(monkeypatch, "totp", "lena", "--off") == 0
+    assert staff(monkeypatch, "totp", "nobody") == 1
     assert staff(monkeypatch, "disable", "lena") == 0
     assert staff(monkeypatch, "list") == 0
     assert "lena\tcounsellor\tdisabled\tLena B." in capsys.readouterr().out

@@ -52,13 +52,14 @@ async def account(desk: Workspace, login: str, name: str, role: Role = Role.COUN
 
 
 async def sign_in(browser: TestClient[object, object], login: str,
-                  password: str = PASSWORD) -> ClientResponse:
+                  password: str = PASSWORD, code: str = "") -> ClientResponse:
     """Sign in as the sign-in page does: its form's token, which its cookie carries too (sent
     by hand, so that a Secure cookie goes over the tests' plain http as well)."""
     page = await browser.get("/signin")
     csrf = csrf_of(await page.text())
     return await browser.post("/signin", data={"login": login, "password": password,
-                                               "csrf": csrf}, allow_redirects=False,
+                                               "code": code, "csrf": csrf},
+                              allow_redirects=False,
                               headers={"Cookie": f"{SIGNIN_COOKIE}={csrf}"})
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from bot.channels.web import totp
 from bot.clock import utcnow
 from bot.handoff.records import Counsellor
 from bot.storage.staff import AccountRecord, StaffRows
@@ -49,8 +50,9 @@ class Accounts:
             raise ValueError(f"the login {login!r} is taken")
         return added
 
-    async def verify(self, login: str, password: str) -> AccountRecord | None:
-        """The enabled account `login` if `password` is its password."""
+    async def verify(self, login: str, password: str, code: str = "") -> AccountRecord | None:
+        """The enabled account `login` if `password` is its password and, when it has a TOTP
+        secret, `code` its current one-time code, not used before."""
         account = await self.rows.account(login)
         try:
             HASHER.verify(account.password_hash if account else _UNUSABLE, password)
@@ -58,6 +60,10 @@ class Accounts:
             return None
         if account is None or account.disabled:
             return None
+        if account.totp_secret is not None:
+            step = totp.matching_step(account.totp_secret, code, account.totp_step)
+            if step is None or not await self.rows.use_step(account.id, step):
+                return None
         if HASHER.check_needs_rehash(account.password_hash):
             await self.rows.set_password(account.id, HASHER.hash(password))
         return account

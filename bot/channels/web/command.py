@@ -27,6 +27,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                                "sign-ins (kept for the audit log)")
     disable.add_argument("login")
     staff.add_parser("list", help="the accounts, their role and whether they are disabled")
+    codes = staff.add_parser("totp", help="require a one-time code (an authenticator app) at "
+                             "the account's sign-in; prints the otpauth:// link to add to the app")
+    codes.add_argument("login")
+    codes.add_argument("--off", action="store_true", help="no longer require codes")
 
 
 def _password() -> str:
@@ -39,6 +43,7 @@ def _password() -> str:
 
 
 def staff(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.web import totp
     from bot.channels.web.accounts import Accounts, Role
     from bot.clock import utcnow
     from bot.storage.migrate import upgrade
@@ -54,6 +59,13 @@ def staff(settings: Settings, args: argparse.Namespace) -> int:
                 account = await Accounts(rows).add(args.login, args.name, Role(args.role),
                                                    _password())
                 print(f"added {account.login} ({account.role})")
+            elif args.staff_command == "totp":
+                secret = None if args.off else totp.new_secret()
+                if not await rows.set_totp(args.login, secret):
+                    print(f"lotse: no account {args.login!r}", file=sys.stderr)
+                    return 1
+                print(f"one-time codes off for {args.login}" if secret is None else
+                      totp.link(secret, args.login))
             elif args.staff_command == "disable":
                 if not await rows.disable(args.login, utcnow()):
                     print(f"lotse: no account {args.login!r}", file=sys.stderr)
@@ -61,7 +73,8 @@ def staff(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"disabled {args.login}")
             else:
                 for account in await rows.accounts():
-                    state = "disabled" if account.disabled else "active"
+                    state = "disabled" if account.disabled else \
+                        "active, one-time codes" if account.totp_secret else "active"
                     print(f"{account.login}\t{account.role}\t{state}\t{account.name}")
             return 0
         finally:

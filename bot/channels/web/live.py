@@ -1,7 +1,9 @@
 """Live updates for the open pages: `Live.changed()` is called after every commit that changed a
 case (through `Cases.on_change`, whichever staff channel or person made it), and every page's
 server-sent event stream says "change" once, however many commits came meanwhile; the page then
-fetches its changing part again (htmx's SSE extension, `hx-trigger="sse:change"`).
+fetches its changing part again (htmx's SSE extension, `hx-trigger="sse:change"`). A stream
+starts with a change, so that nothing committed between a page's rendering and its stream's
+start is missed.
 
 One process: a change made by another instance on the same PostgreSQL reaches these pages only
 with this instance's next change (see docs/architecture.md, what is left)."""
@@ -14,6 +16,7 @@ from aiohttp import web
 
 KEEPALIVE_SECONDS = 20.0
 """A comment line this often, so proxies keep an idle stream open."""
+CHANGE = b"event: change\ndata: case\n\n"
 
 
 class Live:
@@ -39,7 +42,9 @@ class Live:
         event = asyncio.Event()
         self._streams.add(event)
         try:
-            await response.write(b": connected\n\n")
+            # at once, a change: whatever was committed between the page's rendering and this
+            # stream's start is fetched now, not only with the next change
+            await response.write(CHANGE)
             while True:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(KEEPALIVE_SECONDS):
@@ -48,7 +53,7 @@ class Live:
                     break
                 if event.is_set():
                     event.clear()
-                    await response.write(b"event: change\ndata: case\n\n")
+                    await response.write(CHANGE)
                 else:
                     await response.write(b": keepalive\n\n")
         except (ConnectionResetError, asyncio.CancelledError):

@@ -34,14 +34,15 @@ async def signin_page(request: web.Request, problem: str | None = None,
 async def signin(request: web.Request) -> web.Response:
     desk = workspace(request)
     form = await request.post()
-    login, password, csrf = (str(form.get(name, "")) for name in ("login", "password", "csrf"))
+    login, password, code, csrf = (str(form.get(name, ""))
+                                   for name in ("login", "password", "code", "csrf"))
     if not same(request.cookies.get(SIGNIN_COOKIE), csrf):
         raise web.HTTPForbidden(text="Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.")
     address = request.remote or "-"
     if not desk.limit.allowed(login, address):
         log.warning("web sign-in refused: too many failures")
         return await signin_page(request, "too_many", 429)
-    account = await desk.accounts.verify(login, password)
+    account = await desk.accounts.verify(login, password, code)
     if account is None:
         desk.limit.failed(login, address)
         log.info("web sign-in failed")

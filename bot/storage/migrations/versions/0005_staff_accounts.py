@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=128), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("password_hash", sa.String(length=256), nullable=False),
+        sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_step", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_accounts")),
