@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help run check test setup services catalogs migrate extract bench clean
+.PHONY: help run check test setup services catalogs migrate extract bench clean vendor-web
 
 # The first target, so that `make` alone says what there is instead of starting the bot.
 help:
@@ -103,3 +103,25 @@ bench: setup services
 
 clean:
 	rm -rf $(VENV) data
+
+# For developers: the web workspace's front-end helpers, vendored in bot/channels/web/static/vendor/
+# (nothing is fetched at run time; no build step). npm pack fetches the pinned releases from the
+# npm registry, the checksums below are the tarballs' sha256 (a changed release fails here), and
+# the script and licence files are copied out. To upgrade: change a version, run, update its
+# sum and VERSIONS.
+HTMX := htmx.org@2.0.11
+HTMX_SUM := 165a2655073e9e6e55e307a7c74e8ebcdb76afb7701f9c16cfd106a13add408e
+HTMX_SSE := htmx-ext-sse@2.2.4
+HTMX_SSE_SUM := 90b46f5ab915ba2f64e6348448c8dba509277a47e15c125ffb65754eb4f6b5dc
+VENDOR := bot/channels/web/static/vendor
+
+vendor-web:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent $(HTMX) $(HTMX_SSE) >/dev/null && \
+	echo "$(HTMX_SUM)  htmx.org-2.0.11.tgz" | sha256sum -c --quiet && \
+	echo "$(HTMX_SSE_SUM)  htmx-ext-sse-2.2.4.tgz" | sha256sum -c --quiet && \
+	mkdir htmx sse && tar xzf htmx.org-*.tgz -C htmx && tar xzf htmx-ext-sse-*.tgz -C sse && \
+	cd - >/dev/null && cp $$tmp/htmx/package/dist/htmx.min.js $(VENDOR)/htmx.min.js && \
+	cp $$tmp/htmx/package/LICENSE $(VENDOR)/htmx.LICENSE && \
+	cp $$tmp/sse/package/dist/sse.min.js $(VENDOR)/htmx-ext-sse.min.js && \
+	cp $$tmp/sse/package/LICENSE $(VENDOR)/htmx-ext-sse.LICENSE && \
+	printf '%s\n' $(HTMX) $(HTMX_SSE) > $(VENDOR)/VERSIONS && rm -rf $$tmp

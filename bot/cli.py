@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import logs
+from bot.channels.web import command as web_command
 from bot.config import UI_DIR, Settings, SettingsError, load_settings
 from bot.core.content.loader import load
 from bot.core.content.model import Content
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     stamp.add_argument("--root", type=Path)
     stats.add_parser(sub)
     poster.add_parser(sub)
+    web_command.add_parsers(sub)
     sub.add_parser("doctor", help="check settings, database, content, bot token, staff group, "
                    "webhook and outbox; say what to fix")
     return parser
@@ -124,7 +126,8 @@ def command(argv: Sequence[str] | None) -> int:
         return 2
     logs.configure(settings.LOG_LEVEL, settings.LOG_FORMAT)
     handler = {"run": run, "chat": chat, "db": db, "content": content,
-               "purge": purge, "stats": stats.run, "poster": make_poster}[args.command]
+               "purge": purge, "stats": stats.run, "poster": make_poster,
+               "web": web, "staff": web_command.staff}[args.command]
     try:
         return handler(settings, args)
     except ContentError as exc:
@@ -165,6 +168,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return await serve(settings, content)
 
     return asyncio.run(serving())
+
+
+def web(settings: Settings, args: argparse.Namespace) -> int:
+    """`lotse run` with the web workspace on --listen, WEB_LISTEN or 127.0.0.1:8090."""
+    listen = args.listen or settings.WEB_LISTEN or web_command.DEFAULT_LISTEN
+    return run(settings.model_copy(update={"WEB_LISTEN": listen}), args)
 
 
 def chat(settings: Settings, args: argparse.Namespace) -> int:

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     METRICS_LISTEN: str | None = None
     """Where /metrics and /healthz are served besides the webhook server (host:port); the way
     to have them in long polling mode."""
+    WEB_LISTEN: str | None = None
+    """Where the counsellors' web workspace listens (host:port), behind the county's TLS proxy;
+    unset: no workspace (`lotse web` serves it on 127.0.0.1:8090 without it). With it and no
+    STAFF_CHAT_ID the workspace is the only staff channel; with both, both show every case."""
+    WEB_COOKIE_SECURE: bool = True
+    """The session cookie only over HTTPS (the TLS proxy's); false only to try it on plain http."""
+    WEB_SESSION_HOURS: float = Field(10.0, gt=0, le=24 * 7)
+    """How long a sign-in to the web workspace lasts."""
     LOG_LEVEL: str = "INFO"
     LOG_FORMAT: str = "text"
     """text: one readable line per record; json: one JSON object per line, for log shipping."""
@@ -105,7 +113,7 @@ class Settings(BaseSettings):
     ku ti` (bot/translation/routes.py); empty: nothing is translated."""
 
     @field_validator("BOT_TOKEN", "BOT_USERNAME", "REDIS_URL", "WEBHOOK_SECRET", "STAFF_CHAT_ID", "WEBHOOK_URL",
-                     "METRICS_LISTEN", "EMBEDDINGS_URL", "EMBEDDINGS_MODEL",
+                     "METRICS_LISTEN", "WEB_LISTEN", "EMBEDDINGS_URL", "EMBEDDINGS_MODEL",
                      "EMBEDDINGS_API_KEY", "CONTENT_CACHE", "TRANSLATION_LLM_URL",
                      "TRANSLATION_LLM_MODEL", "TRANSLATION_LLM_API_KEY",
                      "TRANSLATION_LIBRETRANSLATE_URL", "TRANSLATION_LIBRETRANSLATE_API_KEY",
@@ -192,7 +200,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a language code like de or en") from None
         return value
 
-    @field_validator("WEBHOOK_LISTEN", "METRICS_LISTEN")
+    @field_validator("WEBHOOK_LISTEN", "METRICS_LISTEN", "WEB_LISTEN")
     @classmethod
     def _host_port(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:

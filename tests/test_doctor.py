@@ -81,6 +81,16 @@ async def test_a_wrong_token_is_named_and_the_rest_not_checked(
         "webhook: not checked (needs a working BOT_TOKEN)"]
 
 
+async def test_without_a_staff_group_the_web_workspace_is_the_staff_channel(
+        fake_api: FakeBotApi, database: Path) -> None:
+    findings = await diagnose(settings(fake_api, database, STAFF_CHAT_ID="",
+                                       WEB_LISTEN="127.0.0.1:8090"))
+    assert "STAFF_CHAT_ID is not set" not in failed(findings)
+    assert any(f.ok and "web workspace" in f.what for f in findings)
+    alone = await diagnose(settings(fake_api, database, STAFF_CHAT_ID=""))
+    assert "STAFF_CHAT_ID is not set" in failed(alone)
+
+
 async def test_a_staff_group_without_topics(fake_api: FakeBotApi, database: Path) -> None:
     fake_api.group(STAFF, "Beratung", forum=False)
     findings = await diagnose(settings(fake_api, database))

@@ -20,12 +20,13 @@ from typing import Any
 
 from bot.clock import utcnow
 from bot.core import bidi, texts
-from bot.core.case_note import OUTCOMES, CaseFacts, note, topic_name
+from bot.core.case_note import OUTCOMES, note
 from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.events import OpenCase, RelayToCase, Reply
 from bot.core.telegram_html import escape
 from bot.handoff import relay_translation
+from bot.handoff.case_facts import INTAKE_COLUMNS, facts, record
 from bot.handoff.delivery import OutboxKind
 from bot.handoff.erasure import erase_person
 from bot.handoff.records import CannedSent, CaseRecord, Claim, ClaimResult, Counsellor
@@ -36,33 +37,6 @@ from bot.storage.repository import Storage, UserRecord
 from bot.translation.translator import Translator
 
 log = logging.getLogger(__name__)
-
-INTAKE_COLUMNS = ("residence_status", "german_level", "contact_preference", "preferred_time",
-                  "first_name", "phone", "question")
-
-
-def facts(case: Case, consent_at: dt.datetime | None) -> CaseFacts:
-    """What the case note shows, read off a case row."""
-    intake = {name: getattr(case, name) for name in INTAKE_COLUMNS if getattr(case, name)}
-    if case.topic:
-        intake["topic"] = case.topic
-    return CaseFacts(number=case.id, created_at=case.created_at, locale=case.locale,
-                     intake=intake, shown=case.shown_faq, path=case.flow_path,
-                     consent_at=consent_at, status=CaseStatus(case.status), urgent=case.urgent,
-                     crisis=case.crisis,
-                     claimed_by=case.claimed_by_name, outcome=case.outcome)
-
-
-def staff_topic(content: Content, case: Case) -> str:
-    """The name of the case's topic in the staff channel (what its note's first line says)."""
-    return topic_name(content, facts(case, None))
-
-
-def _record(case: Case) -> CaseRecord:
-    return CaseRecord(case.id, case.user_id, CaseStatus(case.status), case.locale, case.topic,
-                      case.staff_thread_id, case.claimed_by_id,
-                      case.claimed_by_name, case.created_at)
-
 
 class Cases:
     def __init__(self, storage: Storage, content: Callable[[], Content],
@@ -172,13 +146,13 @@ class Cases:
             return None
         async with case_rows(self.storage) as rows:
             case = await rows.case(case_id)
-            return None if case is None else _record(case)
+            return None if case is None else record(case)
 
     async def in_topic(self, thread_id: int) -> CaseRecord | None:
         """The case whose forum topic this is."""
         async with case_rows(self.storage) as rows:
             case = await rows.in_topic(thread_id)
-            return None if case is None else _record(case)
+            return None if case is None else record(case)
 
     async def person(self, case_id: int) -> tuple[str, str, UserRecord] | None:
         """The case's person: (channel, external id, record); None when they deleted their
@@ -189,7 +163,7 @@ class Cases:
     async def queue(self) -> list[CaseRecord]:
         """Open cases nobody has claimed yet, oldest first."""
         async with case_rows(self.storage) as rows:
-            return [_record(c) for c in await rows.unclaimed()]
+            return [record(c) for c in await rows.unclaimed()]
 
     async def claim(self, case_id: int, counsellor: Counsellor, *, takeover: bool = False,
                     update_key: str | None = None, replies: Sequence[Reply] = ()) -> ClaimResult:
@@ -229,6 +203,44 @@ class Cases:
             result = ClaimResult(Claim.TAKEN_OVER if before is not None else Claim.CLAIMED, before)
             self._notice(rows, case.id, text, now, update_key, claim=result.result, before=before)
             return result
+
+    async def hand_back(self, case_id: int, counsellor: Counsellor,
+                        update_key: str | None = None) -> bool:
+        """The holder puts the case back in the queue, unclaimed (the person is not told: for
+        them a counsellor still has it); False when `counsellor` does not hold it. Once per
+        `update_key`."""
+        now = self.clock()
+        async with self._changing, self._writing() as rows:
+            if await _written(rows, update_key, OutboxKind.STAFF_NOTICE) is not None:
+                return True
+            case = await rows.case(case_id, lock=True)
+            if case is None or case.status != CaseStatus.CLAIMED or \
+                    case.claimed_by_id != counsellor.id:
+                return False
+            case.status, case.claimed_at = CaseStatus.NEW, None
+            case.claimed_by_id, case.claimed_by_name = None, None
+            await self._rerender(rows, case)
+            self._notice(rows, case.id, f"Zurückgegeben von {escape(counsellor.name)}: "
+                                        "wieder in der Warteschlange.", now, update_key)
+            return True
+
+    async def mark_called(self, case_id: int, counsellor: Counsellor,
+                          update_key: str | None = None) -> bool:
+        """The callback the person asked for was made (once; the topic is told). False when the
+        case is closed, unknown or asked for no callback."""
+        now = self.clock()
+        async with self._writing() as rows:
+            if await _written(rows, update_key, OutboxKind.STAFF_NOTICE) is not None:
+                return True
+            case = await rows.case(case_id)
+            if case is None or case.status == CaseStatus.CLOSED or \
+                    case.contact_preference != "phone":
+                return False
+            if case.called_at is None:
+                case.called_at = now
+                self._notice(rows, case.id, f"📞 Angerufen von {escape(counsellor.name)}.", now,
+                             update_key)
+            return True
 
     async def close(self, case_id: int, counsellor: Counsellor, outcome: str,
                     update_key: str | None = None, replies: Sequence[Reply] = ()) -> bool:

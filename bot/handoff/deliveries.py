@@ -25,7 +25,7 @@ from typing import Any
 from bot.core.case_status import CaseStatus
 from bot.core.content.model import Content
 from bot.core.events import Reply
-from bot.handoff.cases import staff_topic
+from bot.handoff.case_facts import staff_topic
 from bot.handoff.delivery import (
     CaseNote,
     DeliveryError,

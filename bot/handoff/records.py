@@ -31,6 +31,7 @@ class CaseRecord:
     claimed_by_id: int | None
     claimed_by_name: str | None
     created_at: dt.datetime
+    urgent: bool = False
 
     @property
     def closed(self) -> bool:
@@ -85,3 +86,46 @@ class CannedSent:
     title: str
     """The German title, for the counsellors' notice."""
     transcript_id: int
+
+
+class QueueFilter(StrEnum):
+    """Which cases a staff channel's queue lists."""
+
+    OPEN = "open"
+    """Every open case: urgent first, then unclaimed, each oldest first."""
+    MINE = "mine"
+    UNCLAIMED = "unclaimed"
+    CALLBACK = "callback"
+    """Open cases whose person asked for a call back that nobody has marked as made."""
+    CLOSED = "closed"
+    """The most recently closed."""
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One message of a case's conversation: `direction` "user" (the person), "counsellor" or
+    "note" (internal, never sent); `kind` "text" or a medium; the text as written (plain)."""
+
+    id: int
+    direction: str
+    kind: str
+    text: str | None
+    created_at: dt.datetime
+    translation: str | None = None
+    """Its machine translation (Telegram HTML; `bot.handoff.relay_translation`): into German for
+    the person's messages, into their language for a counsellor's."""
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as a staff channel that shows it itself (the web workspace) needs it: the record,
+    the German note (Telegram's HTML subset), the conversation, and the callback request."""
+
+    case: CaseRecord
+    note: str
+    transcript: tuple[TranscriptEntry, ...]
+    phone: str | None
+    preferred_time: str | None
+    """A `preferred_time` vocabulary key."""
+    called_at: dt.datetime | None
+    outcome: str | None

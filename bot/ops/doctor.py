@@ -198,6 +198,9 @@ async def telegram(settings: Settings) -> list[Finding]:
 
 async def staff_group(settings: Settings, bot: Bot, me: User) -> list[Finding]:
     chat_id = settings.STAFF_CHAT_ID
+    if chat_id is None and settings.WEB_LISTEN is not None:
+        return [Finding(True, f"no staff group: the counsellors work in the web workspace "
+                              f"(WEB_LISTEN={settings.WEB_LISTEN})")]
     if chat_id is None:
         return [Finding(False, "STAFF_CHAT_ID is not set", "add the bot to the counsellors' "
                         "supergroup and set STAFF_CHAT_ID to its id (like -1001234567890)")]

@@ -221,14 +221,19 @@ def _by_count(counter: Counter[str]) -> list[tuple[str, int]]:
 async def load(url: str, start: dt.date, end: dt.date, time_zone: str) -> Report:
     """The report for `start`..`end` (inclusive, days in `time_zone`) from the database at
     `url`."""
+    storage = Storage.open(url)
+    try:
+        return await load_from(storage, start, end, time_zone)
+    finally:
+        await storage.close()
+
+
+async def load_from(storage: Storage, start: dt.date, end: dt.date, time_zone: str) -> Report:
+    """The report for `start`..`end` from `storage` (the web workspace's statistics page)."""
     zone = ZoneInfo(time_zone)
     since = dt.datetime.combine(start, dt.time(), zone)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
-    storage = Storage.open(url)
-    try:
-        event_rows, case_rows = await usage.period(storage, since, until)
-    finally:
-        await storage.close()
+    event_rows, case_rows = await usage.period(storage, since, until)
     events = [Event(*row) for row in event_rows]
     cases = [CaseRow(*row) for row in case_rows]
     return compute(start, end, events, cases, time_zone)

@@ -63,6 +63,29 @@ class CaseRows:
         return list(await self._session.scalars(select(Case).where(Case.status == CaseStatus.NEW)
                                                 .order_by(Case.created_at, Case.id)))
 
+    async def listed(self, statuses: Sequence[str], claimed_by: int | None = None,
+                     uncalled: bool = False, limit: int = 200) -> list[Case]:
+        """Cases in `statuses` (held by `claimed_by`, when given; with `uncalled`, only those
+        whose person asked for a callback not yet made): closed ones newest closed first, open
+        ones urgent first, then unclaimed, each oldest first."""
+        query = select(Case).where(Case.status.in_(statuses))
+        if claimed_by is not None:
+            query = query.where(Case.claimed_by_id == claimed_by)
+        if uncalled:
+            query = query.where(Case.contact_preference == "phone", Case.called_at.is_(None))
+        if list(statuses) == [CaseStatus.CLOSED]:
+            query = query.order_by(Case.closed_at.desc(), Case.id.desc())
+        else:
+            query = query.order_by(Case.urgent.desc(), (Case.status == CaseStatus.CLAIMED),
+                                   Case.created_at, Case.id)
+        return list(await self._session.scalars(query.limit(limit)))
+
+    async def transcript(self, case_id: int) -> list[TranscriptMessage]:
+        """The case's conversation, in the order it was written."""
+        return list(await self._session.scalars(
+            select(TranscriptMessage).where(TranscriptMessage.case_id == case_id)
+            .order_by(TranscriptMessage.id)))
+
     async def person(self, case_id: int) -> tuple[str, str, UserRecord] | None:
         """The case's person: (channel, external id, record); None when they are erased."""
         row = (await self._session.execute(

@@ -128,6 +128,7 @@ class Case(Base):
     claimed_by_name: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
+    called_at: Mapped[datetime | None]  # the callback the person asked for was made
     closed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(64))
     rating: Mapped[int | None]
@@ -219,3 +220,49 @@ class UnansweredQuestion(Base):
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
     locale: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
+
+
+class StaffAccount(Base):
+    """A counsellor's or an admin's account for the web workspace (`lotse staff add`); never
+    deleted, only disabled, so the audit log keeps saying who."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))  # what colleagues and the case note see
+    role: Mapped[str] = mapped_column(String(16))  # "counsellor", "admin"
+    password_hash: Mapped[str] = mapped_column(String(256))  # Argon2id, in its PHC string form
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A signed-in browser: the SHA-256 of its cookie's random token (the token itself is never
+    stored), its CSRF token and when it expires."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditEntry(Base):
+    """One action on a case in the web workspace: who, what, when (never a message's text). The
+    case is kept by its number alone, so the entry outlives the case's erasure."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"))
+    case_id: Mapped[int | None]
+    action: Mapped[str] = mapped_column(String(32))  # "claim", "reply", "note", …
+    form_key: Mapped[str] = mapped_column(String(128), unique=True)
+    """The change's key (`bot.channels.web.workspace.update_key`): a form posted twice is one
+    entry, as it is one change."""

@@ -18,7 +18,7 @@ def base_environment() -> dict[str, str]:
     """This run's environment less every setting of the bot, with this checkout's code first."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(
         ("BOT_", "TELEGRAM_", "DATABASE_", "STAFF_", "ADMIN_", "WEBHOOK_", "REDIS_", "LOG_",
-         "METRICS_"))}
+         "METRICS_", "WEB_"))}
     # this checkout's code, even when an editable install points at another one
     env.update(PYTHONPATH=os.pathsep.join(filter(None, (str(REPO), env.get("PYTHONPATH")))),
                PYTHONUNBUFFERED="1")

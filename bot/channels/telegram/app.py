@@ -33,11 +33,14 @@ from bot.channels.telegram.retry import RetrySafeCalls
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.staff_gate import StaffGate
 from bot.channels.telegram.staff_group import StaffGroup
+from bot.channels.web.app import web_workspace
+from bot.channels.web.desk import WebDesk
+from bot.channels.web.live import Live
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.core.commands import COMMANDS
 from bot.core.content.model import Content
-from bot.handoff.delivery import Halt
+from bot.handoff.delivery import Halt, StaffChannel
 from bot.handoff.outbox import POLL_SECONDS, OutboxWorker
 from bot.ops import metrics
 from bot.ops.content_store import ContentStore
@@ -122,21 +125,25 @@ def make_outbox(storage: Storage, bot: Bot, content: Callable[[], Content],
                 staff_chat_id: int | None, per_minute: int = 20,
                 clock: Callable[[], dt.datetime] = utcnow, *, pacer: Pacer | None = None,
                 poll_seconds: float = POLL_SECONDS,
-                leadership: Leadership | None = None) -> OutboxWorker:
-    """The outbox worker delivering on Telegram: to the staff group `staff_chat_id` (none
-    without it: its rows wait), paced to `per_minute` calls, and to people's private chats,
-    paced by `pacer` (shared with the bot's direct replies, so both count against the same
-    limits)."""
+                leadership: Leadership | None = None,
+                no_group: StaffChannel | None = None) -> OutboxWorker:
+    """The outbox worker delivering on Telegram: to the staff group `staff_chat_id` (without
+    it to `no_group`, the web workspace's desk when that is the only staff channel, or none: its
+    rows wait), paced to `per_minute` calls, and to people's private chats, paced by `pacer`
+    (shared with the bot's direct replies, so both count against the same limits)."""
     halt = Halt()
     pacer = pacer or Pacer(30.0, 1.0)
-    staff = None if staff_chat_id is None else \
+    staff = no_group if staff_chat_id is None else \
         StaffGroup(bot, staff_chat_id, per_minute, pacer, halt.sleep)
     return OutboxWorker(storage, content, People(bot, pacer, halt.sleep), staff, clock,
                         halt=halt, poll_seconds=poll_seconds, leadership=leadership)
 
 
 def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
-                    settings: Settings, shared: Shared | None = None) -> Dispatcher:
+                    settings: Settings, shared: Shared | None = None,
+                    live: Live | None = None) -> Dispatcher:
+    """The bot's dispatcher; with `live` (the web workspace's), its pages hear of every case
+    change, and without a staff group the workspace is the outbox's staff channel."""
     shared = shared or Shared.local(storage)
     # per-person order is InOrder's (aiogram's own event isolation keeps a lock per chat forever)
     # no aiogram FSM: the conversation state is Lotse's own, and aiogram's MemoryStorage keeps a
@@ -154,13 +161,20 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     pacer = Pacer(settings.SEND_PER_SECOND, settings.SEND_PER_CHAT_PER_SECOND,
                   buckets=shared.buckets)
     outbox = make_outbox(storage, bot, content, settings.STAFF_CHAT_ID,
-                         settings.STAFF_GROUP_MESSAGES_PER_MINUTE, pacer=pacer)
+                         settings.STAFF_GROUP_MESSAGES_PER_MINUTE, pacer=pacer,
+                         no_group=None if live is None else WebDesk())
     semantic = Semantic.from_settings(settings)  # off without EMBEDDINGS_URL
     if isinstance(content, ContentStore):
         content.on_applied.append(semantic.follow)  # each reload's index, in the background
     translator = translator_from_settings(settings, glossary=lambda: content().glossary,
                                           buckets=shared.buckets)
-    conversations = Conversations(storage, content, on_case_change=outbox.wake,
+
+    def on_case_change() -> None:
+        outbox.wake()
+        if live is not None:
+            live.changed()
+
+    conversations = Conversations(storage, content, on_case_change=on_case_change,
                                   states=shared.states, person_locks=shared.person_locks,
                                   semantic=semantic, translator=translator)
     dispatcher["conversations"] = conversations
@@ -209,11 +223,13 @@ async def serve(settings: Settings, content: ContentStore) -> int:
     log.info("conversation state in %s", redacted(settings.REDIS_URL) if settings.REDIS_URL
              else "the database")
     bot = make_bot(settings)
-    dispatcher = make_dispatcher(storage, content, bot, settings, shared)
+    live = None if settings.WEB_LISTEN is None else Live()
+    dispatcher = make_dispatcher(storage, content, bot, settings, shared, live)
     admin.install(dispatcher, settings, content, bot)
     retention = asyncio.create_task(purge_regularly(storage, settings.RETENTION_DAYS))
     try:
-        async with dispatcher["monitoring"].serving(settings.METRICS_LISTEN):
+        async with dispatcher["monitoring"].serving(settings.METRICS_LISTEN), \
+                web_workspace(settings, dispatcher["conversations"], content, live):
             if settings.WEBHOOK_URL is None:
                 await bot.delete_webhook()
                 log.info("serving by long polling")
