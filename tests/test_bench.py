@@ -32,8 +32,10 @@ async def test_the_load_generator_measures_every_figure(shipped_content: Content
     assert figures.echo_rss_mb > 0 and figures.rss_idle_mb > 0 and figures.rss_with_state_mb > 0
     matcher = bench_matcher.MatcherFigures("shipped content", 21, 3000, 10, 456, 0.1, 5.0,
                                            bench_matcher.Timing(0.5, 0.4, 2.5), 0.97)
-    shown = table([figures], [matcher], QUICK)
+    shown = table([figures], [matcher], QUICK, start={"echo": 2.0, "lotse, cache": 3.5})
     assert "throughput ratio Lotse / echo" in shown and "p99 at 4 people" in shown
+    assert "CPU per update, Lotse ÷ echo bot" in shown
+    assert "cold start to the first answer (lotse, cache), s" in shown
     assert "0.50 / 2.50" in shown  # the matcher's mean / p99
     assert json.loads(json.dumps(figures.to_json()))["throughput_ratio"] > 0
 

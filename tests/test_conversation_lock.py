@@ -85,8 +85,7 @@ class SeenStorage(Storage):
 @pytest.fixture
 async def storage(database_url: str) -> AsyncIterator[SeenStorage]:
     await migrate.upgrade(database_url)
-    storage = SeenStorage.open(database_url)
-    yield storage
+    yield (storage := SeenStorage.open(database_url))
     await storage.close()
 
 

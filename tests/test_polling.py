@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates
 
@@ -90,3 +91,18 @@ def test_a_failed_poll_backs_off_and_a_429_waits_its_retry_after() -> None:
     assert polling.pause_after(flood, first) == 7  # never sooner than Telegram said
     assert polling.pause_after(flood, longest) == longest  # nor sooner than the backoff says
     assert first < 7 < longest  # so that each of the four asks something
+
+
+def test_a_look_validates_only_the_updates_seen_for_the_first_time() -> None:
+    """While updates are in hand every look returns them again: they stay JSON, and only the
+    new one becomes an `Update`, bound to the bot as aiogram binds a response's objects."""
+    bot = Bot("42:TEST")
+    acks = Acknowledgements()
+    acks.take(5)
+    sent = [{"update_id": 5, "message": "not validated: it is in hand"},
+            {"update_id": 6, "message": {"message_id": 1, "date": 0,
+                                         "chat": {"id": 7, "type": "private"}, "text": "hi"}}]
+    [fresh] = polling.fresh_updates(bot, sent, acks)
+    assert fresh.update_id == 6 and fresh.message is not None and fresh.message.text == "hi"
+    assert fresh.message.bot is bot
+    assert polling.fresh_updates(bot, sent, acks) == []  # both in hand now

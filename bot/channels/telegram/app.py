@@ -148,7 +148,9 @@ def make_dispatcher(storage: Storage, content: Callable[[], Content], bot: Bot,
     change, and without a staff group the workspace is the outbox's staff channel."""
     shared = shared or Shared.local(storage)
     # per-person order is InOrder's (aiogram's own event isolation keeps a lock per chat forever)
-    dispatcher = Dispatcher()
+    # no aiogram FSM: the conversation state is Lotse's own, and aiogram's MemoryStorage keeps a
+    # record per chat that never goes (issue 18: memory with many people)
+    dispatcher = Dispatcher(disable_fsm=True)
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(Dedupe(shared.processed))

@@ -8,8 +8,11 @@ power loss) Telegram delivers every unfinished update again, and `Dedupe` plus t
 
 One person's updates (same chat and sender) are handled one after another in the order they
 came; different people's at the same time. While updates are in hand, getUpdates answers at once
-with them again (Telegram cannot be asked for "only the new ones"); those are skipped, and the
-next poll comes `BUSY_POLL_SECONDS` later.
+with them again (Telegram cannot be asked for "only the new ones"); those are skipped without
+being parsed (`UpdatesAsSent`), and the next look comes as soon as one of them finishes (the
+offset may move on) or `BUSY_POLL_SECONDS` later, but not sooner than `SHORTEST_REPOLL_SECONDS`
+after the last: an update that arrives while others are in hand waits about that long, not a
+fixed floor.
 
 getUpdates returns at most 100 updates from the offset on, so an update that takes long (Telegram
 failing, retries with backoff) would keep everyone else's new updates out of reach. After
@@ -24,10 +27,12 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from functools import partial
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 
 log = logging.getLogger(__name__)
@@ -37,9 +42,10 @@ POLL_TIMEOUT = 10
 BUSY_POLL_SECONDS = 0.2
 """While updates are in hand and nothing new came: the longest pause before looking again (the
 next update to finish ends it sooner, as the offset may then move on)."""
-SHORTEST_REPOLL_SECONDS = 0.05
-"""... but not sooner than this: every look returns the updates in hand again (up to 100), and
-parsing them costs more CPU than the bot can spare under load."""
+SHORTEST_REPOLL_SECONDS = 0.01
+"""... but not sooner than this after the last look: every look returns the updates in hand
+again (up to 100). They are not parsed again (`UpdatesAsSent`), so a look costs a request and
+its JSON; at most 100 looks a second while busy."""
 HOLD_SECONDS = 5.0
 """How long an update in hand holds the offset back (see the module)."""
 RETRY_SECONDS = (1.0, 30.0)
@@ -133,6 +139,27 @@ class Lanes:
         await work()
 
 
+class UpdatesAsSent(TelegramMethod[list[dict[str, Any]]]):
+    """getUpdates (aiogram's `GetUpdates`, the fields the poller sends) with its result left as
+    the JSON objects Telegram sent: a look while updates are in hand returns them again, and
+    only the new ones are worth validating into `Update`s (`fresh_updates`)."""
+
+    __returning__ = list[dict[str, Any]]
+    __api_method__ = "getUpdates"
+
+    offset: int | None = None
+    limit: int | None = None
+    timeout: int | None = None
+    allowed_updates: list[str] | None = None
+
+
+def fresh_updates(bot: Bot, sent: list[dict[str, Any]], acks: Acknowledgements) -> list[Update]:
+    """The updates of `sent` seen for the first time (now in hand, `Acknowledgements.take`),
+    validated as aiogram validates a response."""
+    return [Update.model_validate(update, context={"bot": bot}) for update in sent
+            if acks.take(update["update_id"])]
+
+
 def lane_of(update: Update) -> Hashable:
     """Whose update this is: its chat and sender (as aiogram's event isolation keys it)."""
     context = UserContextMiddleware.resolve_event_context(update)
@@ -197,11 +224,11 @@ class Poller:
     async def _poll(self) -> None:
         pause = RETRY_SECONDS[0]
         while True:
-            offset, finished = self.acks.offset, self.acks.finished
+            offset, finished, looked = self.acks.offset, self.acks.finished, time.monotonic()
             try:
-                updates = await self.bot.get_updates(
+                updates = await self.bot(UpdatesAsSent(
                     offset=offset, timeout=self.timeout,
-                    allowed_updates=self.allowed_updates,
+                    allowed_updates=self.allowed_updates),
                     request_timeout=int(self.bot.session.timeout or 60) + self.timeout)
             except Exception as exc:  # noqa: BLE001 - Telegram away: try again, never stop
                 wait = pause_after(exc, pause)
@@ -211,13 +238,12 @@ class Poller:
                 continue
             pause = RETRY_SECONDS[0]
             self.acks.confirmed(offset)
-            fresh = [u for u in updates if self.acks.take(u.update_id)]
+            fresh = fresh_updates(self.bot, updates, self.acks)
             for update in fresh:
                 self.lanes.submit(lane_of(update), partial(self._handle, update))
             if updates and not fresh:  # only updates in hand came back
-                await asyncio.sleep(SHORTEST_REPOLL_SECONDS)
-                await self.acks.wait_for_finish(finished,
-                                                BUSY_POLL_SECONDS - SHORTEST_REPOLL_SECONDS)
+                await self.acks.wait_for_finish(finished, BUSY_POLL_SECONDS)
+                await asyncio.sleep(looked + SHORTEST_REPOLL_SECONDS - time.monotonic())
 
     async def _handle(self, update: Update) -> None:
         try:
