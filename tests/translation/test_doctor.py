@@ -66,7 +66,7 @@ def test_translation_without_a_named_service_fails_the_content_line(tmp_path: Pa
     root = without_translation_service(tmp_path)
     base = {"_env_file": None, "CONTENT_ROOT": str(root), "CONTENT_CACHE": "",
             "TRANSLATION_LLM_URL": "http://127.0.0.1:9/v1", "TRANSLATION_LLM_MODEL": "m"}
-    assert content(Settings(**base)).ok  # type: ignore[arg-type]  # nothing translated: fine
-    finding = content(Settings(**base, TRANSLATION_ROUTES="llm: ti"))  # type: ignore[arg-type]
+    assert content(Settings(**base))[0].ok  # type: ignore[arg-type]  # nothing translated: fine
+    finding, _ = content(Settings(**base, TRANSLATION_ROUTES="llm: ti"))  # type: ignore[arg-type]
     assert finding.ok is False and "names no translation_service" in finding.what
     assert "translation_service" in finding.fix
