@@ -209,7 +209,7 @@ class Conversations:
         await self.states.save_state(
             user.id, with_record(result.state.to_json(), saved, record_key, replies),
             content.version)
-        log.debug("user=%s replies=%d", user.id, len(replies))
+        log.debug("event=%s user=%s replies=%d", type(event).__name__, user.id, len(replies))
         return replies
 
     @staticmethod

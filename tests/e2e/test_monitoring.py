@@ -28,6 +28,7 @@ CASE_QUESTION = "Where can I find a language course near Dachau?"
 TRACES = (str(PERSON_ID), FIRST, LAST, str(COUNSELLOR_ID), COUNSELLOR, "Lena", str(STAFF),
           "Dachau", *QUESTIONS.values())
 LABELS = {"type", "how", "outcome", "kind", "certain", "destination", "path", "reason",  # Lotse's
+          "provider", "what",  # Lotse's: translation and voice
           "generation", "implementation", "major", "minor", "patchlevel", "version"}  # Python's
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
